@@ -1,0 +1,126 @@
+//! Script values: turning `.wast` arguments into weft values and checking
+//! results against the script's expectations (NaN patterns, references).
+
+use anyhow::{Result, bail};
+use std::collections::HashMap;
+use wast::core::{AbstractHeapType, HeapType, NanPattern, WastArgCore, WastRetCore};
+use weft::{ExternRef, Store, Val};
+
+/// The payload of a script's `ref.extern N`.
+#[derive(Debug, PartialEq, Eq)]
+struct ScriptExtern(u32);
+
+/// The payload of a script's `ref.host N`.
+#[derive(Debug, PartialEq, Eq)]
+struct ScriptHost(u32);
+
+/// One `ExternRef` per script number, so identity survives round trips.
+#[derive(Default)]
+pub(crate) struct ExternRefs {
+    by_number: HashMap<(bool, u32), ExternRef>,
+}
+
+impl ExternRefs {
+    pub(crate) fn arg(&mut self, store: &mut Store<()>, a: &WastArgCore<'_>) -> Result<Val> {
+        Ok(match a {
+            WastArgCore::I32(v) => Val::I32(*v),
+            WastArgCore::I64(v) => Val::I64(*v),
+            WastArgCore::F32(v) => Val::F32(v.bits),
+            WastArgCore::F64(v) => Val::F64(v.bits),
+            WastArgCore::V128(_) => bail!("v128 arguments are not supported yet"),
+            WastArgCore::RefNull(h) => null_of(h),
+            WastArgCore::RefExtern(n) => Val::ExternRef(Some(self.get(store, false, *n))),
+            WastArgCore::RefHost(n) => Val::ExternRef(Some(self.get(store, true, *n))),
+        })
+    }
+
+    fn get(&mut self, store: &mut Store<()>, host: bool, n: u32) -> ExternRef {
+        *self.by_number.entry((host, n)).or_insert_with(|| {
+            if host {
+                ExternRef::new(&mut *store, ScriptHost(n))
+            } else {
+                ExternRef::new(&mut *store, ScriptExtern(n))
+            }
+        })
+    }
+}
+
+fn null_of(h: &HeapType<'_>) -> Val {
+    use AbstractHeapType as A;
+    match h {
+        HeapType::Abstract {
+            ty: A::Extern | A::NoExtern,
+            ..
+        } => Val::ExternRef(None),
+        HeapType::Abstract {
+            ty: A::Func | A::NoFunc,
+            ..
+        }
+        | HeapType::Concrete(_) => Val::FuncRef(None),
+        _ => Val::AnyRef(None),
+    }
+}
+
+fn nan_matches<T: Copy>(
+    got: u64,
+    want: &NanPattern<T>,
+    bits: impl Fn(T) -> u64,
+    width: u32,
+) -> bool {
+    let exp_mask = if width == 32 {
+        0x7f80_0000u64
+    } else {
+        0x7ff0_0000_0000_0000
+    };
+    let quiet = if width == 32 {
+        0x0040_0000u64
+    } else {
+        0x0008_0000_0000_0000
+    };
+    let payload = if width == 32 {
+        0x007f_ffffu64
+    } else {
+        0x000f_ffff_ffff_ffff
+    };
+    let is_nan = got & exp_mask == exp_mask && got & payload != 0;
+    match want {
+        NanPattern::CanonicalNan => is_nan && got & payload == quiet,
+        NanPattern::ArithmeticNan => is_nan && got & quiet != 0,
+        NanPattern::Value(v) => got == bits(*v),
+    }
+}
+
+/// Whether weft's value `got` is what the script expects.
+pub(crate) fn matches(store: &Store<()>, got: &Val, want: &WastRetCore<'_>) -> bool {
+    match (got, want) {
+        (Val::I32(g), WastRetCore::I32(w)) => g == w,
+        (Val::I64(g), WastRetCore::I64(w)) => g == w,
+        (Val::F32(g), WastRetCore::F32(w)) => {
+            nan_matches(u64::from(*g), w, |f| u64::from(f.bits), 32)
+        }
+        (Val::F64(g), WastRetCore::F64(w)) => nan_matches(*g, w, |f| f.bits, 64),
+        (
+            Val::FuncRef(None) | Val::ExternRef(None) | Val::AnyRef(None),
+            WastRetCore::RefNull(_),
+        ) => true,
+        (Val::FuncRef(Some(_)), WastRetCore::RefFunc(_)) => true,
+        (Val::ExternRef(Some(e)), WastRetCore::RefExtern(n)) => {
+            let data = e.data(store).ok();
+            match n {
+                None => true,
+                Some(n) => {
+                    data.and_then(|d| d.downcast_ref::<ScriptExtern>()) == Some(&ScriptExtern(*n))
+                }
+            }
+        }
+        (Val::ExternRef(Some(e)), WastRetCore::RefHost(n)) => {
+            e.data(store)
+                .ok()
+                .and_then(|d| d.downcast_ref::<ScriptHost>())
+                == Some(&ScriptHost(*n))
+        }
+        (Val::AnyRef(Some(_)), WastRetCore::RefAny) => true,
+        (_, WastRetCore::Either(options)) => options.iter().any(|w| matches(store, got, w)),
+        _ => false,
+    }
+}

@@ -1,0 +1,111 @@
+//! Conformance: runs every script of the official core test suite (from
+//! `../shared/testsuite`) and compares each file's passed-assertion count
+//! with the checked-in manifest. A file may do better than the manifest,
+//! never worse; every file of `groups/base.txt` must pass in full.
+//!
+//! `WEFT_BLESS=1 cargo test -p weft-wast --test spec` rewrites the manifest
+//! with the current counts (it refuses to lower any of them).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn testsuite() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testsuite")
+}
+
+fn manifest_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/spec-manifest.txt")
+}
+
+fn read_manifest() -> BTreeMap<String, usize> {
+    let text = std::fs::read_to_string(manifest_path()).expect("manifest readable");
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (file, n) = l.rsplit_once(' ').expect("`FILE COUNT` lines");
+            (file.to_string(), n.parse().expect("a count"))
+        })
+        .collect()
+}
+
+fn group(name: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(testsuite().join("groups").join(name)).expect("group list");
+    text.lines()
+        .map(str::to_string)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+#[test]
+fn core_suite_meets_manifest() {
+    let suite = testsuite();
+    let mut files: Vec<String> = std::fs::read_dir(suite.join("core"))
+        .expect("core suite present beside the repository")
+        .map(|e| format!("core/{}", e.expect("entry").file_name().to_string_lossy()))
+        .filter(|f| f.ends_with(".wast"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 257,
+        "expected the full core suite, found {} files",
+        files.len()
+    );
+    let manifest = read_manifest();
+    let base = group("base.txt");
+    let mut results = BTreeMap::new();
+    let mut problems = Vec::new();
+    let (mut total_pass, mut total_fail) = (0, 0);
+    for file in &files {
+        let report = weft_wast::run_file(&suite.join(file));
+        total_pass += report.passed;
+        total_fail += report.failed();
+        let expected = manifest.get(file).copied().unwrap_or(0);
+        if report.passed < expected {
+            problems.push(format!(
+                "{file}: {} passed, manifest says {expected}; first failures:\n    {}",
+                report.passed,
+                report
+                    .failures
+                    .iter()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("\n    ")
+            ));
+        }
+        if base.contains(file) && report.failed() > 0 {
+            problems.push(format!(
+                "{file} (base group) has {} failures:\n    {}",
+                report.failed(),
+                report
+                    .failures
+                    .iter()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("\n    ")
+            ));
+        }
+        results.insert(file.clone(), report.passed);
+    }
+    println!(
+        "core suite: {total_pass} assertions passed, {total_fail} failed, {} files",
+        files.len()
+    );
+    if std::env::var_os("WEFT_BLESS").is_some() {
+        assert!(
+            problems.is_empty(),
+            "refusing to bless a regression:\n{}",
+            problems.join("\n")
+        );
+        let mut out = String::from(
+            "# Passed assertions per core-suite file; CI fails if any count drops.\n\
+             # Regenerate with WEFT_BLESS=1 cargo test -p weft-wast --test spec\n",
+        );
+        for (file, n) in &results {
+            out.push_str(&format!("{file} {n}\n"));
+        }
+        std::fs::write(manifest_path(), out).expect("write manifest");
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

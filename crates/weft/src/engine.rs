@@ -1,0 +1,145 @@
+//! `Engine` and `Config`: the shared, thread-safe compilation environment.
+
+use crate::type_registry::TypeRegistry;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// Settings for an [`Engine`]: which proposals are enabled and how deep Wasm
+/// may recurse.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub(crate) features: wasmparser::WasmFeatures,
+    pub(crate) max_wasm_stack: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::new()
+    }
+}
+
+macro_rules! feature_switches {
+    ($($(#[$doc:meta])* $name:ident => $flag:ident,)*) => {
+        impl Config {
+            $(
+                $(#[$doc])*
+                pub fn $name(&mut self, enable: bool) -> &mut Self {
+                    self.features.set(wasmparser::WasmFeatures::$flag, enable);
+                    self
+                }
+            )*
+        }
+    };
+}
+
+feature_switches! {
+    /// Enables multiple memories.
+    wasm_multi_memory => MULTI_MEMORY,
+    /// Enables 64-bit memories and tables.
+    wasm_memory64 => MEMORY64,
+    /// Enables `return_call` and friends.
+    wasm_tail_call => TAIL_CALL,
+    /// Enables typed function references.
+    wasm_function_references => FUNCTION_REFERENCES,
+    /// Enables extended constant expressions.
+    wasm_extended_const => EXTENDED_CONST,
+    /// Enables reference types.
+    wasm_reference_types => REFERENCE_TYPES,
+    /// Enables bulk memory operations.
+    wasm_bulk_memory => BULK_MEMORY,
+    /// Enables multiple results and block parameters.
+    wasm_multi_value => MULTI_VALUE,
+    /// Enables SIMD (not yet executable by weft).
+    wasm_simd => SIMD,
+    /// Enables GC types (instructions not yet executable by weft).
+    wasm_gc => GC,
+    /// Enables exception handling (not yet executable by weft).
+    wasm_exceptions => EXCEPTIONS,
+}
+
+impl Config {
+    /// The default configuration: every Wasm 3.0 feature weft executes.
+    pub fn new() -> Config {
+        use wasmparser::WasmFeatures as F;
+        let features = F::MUTABLE_GLOBAL
+            | F::SATURATING_FLOAT_TO_INT
+            | F::SIGN_EXTENSION
+            | F::MULTI_VALUE
+            | F::REFERENCE_TYPES
+            | F::BULK_MEMORY
+            | F::FLOATS
+            | F::MULTI_MEMORY
+            | F::MEMORY64
+            | F::TAIL_CALL
+            | F::FUNCTION_REFERENCES
+            | F::EXTENDED_CONST
+            | F::GC_TYPES
+            | F::GC;
+        Config {
+            features,
+            max_wasm_stack: 8 << 20,
+        }
+    }
+
+    /// The most bytes the Wasm value and call stacks may take together;
+    /// deeper recursion traps with "call stack exhausted".
+    pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Self {
+        self.max_wasm_stack = bytes.max(4096);
+        self
+    }
+}
+
+/// The environment modules are compiled in. Cheap to clone and shareable
+/// between threads and stores.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<EngineInner>,
+}
+
+struct EngineInner {
+    config: Config,
+    types: RwLock<TypeRegistry>,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new(&Config::new())
+    }
+}
+
+impl Engine {
+    /// An engine with the given configuration.
+    pub fn new(config: &Config) -> Engine {
+        Engine {
+            inner: Arc::new(EngineInner {
+                config: config.clone(),
+                types: RwLock::new(TypeRegistry::default()),
+            }),
+        }
+    }
+
+    /// The configuration this engine was made with.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Whether two handles name the same engine.
+    pub fn same(a: &Engine, b: &Engine) -> bool {
+        Arc::ptr_eq(&a.inner, &b.inner)
+    }
+
+    pub(crate) fn types(&self) -> RwLockReadGuard<'_, TypeRegistry> {
+        self.inner.types.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn types_mut(&self) -> RwLockWriteGuard<'_, TypeRegistry> {
+        self.inner.types.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.inner.config)
+            .finish()
+    }
+}

@@ -1,0 +1,391 @@
+//! Control instructions: branches (plain, conditional, fused with a
+//! comparison, tables), calls of every kind, tail calls and returns.
+
+use super::numeric::BinOp;
+use super::{Ctx, Exit, Fp, Frame, HostCall, InstanceRt, Ip, get, next, op, set, trap};
+use crate::error::TrapKind;
+use crate::ir::CompiledFunc;
+use crate::store::FuncKind;
+
+/// The instruction `rel` words away from `ip`.
+#[inline(always)]
+fn jump(ip: Ip, rel: u32) -> Ip {
+    ip.wrapping_offset(rel as i32 as isize)
+}
+
+/// Unconditional branch. Operands: rel.
+pub(crate) unsafe fn br(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+    next!(jump(ip, op!(ip, 0)), fp, mem, len, ctx)
+}
+
+/// Branch if the i32 in `cond` is non-zero. Operands: cond, rel.
+pub(crate) unsafe fn br_nz(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+    // SAFETY: 2 operands take 1 word.
+    let to = if get!(fp, ctx, op!(ip, 0)) != 0 {
+        jump(ip, op!(ip, 1))
+    } else {
+        unsafe { ip.add(2) }
+    };
+    next!(to, fp, mem, len, ctx)
+}
+
+/// Branch if the i32 in `cond` is zero. Operands: cond, rel.
+pub(crate) unsafe fn br_z(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+    // SAFETY: 2 operands take 1 word.
+    let to = if get!(fp, ctx, op!(ip, 0)) == 0 {
+        jump(ip, op!(ip, 1))
+    } else {
+        unsafe { ip.add(2) }
+    };
+    next!(to, fp, mem, len, ctx)
+}
+
+/// Branch if `a OP b` (or its negation, with `NEG`). Operands: a, b, rel.
+pub(crate) unsafe fn br_cmp_rr<O: BinOp, const NEG: bool>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let a = get!(fp, ctx, op!(ip, 0));
+    let b = get!(fp, ctx, op!(ip, 1));
+    let taken = (O::apply(a, b) == Ok(1)) != NEG;
+    // SAFETY: 3 operands take 2 words.
+    let to = if taken {
+        jump(ip, op!(ip, 2))
+    } else {
+        unsafe { ip.add(3) }
+    };
+    next!(to, fp, mem, len, ctx)
+}
+
+/// Branch if `a OP imm` (or its negation). Operands: a, imm, rel.
+pub(crate) unsafe fn br_cmp_ri<O: BinOp, const NEG: bool>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let a = get!(fp, ctx, op!(ip, 0));
+    let taken = (O::apply(a, O::imm(op!(ip, 1))) == Ok(1)) != NEG;
+    // SAFETY: 3 operands take 2 words.
+    let to = if taken {
+        jump(ip, op!(ip, 2))
+    } else {
+        unsafe { ip.add(3) }
+    };
+    next!(to, fp, mem, len, ctx)
+}
+
+/// Indexed branch. Operands: index, n, rel_0 .. rel_n (the last is the default).
+pub(crate) unsafe fn br_table(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+    let i = get!(fp, ctx, op!(ip, 0)) as u32;
+    let n = op!(ip, 1);
+    let k = i.min(n) as usize;
+    next!(jump(ip, op!(ip, 2 + k)), fp, mem, len, ctx)
+}
+
+/// Traps with "unreachable". No operands.
+pub(crate) unsafe fn unreachable(ip: Ip, _fp: Fp, _m: *mut u8, _l: usize, ctx: &mut Ctx) -> Exit {
+    trap!(ip, ctx, TrapKind::Unreachable)
+}
+
+/// Pops the current frame and continues in the caller.
+#[inline(always)]
+unsafe fn pop_frame(ctx: &mut Ctx) -> Exit {
+    let frames = &mut ctx.stacks.frames;
+    let n = frames.len();
+    // SAFETY: every running function has its frame on the stack, so `n >= 1`.
+    let frame = unsafe { *frames.as_ptr().add(n - 1) };
+    // SAFETY: shrinking the length of a `Copy` vector.
+    unsafe { frames.set_len(n - 1) };
+    ctx.inst = frame.ret_inst;
+    // The callee may have grown the memory: refresh the cached view.
+    let (mem, len) = ctx.mem0();
+    next!(frame.ret_ip, frame.ret_fp, mem, len, ctx)
+}
+
+/// Returns with results already in place. No operands.
+pub(crate) unsafe fn ret(_ip: Ip, _fp: Fp, _m: *mut u8, _l: usize, ctx: &mut Ctx) -> Exit {
+    // SAFETY: see `pop_frame`.
+    unsafe { pop_frame(ctx) }
+}
+
+/// Returns one result from slot `src`. Operands: src.
+pub(crate) unsafe fn ret1(ip: Ip, fp: Fp, _m: *mut u8, _l: usize, ctx: &mut Ctx) -> Exit {
+    let v = get!(fp, ctx, op!(ip, 0));
+    set!(fp, ctx, 0u32, v);
+    // SAFETY: see `pop_frame`.
+    unsafe { pop_frame(ctx) }
+}
+
+/// Pushes a frame for `func` at `fp + base` and enters it, or traps if the
+/// stacks are full.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn enter(
+    ip: Ip,
+    next_ip: Ip,
+    fp: Fp,
+    base: u32,
+    func: *const CompiledFunc,
+    inst: *const InstanceRt,
+    mem_len: (*mut u8, usize),
+    ctx: &mut Ctx,
+) -> Exit {
+    // SAFETY: compiled functions live as long as their module, which the
+    // store keeps alive.
+    let f = unsafe { &*func };
+    let new_fp = fp.wrapping_add(base as usize);
+    let frames = &mut ctx.stacks.frames;
+    let n = frames.len();
+    if new_fp.wrapping_add(f.frame_size as usize) > ctx.stack_end || n == frames.capacity() {
+        trap!(ip, ctx, TrapKind::StackExhausted);
+    }
+    // SAFETY: `n < capacity`, so the slot is allocated.
+    unsafe {
+        frames.as_mut_ptr().add(n).write(Frame {
+            ret_ip: next_ip,
+            ret_fp: fp,
+            ret_inst: ctx.inst,
+            func,
+        });
+        frames.set_len(n + 1);
+    }
+    // SAFETY: the locals lie inside the new frame, which fits the stack.
+    unsafe { std::ptr::write_bytes(new_fp.add(f.num_params as usize), 0, f.num_locals as usize) };
+    let switched = inst != ctx.inst;
+    ctx.inst = inst;
+    let (mem, len) = if switched { ctx.mem0() } else { mem_len };
+    next!(f.code.as_ptr(), new_fp, mem, len, ctx)
+}
+
+/// Replaces the current frame's function with `func` (a tail call), moving
+/// the arguments at `base` to the frame's start.
+#[inline(always)]
+unsafe fn enter_tail(
+    ip: Ip,
+    fp: Fp,
+    base: u32,
+    func: *const CompiledFunc,
+    inst: *const InstanceRt,
+    ctx: &mut Ctx,
+) -> Exit {
+    // SAFETY: see `enter`.
+    let f = unsafe { &*func };
+    if fp.wrapping_add(f.frame_size as usize) > ctx.stack_end {
+        trap!(ip, ctx, TrapKind::StackExhausted);
+    }
+    // SAFETY: arguments and destination both lie inside the current frame
+    // or the checked extent of the new one; `copy` allows overlap.
+    unsafe {
+        std::ptr::copy(fp.add(base as usize), fp, f.num_params as usize);
+        std::ptr::write_bytes(fp.add(f.num_params as usize), 0, f.num_locals as usize);
+    }
+    let frames = &mut ctx.stacks.frames;
+    let n = frames.len();
+    // SAFETY: the running function's frame is on the stack.
+    unsafe { (*frames.as_mut_ptr().add(n - 1)).func = func };
+    ctx.inst = inst;
+    let (mem, len) = ctx.mem0();
+    next!(f.code.as_ptr(), fp, mem, len, ctx)
+}
+
+/// Calls store function `id` with arguments at `fp + base`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn call_id(
+    ip: Ip,
+    next_ip: Ip,
+    fp: Fp,
+    base: u32,
+    id: u32,
+    tail: bool,
+    mem_len: (*mut u8, usize),
+    ctx: &mut Ctx,
+) -> Exit {
+    let store = ctx.store();
+    // SAFETY (unchecked index): store function ids in instances and tables
+    // always name existing functions.
+    let entry = &store.funcs[id as usize];
+    match &entry.kind {
+        FuncKind::Wasm {
+            instance,
+            def_index,
+        } => {
+            let inst: *const InstanceRt = &*store.rt.instances[*instance as usize];
+            // SAFETY: `inst` is a live instance; its defined list covers
+            // `def_index`.
+            let func = unsafe { (&(*inst).defined)[*def_index as usize] };
+            if tail {
+                // SAFETY: see `enter_tail`.
+                unsafe { enter_tail(ip, fp, base, func, inst, ctx) }
+            } else {
+                // SAFETY: see `enter`.
+                unsafe { enter(ip, next_ip, fp, base, func, inst, mem_len, ctx) }
+            }
+        }
+        FuncKind::Host(_) => {
+            ctx.host = HostCall {
+                func: id,
+                fp,
+                base,
+                resume: next_ip,
+                tail,
+            };
+            ctx.trap_ip = ip;
+            Exit::HostCall
+        }
+    }
+}
+
+/// Calls a function defined in the same module. Operands: base, def_index.
+pub(crate) unsafe fn call(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+    let func = callee(ctx, op!(ip, 1));
+    let inst = ctx.inst;
+    // SAFETY: 2 operands take 1 word; see `enter`.
+    unsafe { enter(ip, ip.add(2), fp, op!(ip, 0), func, inst, (mem, len), ctx) }
+}
+
+/// Tail-calls a function defined in the same module. Operands: base, def_index.
+pub(crate) unsafe fn return_call(ip: Ip, fp: Fp, _m: *mut u8, _l: usize, ctx: &mut Ctx) -> Exit {
+    let func = callee(ctx, op!(ip, 1));
+    let inst = ctx.inst;
+    // SAFETY: see `enter_tail`.
+    unsafe { enter_tail(ip, fp, op!(ip, 0), func, inst, ctx) }
+}
+
+#[inline(always)]
+fn callee(ctx: &Ctx, def_index: u32) -> *const CompiledFunc {
+    let defined = &ctx.inst().defined;
+    #[cfg(feature = "checked")]
+    return defined[def_index as usize];
+    // SAFETY: the translator only emits indices of defined functions.
+    #[cfg(not(feature = "checked"))]
+    unsafe {
+        *defined.get_unchecked(def_index as usize)
+    }
+}
+
+/// Calls an entry of the function index space (imports). Operands: base, func.
+pub(crate) unsafe fn call_import(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+    let id = ctx.inst().funcs[op!(ip, 1) as usize];
+    // SAFETY: 2 operands take 1 word; see `call_id`.
+    unsafe { call_id(ip, ip.add(2), fp, op!(ip, 0), id, false, (mem, len), ctx) }
+}
+
+/// Tail-calls an entry of the function index space. Operands: base, func.
+pub(crate) unsafe fn return_call_import(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let id = ctx.inst().funcs[op!(ip, 1) as usize];
+    // SAFETY: see `call_id`.
+    unsafe { call_id(ip, ip.add(2), fp, op!(ip, 0), id, true, (mem, len), ctx) }
+}
+
+/// Resolves a `call_indirect` target: table entry, null and type checks.
+#[inline(always)]
+fn indirect_target(ip: Ip, fp: Fp, ctx: &mut Ctx) -> Result<u32, TrapKind> {
+    let i = get!(fp, ctx, op!(ip, 1));
+    let table = op!(ip, 2) as usize;
+    let expected = crate::types::TypeId(op!(ip, 3));
+    // SAFETY: table pointers of an instance are live boxes of the store.
+    let t = unsafe { &*ctx.inst().tables[table] };
+    let cell = *t
+        .elems
+        .get(usize::try_from(i).unwrap_or(usize::MAX))
+        .ok_or(TrapKind::UndefinedElement)?;
+    if cell == 0 {
+        return Err(TrapKind::UninitializedElement);
+    }
+    let id = (cell - 1) as u32;
+    let store = ctx.store();
+    if store.funcs[id as usize].ty != expected && !store.func_matches(id, expected) {
+        return Err(TrapKind::IndirectCallTypeMismatch);
+    }
+    Ok(id)
+}
+
+/// `call_indirect`. Operands: base, index slot, table, type id.
+pub(crate) unsafe fn call_indirect(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    match indirect_target(ip, fp, ctx) {
+        // SAFETY: 4 operands take 2 words; see `call_id`.
+        Ok(id) => unsafe { call_id(ip, ip.add(3), fp, op!(ip, 0), id, false, (mem, len), ctx) },
+        Err(k) => trap!(ip, ctx, k),
+    }
+}
+
+/// `return_call_indirect`. Operands as for `call_indirect`.
+pub(crate) unsafe fn return_call_indirect(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    match indirect_target(ip, fp, ctx) {
+        // SAFETY: see `call_id`.
+        Ok(id) => unsafe { call_id(ip, ip.add(3), fp, op!(ip, 0), id, true, (mem, len), ctx) },
+        Err(k) => trap!(ip, ctx, k),
+    }
+}
+
+/// `call_ref`. Operands: base, reference slot.
+pub(crate) unsafe fn call_ref(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+    let cell = get!(fp, ctx, op!(ip, 1));
+    if cell == 0 {
+        trap!(ip, ctx, TrapKind::NullFunctionReference);
+    }
+    // SAFETY: 2 operands take 1 word; see `call_id`.
+    unsafe {
+        call_id(
+            ip,
+            ip.add(2),
+            fp,
+            op!(ip, 0),
+            (cell - 1) as u32,
+            false,
+            (mem, len),
+            ctx,
+        )
+    }
+}
+
+/// `return_call_ref`. Operands: base, reference slot.
+pub(crate) unsafe fn return_call_ref(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let cell = get!(fp, ctx, op!(ip, 1));
+    if cell == 0 {
+        trap!(ip, ctx, TrapKind::NullFunctionReference);
+    }
+    // SAFETY: see `call_id`.
+    unsafe {
+        call_id(
+            ip,
+            ip.add(2),
+            fp,
+            op!(ip, 0),
+            (cell - 1) as u32,
+            true,
+            (mem, len),
+            ctx,
+        )
+    }
+}

@@ -1,0 +1,289 @@
+//! Linear-memory instructions: loads and stores (memory 0 through the
+//! cached base and length, other memories through the instance), and the
+//! size, grow and bulk operations.
+//!
+//! Every access is bounds-checked in 64-bit (or wider) arithmetic, so the
+//! same handlers serve 32- and 64-bit memories.
+
+use super::{Ctx, Exit, Fp, Ip, get, next, op, set, trap};
+use crate::error::TrapKind;
+use crate::store::MemoryInstance;
+
+/// A load: how many bytes and how they become a cell.
+pub(crate) trait LoadOp {
+    const SIZE: usize;
+    fn decode(bytes: &[u8]) -> u64;
+}
+
+/// A store: how many bytes a cell becomes.
+pub(crate) trait StoreOp {
+    const SIZE: usize;
+    fn encode(v: u64, out: &mut [u8]);
+}
+
+macro_rules! loads {
+    ($($name:ident, $n:literal, |$b:ident| $body:expr;)*) => {$(
+        pub(crate) struct $name;
+        impl LoadOp for $name {
+            const SIZE: usize = $n;
+            #[inline(always)]
+            fn decode($b: &[u8]) -> u64 {
+                let $b: [u8; $n] = $b.try_into().unwrap_or([0; $n]);
+                $body
+            }
+        }
+    )*};
+}
+
+macro_rules! stores {
+    ($($name:ident, $n:literal, |$v:ident| $body:expr;)*) => {$(
+        pub(crate) struct $name;
+        impl StoreOp for $name {
+            const SIZE: usize = $n;
+            #[inline(always)]
+            fn encode($v: u64, out: &mut [u8]) {
+                let bytes: [u8; $n] = $body;
+                out.copy_from_slice(&bytes);
+            }
+        }
+    )*};
+}
+
+loads! {
+    Load32, 4, |b| u64::from(u32::from_le_bytes(b));
+    Load64, 8, |b| u64::from_le_bytes(b);
+    Load8S32, 1, |b| u64::from(b[0] as i8 as i32 as u32);
+    Load8U, 1, |b| u64::from(b[0]);
+    Load16S32, 2, |b| u64::from(i16::from_le_bytes(b) as i32 as u32);
+    Load16U, 2, |b| u64::from(u16::from_le_bytes(b));
+    Load8S64, 1, |b| b[0] as i8 as i64 as u64;
+    Load16S64, 2, |b| i16::from_le_bytes(b) as i64 as u64;
+    Load32S64, 4, |b| i32::from_le_bytes(b) as i64 as u64;
+}
+
+stores! {
+    Store8, 1, |v| [v as u8];
+    Store16, 2, |v| (v as u16).to_le_bytes();
+    Store32, 4, |v| (v as u32).to_le_bytes();
+    Store64, 8, |v| v.to_le_bytes();
+}
+
+/// The start of the `size`-byte access at `addr + offset`, if in bounds.
+#[inline(always)]
+fn effective(addr: u64, offset: u64, size: usize, len: usize) -> Option<usize> {
+    let end = u128::from(addr) + u128::from(offset) + size as u128;
+    if end <= len as u128 {
+        Some((end - size as u128) as usize)
+    } else {
+        None
+    }
+}
+
+#[inline(always)]
+fn offset64(ip: Ip, first: usize) -> u64 {
+    u64::from(op!(ip, first)) | u64::from(op!(ip, first + 1)) << 32
+}
+
+/// Load from memory 0. Operands: dst, addr, offset (2).
+pub(crate) unsafe fn load<L: LoadOp>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let addr = get!(fp, ctx, op!(ip, 1));
+    let Some(ea) = effective(addr, offset64(ip, 2), L::SIZE, len) else {
+        trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
+    };
+    // SAFETY: `ea + SIZE <= len`, and `mem`/`len` describe memory 0 of the
+    // running instance (refreshed after anything that can grow it).
+    let bytes = unsafe { std::slice::from_raw_parts(mem.add(ea), L::SIZE) };
+    set!(fp, ctx, op!(ip, 0), L::decode(bytes));
+    // SAFETY: 4 operands take 2 words.
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+}
+
+/// Store to memory 0. Operands: addr, value, offset (2).
+pub(crate) unsafe fn store<S: StoreOp>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let addr = get!(fp, ctx, op!(ip, 0));
+    let Some(ea) = effective(addr, offset64(ip, 2), S::SIZE, len) else {
+        trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
+    };
+    // SAFETY: as for `load`.
+    let out = unsafe { std::slice::from_raw_parts_mut(mem.add(ea), S::SIZE) };
+    S::encode(get!(fp, ctx, op!(ip, 1)), out);
+    // SAFETY: 4 operands take 2 words.
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+}
+
+#[inline(always)]
+fn memory(ctx: &mut Ctx, index: u32) -> &mut MemoryInstance {
+    // SAFETY: memory pointers of an instance are live boxes of the store, and
+    // no other reference to the memory is alive while a handler runs.
+    unsafe { &mut *ctx.inst().memories[index as usize] }
+}
+
+/// Load from any memory. Operands: dst, addr, offset (2), memory, pad.
+pub(crate) unsafe fn load_m<L: LoadOp>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let addr = get!(fp, ctx, op!(ip, 1));
+    let m = memory(ctx, op!(ip, 4));
+    let Some(ea) = effective(addr, offset64(ip, 2), L::SIZE, m.data.len()) else {
+        trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
+    };
+    let v = L::decode(&m.data[ea..ea + L::SIZE]);
+    set!(fp, ctx, op!(ip, 0), v);
+    // SAFETY: 6 operands take 3 words.
+    next!(unsafe { ip.add(4) }, fp, mem, len, ctx)
+}
+
+/// Store to any memory. Operands: addr, value, offset (2), memory, pad.
+pub(crate) unsafe fn store_m<S: StoreOp>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let addr = get!(fp, ctx, op!(ip, 0));
+    let v = get!(fp, ctx, op!(ip, 1));
+    let m = memory(ctx, op!(ip, 4));
+    let Some(ea) = effective(addr, offset64(ip, 2), S::SIZE, m.data.len()) else {
+        trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
+    };
+    S::encode(v, &mut m.data[ea..ea + S::SIZE]);
+    // SAFETY: 6 operands take 3 words.
+    next!(unsafe { ip.add(4) }, fp, mem, len, ctx)
+}
+
+/// `memory.size`. Operands: dst, memory.
+pub(crate) unsafe fn memory_size(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+    let pages = memory(ctx, op!(ip, 1)).pages();
+    set!(fp, ctx, op!(ip, 0), pages);
+    // SAFETY: 2 operands take 1 word.
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+}
+
+/// `memory.grow`. Operands: dst, delta, memory.
+pub(crate) unsafe fn memory_grow(ip: Ip, fp: Fp, _m: *mut u8, _l: usize, ctx: &mut Ctx) -> Exit {
+    let delta = get!(fp, ctx, op!(ip, 1));
+    let m = memory(ctx, op!(ip, 2));
+    let is64 = m.ty.memory64;
+    let result = match m.grow(delta) {
+        Some(old) => old,
+        None if is64 => u64::MAX,
+        None => u64::from(u32::MAX),
+    };
+    set!(fp, ctx, op!(ip, 0), result);
+    let (mem, len) = ctx.mem0();
+    // SAFETY: 3 operands take 2 words.
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+}
+
+/// Checks that `[start, start + n)` lies within `len`.
+#[inline(always)]
+fn range(start: u64, n: u64, len: usize) -> Result<std::ops::Range<usize>, TrapKind> {
+    match start.checked_add(n) {
+        Some(end) if end <= len as u64 => Ok(start as usize..end as usize),
+        _ => Err(TrapKind::MemoryOutOfBounds),
+    }
+}
+
+fn fill(ctx: &mut Ctx, mi: u32, d: u64, v: u8, n: u64) -> Result<(), TrapKind> {
+    let m = memory(ctx, mi);
+    let r = range(d, n, m.data.len())?;
+    m.data[r].fill(v);
+    Ok(())
+}
+
+fn copy(ctx: &mut Ctx, dst_mem: u32, src_mem: u32, d: u64, s: u64, n: u64) -> Result<(), TrapKind> {
+    if dst_mem == src_mem {
+        let m = memory(ctx, dst_mem);
+        let src = range(s, n, m.data.len())?;
+        let dst = range(d, n, m.data.len())?;
+        m.data.copy_within(src, dst.start);
+    } else {
+        let sm: *const MemoryInstance = memory(ctx, src_mem);
+        // SAFETY: distinct memories are distinct boxes.
+        let sm = unsafe { &*sm };
+        let src = range(s, n, sm.data.len())?;
+        let dm = memory(ctx, dst_mem);
+        let dst = range(d, n, dm.data.len())?;
+        dm.data[dst].copy_from_slice(&sm.data[src]);
+    }
+    Ok(())
+}
+
+fn init(ctx: &mut Ctx, mi: u32, seg: u32, d: u64, s: u64, n: u64) -> Result<(), TrapKind> {
+    let index = ctx.inst().index as usize;
+    let store = ctx.store();
+    let inst = &store.instances[index];
+    let bytes: &[u8] = if inst.data_dropped[seg as usize] {
+        &[]
+    } else {
+        &inst.module.inner().datas[seg as usize].bytes
+    };
+    let src = range(s, n, bytes.len())?;
+    let src: Vec<u8> = bytes[src].to_vec();
+    let m = memory(ctx, mi);
+    let dst = range(d, n, m.data.len())?;
+    m.data[dst].copy_from_slice(&src);
+    Ok(())
+}
+
+/// `memory.fill`. Operands: memory, dst, value, n.
+pub(crate) unsafe fn memory_fill(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+    let d = get!(fp, ctx, op!(ip, 1));
+    let v = get!(fp, ctx, op!(ip, 2)) as u8;
+    let n = get!(fp, ctx, op!(ip, 3));
+    if let Err(k) = fill(ctx, op!(ip, 0), d, v, n) {
+        trap!(ip, ctx, k)
+    }
+    // SAFETY: 4 operands take 2 words.
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+}
+
+/// `memory.copy`. Operands: dst memory, src memory, dst, src, n, pad.
+pub(crate) unsafe fn memory_copy(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+    let d = get!(fp, ctx, op!(ip, 2));
+    let s = get!(fp, ctx, op!(ip, 3));
+    let n = get!(fp, ctx, op!(ip, 4));
+    if let Err(k) = copy(ctx, op!(ip, 0), op!(ip, 1), d, s, n) {
+        trap!(ip, ctx, k)
+    }
+    // SAFETY: 6 operands take 3 words.
+    next!(unsafe { ip.add(4) }, fp, mem, len, ctx)
+}
+
+/// `memory.init`. Operands: memory, segment, dst, src, n, pad.
+pub(crate) unsafe fn memory_init(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+    let d = get!(fp, ctx, op!(ip, 2));
+    let s = get!(fp, ctx, op!(ip, 3));
+    let n = get!(fp, ctx, op!(ip, 4));
+    if let Err(k) = init(ctx, op!(ip, 0), op!(ip, 1), d, s, n) {
+        trap!(ip, ctx, k)
+    }
+    // SAFETY: 6 operands take 3 words.
+    next!(unsafe { ip.add(4) }, fp, mem, len, ctx)
+}
+
+/// `data.drop`. Operands: segment.
+pub(crate) unsafe fn data_drop(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+    let index = ctx.inst().index as usize;
+    let seg = op!(ip, 0) as usize;
+    ctx.store().instances[index].data_dropped[seg] = true;
+    // SAFETY: 1 operand takes 1 word.
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+}

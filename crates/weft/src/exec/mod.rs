@@ -1,0 +1,543 @@
+//! The executor: runs translated code with threaded dispatch on weft's own
+//! stacks.
+//!
+//! Every instruction's handler finishes by tail-calling the next one's, so
+//! with optimisation on a Wasm function body runs as a chain of jumps. A
+//! Wasm call pushes a [`Frame`] on weft's frame stack and continues in the
+//! same chain: nothing recurses on the host stack, and exceeding the
+//! configured stack is the trap "call stack exhausted". Handlers leave the
+//! chain (returning an [`Exit`]) only to finish, to trap, or to call the host.
+//!
+//! This is the only module with `unsafe` code. Its invariants are set up by
+//! the translator (every slot operand is below the function's frame size,
+//! every branch lands on an instruction, operand types match) and by the
+//! store (runtime objects never move or die while the store lives). The
+//! `checked` feature turns the unchecked slot and operand accesses into
+//! checked ones.
+
+mod control;
+mod memory;
+mod numeric;
+mod reference;
+
+pub(crate) use control::*;
+pub(crate) use memory::*;
+pub(crate) use numeric::*;
+pub(crate) use reference::*;
+
+use crate::error::{FrameInfo, Trap, TrapKind};
+use crate::ir::{CompiledFunc, HandlerAddr};
+use crate::store::{FuncKind, GlobalInstance, MemoryInstance, StoreInner, TableInstance};
+use crate::{Error, Result};
+use std::any::Any;
+
+/// Why a handler left the dispatch chain.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Exit {
+    /// The entry function returned.
+    Done,
+    /// A trap; the kind is in [`Ctx::trap`].
+    Trap,
+    /// A call to a host function, described in [`Ctx::host`].
+    HostCall,
+}
+
+/// Instruction pointer: the first word of the current instruction.
+pub(crate) type Ip = *const u64;
+/// Frame pointer: slot 0 of the current frame.
+pub(crate) type Fp = *mut u64;
+
+/// The signature every handler shares, so each can tail-call the next.
+pub(crate) type Handler = unsafe fn(Ip, Fp, *mut u8, usize, &mut Ctx) -> Exit;
+
+/// The address stored in code for a handler.
+pub(crate) fn addr(h: Handler) -> HandlerAddr {
+    h as HandlerAddr
+}
+
+/// Reads operand `k` (a 32-bit value) of the instruction at `ip`.
+macro_rules! op {
+    ($ip:expr, $k:expr) => {{
+        // SAFETY: the translator emitted at least `$k + 1` operands for this
+        // instruction, stored right after its handler word.
+        #[allow(unused_unsafe)]
+        let v = unsafe { *($ip as *const u32).add(2 + $k) };
+        v
+    }};
+}
+
+/// Reads frame slot `s`.
+macro_rules! get {
+    ($fp:expr, $ctx:expr, $s:expr) => {{
+        let s = $s as usize;
+        #[cfg(feature = "checked")]
+        $ctx.check_slot($fp, s);
+        // SAFETY: every slot operand is below the frame size, and the frame
+        // fits the value stack (checked when the frame was pushed).
+        unsafe { *$fp.add(s) }
+    }};
+}
+
+/// Writes frame slot `s`.
+macro_rules! set {
+    ($fp:expr, $ctx:expr, $s:expr, $v:expr) => {{
+        let s = $s as usize;
+        let v: u64 = $v;
+        #[cfg(feature = "checked")]
+        $ctx.check_slot($fp, s);
+        // SAFETY: as for `get!`.
+        unsafe { *$fp.add(s) = v }
+    }};
+}
+
+/// Continues with the instruction at `ip` (a tail call).
+macro_rules! next {
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr) => {{
+        let ip: $crate::exec::Ip = $ip;
+        // SAFETY: `ip` is the start of an instruction of the running
+        // function, whose first word is a handler address written by the
+        // translator.
+        let h: $crate::exec::Handler = unsafe { std::mem::transmute::<usize, _>(*ip as usize) };
+        return unsafe { h(ip, $fp, $mem, $len, $ctx) };
+    }};
+}
+
+/// Leaves the chain with a trap of the given kind at `ip`.
+macro_rules! trap {
+    ($ip:expr, $ctx:expr, $kind:expr) => {{
+        return $crate::exec::raise($ip, $ctx, $kind);
+    }};
+}
+
+pub(crate) use {get, next, op, set, trap};
+
+/// One activation on weft's frame stack.
+#[derive(Copy, Clone)]
+pub(crate) struct Frame {
+    /// Where the caller continues.
+    pub ret_ip: Ip,
+    /// The caller's frame pointer.
+    pub ret_fp: Fp,
+    /// The caller's instance.
+    pub ret_inst: *const InstanceRt,
+    /// The function running in this frame.
+    pub func: *const CompiledFunc,
+}
+
+/// What the executor caches about an instance: raw pointers to the objects
+/// its code touches, so a handler needs no lookups through the store.
+pub(crate) struct InstanceRt {
+    pub index: u32,
+    /// Store function ids of the module's function index space.
+    pub funcs: Box<[u32]>,
+    /// Code of the module's own functions, by defined-function index.
+    pub defined: Box<[*const CompiledFunc]>,
+    pub globals: Box<[*mut GlobalInstance]>,
+    pub memories: Box<[*mut MemoryInstance]>,
+    pub tables: Box<[*mut TableInstance]>,
+}
+
+// SAFETY: the pointers in `InstanceRt` point into boxes owned by the same
+// store (and into the instance's `Module`, which the store keeps alive); they
+// are only dereferenced while the store is mutably borrowed by a call.
+unsafe impl Send for InstanceRt {}
+// SAFETY: as above; shared references never dereference the pointers.
+unsafe impl Sync for InstanceRt {}
+
+/// The value and frame stacks, reused across calls into the store.
+pub(crate) struct Stacks {
+    values: Vec<u64>,
+    frames: Vec<Frame>,
+    /// First free value slot (for calls nested in host calls).
+    top: usize,
+    /// One instruction that leaves the chain: the return address of the
+    /// frame an entry call pushes.
+    exit_code: Box<[u64; 1]>,
+}
+
+// SAFETY: frames hold pointers into code and stacks owned by the store; the
+// frame stack is empty whenever no call is active, and during a call the
+// store is exclusively borrowed by it.
+unsafe impl Send for Stacks {}
+// SAFETY: as above.
+unsafe impl Sync for Stacks {}
+
+/// The executor's part of a store.
+pub(crate) struct Runtime {
+    // Boxed: frames and `Ctx` point at them while the vector grows.
+    #[allow(clippy::vec_box)]
+    pub instances: Vec<Box<InstanceRt>>,
+    /// The instance whose code is calling the host, during a host call.
+    pub caller: Option<u32>,
+    stacks: Option<Stacks>,
+    max_stack_bytes: usize,
+}
+
+impl Runtime {
+    pub(crate) fn new(max_stack_bytes: usize) -> Runtime {
+        Runtime {
+            instances: Vec::new(),
+            caller: None,
+            stacks: None,
+            max_stack_bytes,
+        }
+    }
+
+    fn take_stacks(&mut self) -> Stacks {
+        self.stacks.take().unwrap_or_else(|| {
+            // Most of the stack is never touched: the allocator hands out
+            // zeroed pages lazily, so the limit costs nothing until used.
+            let cells = self.max_stack_bytes / 16;
+            let frames = (self.max_stack_bytes / 2) / std::mem::size_of::<Frame>();
+            Stacks {
+                values: vec![0; cells],
+                frames: Vec::with_capacity(frames.max(16)),
+                top: 0,
+                exit_code: Box::new([addr(exit_handler) as u64]),
+            }
+        })
+    }
+}
+
+/// The state handlers share while running.
+pub(crate) struct Ctx {
+    pub store: *mut StoreInner,
+    /// The running function's instance.
+    pub inst: *const InstanceRt,
+    pub stacks: Stacks,
+    /// One past the last usable value slot.
+    pub stack_end: *mut u64,
+    pub trap: Option<TrapKind>,
+    pub trap_ip: Ip,
+    /// A pending host call.
+    pub host: HostCall,
+}
+
+/// A host call a handler asked the driver to make.
+#[derive(Copy, Clone)]
+pub(crate) struct HostCall {
+    pub func: u32,
+    /// Frame of the calling Wasm function and the slot of the first argument.
+    pub fp: Fp,
+    pub base: u32,
+    /// Where the caller continues.
+    pub resume: Ip,
+    /// Whether this was a tail call: the caller returns right after.
+    pub tail: bool,
+}
+
+impl Ctx {
+    #[cfg(feature = "checked")]
+    pub(crate) fn check_slot(&self, fp: Fp, s: usize) {
+        let base = self.stacks.values.as_ptr() as usize;
+        let at = fp as usize + s * 8;
+        assert!(
+            at >= base && at < self.stack_end as usize,
+            "slot {s} outside the value stack"
+        );
+    }
+
+    /// The current instance.
+    #[inline(always)]
+    pub(crate) fn inst(&self) -> &InstanceRt {
+        // SAFETY: `inst` always points at a live instance of this store
+        // while code runs (set at entry and on every call and return).
+        unsafe { &*self.inst }
+    }
+
+    /// Base and length of the current instance's memory 0.
+    #[inline(always)]
+    pub(crate) fn mem0(&self) -> (*mut u8, usize) {
+        match self.inst().memories.first() {
+            // SAFETY: memory boxes live as long as the store.
+            Some(&m) => unsafe { ((*m).data.as_mut_ptr(), (*m).data.len()) },
+            None => (std::ptr::null_mut(), 0),
+        }
+    }
+
+    /// The store, for slow paths.
+    #[inline(always)]
+    pub(crate) fn store(&mut self) -> &mut StoreInner {
+        // SAFETY: the store is exclusively borrowed by the running call, and
+        // no other reference into it is alive while a handler runs.
+        unsafe { &mut *self.store }
+    }
+}
+
+/// Records a trap and leaves the chain.
+#[cold]
+#[inline(never)]
+pub(crate) fn raise(ip: Ip, ctx: &mut Ctx, kind: TrapKind) -> Exit {
+    ctx.trap = Some(kind);
+    ctx.trap_ip = ip;
+    Exit::Trap
+}
+
+/// The return address of an entry frame: leaves the chain.
+unsafe fn exit_handler(_ip: Ip, _fp: Fp, _m: *mut u8, _l: usize, _ctx: &mut Ctx) -> Exit {
+    Exit::Done
+}
+
+/// Calls store function `func` with `args` (cells), writing result cells to
+/// `results`. `host` is the store's host data, handed to host functions.
+pub(crate) fn invoke(
+    store: &mut StoreInner,
+    host: &mut dyn Any,
+    func: u32,
+    args: &[u64],
+    results: &mut [u64],
+) -> Result<()> {
+    let entry = store.funcs[func as usize].clone();
+    let (inst_index, def_index) = match entry.kind {
+        FuncKind::Host(h) => {
+            let mut buf = vec![0u64; h.num_params.max(h.num_results)];
+            buf[..args.len()].copy_from_slice(args);
+            (h.callback)(store, host, &mut buf)?;
+            results.copy_from_slice(&buf[..results.len()]);
+            return Ok(());
+        }
+        FuncKind::Wasm {
+            instance,
+            def_index,
+        } => (instance, def_index),
+    };
+    let mut stacks = store.rt.take_stacks();
+    let result = run_entry(
+        store,
+        host,
+        &mut stacks,
+        inst_index,
+        def_index,
+        args,
+        results,
+    );
+    store.rt.stacks = Some(stacks);
+    result
+}
+
+fn run_entry(
+    store: &mut StoreInner,
+    host: &mut dyn Any,
+    stacks: &mut Stacks,
+    inst_index: u32,
+    def_index: u32,
+    args: &[u64],
+    results: &mut [u64],
+) -> Result<()> {
+    let inst: *const InstanceRt = &*store.rt.instances[inst_index as usize];
+    // SAFETY: `inst` points into a box the store owns.
+    let func: *const CompiledFunc = unsafe { (&(*inst).defined)[def_index as usize] };
+    // SAFETY: compiled functions live in modules the store keeps alive.
+    let f = unsafe { &*func };
+    let base = stacks.top;
+    let needed = (f.frame_size as usize).max(results.len()).max(args.len());
+    let frames_before = stacks.frames.len();
+    if base + needed > stacks.values.len() || frames_before == stacks.frames.capacity() {
+        return Err(Trap::new(TrapKind::StackExhausted).into());
+    }
+    stacks.values[base..base + args.len()].copy_from_slice(args);
+    let zero_from = base + f.num_params as usize;
+    stacks.values[zero_from..zero_from + f.num_locals as usize].fill(0);
+    let fp: Fp = stacks.values[base..].as_mut_ptr();
+    let stack_end = stacks.values.as_mut_ptr_range().end;
+    stacks.frames.push(Frame {
+        ret_ip: stacks.exit_code.as_ptr(),
+        ret_fp: fp,
+        ret_inst: inst,
+        func,
+    });
+    let mut ctx = Ctx {
+        store,
+        inst,
+        stacks: std::mem::replace(stacks, placeholder_stacks()),
+        stack_end,
+        trap: None,
+        trap_ip: std::ptr::null(),
+        host: HostCall {
+            func: 0,
+            fp,
+            base: 0,
+            resume: std::ptr::null(),
+            tail: false,
+        },
+    };
+    let outcome = drive(&mut ctx, host, f.code.as_ptr(), fp);
+    if outcome.is_ok() {
+        // SAFETY: the entry frame's results are in its first slots.
+        let out = unsafe { std::slice::from_raw_parts(fp, results.len()) };
+        results.copy_from_slice(out);
+    }
+    ctx.stacks.frames.truncate(frames_before);
+    *stacks = ctx.stacks;
+    outcome
+}
+
+/// An empty stand-in while the real stacks are lent to a running call.
+fn placeholder_stacks() -> Stacks {
+    Stacks {
+        values: Vec::new(),
+        frames: Vec::new(),
+        top: 0,
+        exit_code: Box::new([0]),
+    }
+}
+
+/// Runs the chain from `ip`, making host calls when asked, until the entry
+/// frame returns or a trap.
+fn drive(ctx: &mut Ctx, host: &mut dyn Any, mut ip: Ip, mut fp: Fp) -> Result<()> {
+    loop {
+        let (mem, len) = ctx.mem0();
+        // SAFETY: `ip` is the start of an instruction and `fp` the frame of
+        // the function it belongs to.
+        let h: Handler = unsafe { std::mem::transmute::<usize, Handler>(*ip as usize) };
+        match unsafe { h(ip, fp, mem, len, ctx) } {
+            Exit::Done => return Ok(()),
+            Exit::Trap => {
+                let kind = ctx.trap.take().unwrap_or(TrapKind::Unreachable);
+                let trap = Trap::new(kind).with_backtrace(backtrace(ctx));
+                return Err(trap.into());
+            }
+            Exit::HostCall => {
+                let call = ctx.host;
+                let results = host_call(ctx, host, &call).map_err(|e| with_backtrace(e, ctx))?;
+                if call.tail {
+                    (ip, fp) = return_from(ctx, call.fp, call.base, results);
+                } else {
+                    (ip, fp) = (call.resume, call.fp);
+                }
+            }
+        }
+    }
+}
+
+/// Makes a host call on behalf of a handler: arguments from the caller's
+/// frame in, results back into it. Returns the number of results.
+fn host_call(ctx: &mut Ctx, host: &mut dyn Any, call: &HostCall) -> Result<usize> {
+    let store = ctx.store();
+    let FuncKind::Host(h) = store.funcs[call.func as usize].kind.clone() else {
+        unreachable!("host call to a Wasm function");
+    };
+    let n = h.num_params.max(h.num_results);
+    // SAFETY: the arguments are the top of the caller's frame, inside the
+    // value stack; the results fit the caller's frame too (the translator
+    // sized it for them).
+    let args = unsafe { std::slice::from_raw_parts_mut(call.fp.add(call.base as usize), n) };
+    let mut buf = args.to_vec();
+    // Lend the stacks to calls the host function makes back into Wasm;
+    // they start above the caller's arguments.
+    let base_index = (args.as_ptr() as usize - ctx.stacks.values.as_ptr() as usize) / 8;
+    ctx.stacks.top = base_index + n;
+    let stacks = std::mem::replace(&mut ctx.stacks, placeholder_stacks());
+    let caller = ctx.inst().index;
+    let store = ctx.store();
+    store.rt.stacks = Some(stacks);
+    let outer_caller = store.rt.caller.replace(caller);
+    let result = (h.callback)(store, host, &mut buf);
+    store.rt.caller = outer_caller;
+    ctx.stacks = store
+        .rt
+        .stacks
+        .take()
+        .expect("stacks returned by nested calls");
+    ctx.stacks.top = 0;
+    result?;
+    // SAFETY: as above; nested calls never move the value stack (its
+    // capacity is fixed).
+    let out = unsafe { std::slice::from_raw_parts_mut(call.fp.add(call.base as usize), n) };
+    out[..h.num_results].copy_from_slice(&buf[..h.num_results]);
+    Ok(h.num_results)
+}
+
+/// Copies a tail-called host function's `n` results to the frame's first
+/// slots and returns to the caller.
+fn return_from(ctx: &mut Ctx, fp: Fp, base: u32, n: usize) -> (Ip, Fp) {
+    let frame = ctx.stacks.frames.pop().expect("a frame to return from");
+    // SAFETY: a tail call happens inside a function whose frame holds its
+    // own results (the translator sized it so) and the callee's arguments.
+    unsafe { std::ptr::copy(fp.add(base as usize), fp, n) };
+    ctx.inst = frame.ret_inst;
+    (frame.ret_ip, frame.ret_fp)
+}
+
+fn with_backtrace(e: Error, ctx: &mut Ctx) -> Error {
+    match e {
+        Error::Trap(t) if t.backtrace().is_empty() => Error::Trap(t.with_backtrace(backtrace(ctx))),
+        other => other,
+    }
+}
+
+/// The Wasm frames of the running call, innermost first.
+fn backtrace(ctx: &mut Ctx) -> Vec<FrameInfo> {
+    let mut out = Vec::new();
+    let mut ip = ctx.trap_ip;
+    let mut inst = ctx.inst;
+    let frames: Vec<Frame> = ctx.stacks.frames.iter().rev().copied().collect();
+    for frame in frames {
+        // SAFETY: frames point at live functions and instances of this store.
+        let f = unsafe { &*frame.func };
+        let offset = if ip.is_null() {
+            None
+        } else {
+            let word = (ip as usize).wrapping_sub(f.code.as_ptr() as usize) / 8;
+            if word < f.code.len() {
+                f.offset_of(word)
+            } else {
+                None
+            }
+        };
+        // SAFETY: as above.
+        let index = unsafe { (*inst).index };
+        let module = &ctx.store().instances[index as usize].module;
+        out.push(FrameInfo {
+            module_name: module.name().map(str::to_string),
+            func_index: f.func_index,
+            func_name: module.func_name(f.func_index).map(str::to_string),
+            offset,
+        });
+        if frame.ret_ip == ctx.stacks.exit_code.as_ptr() {
+            break;
+        }
+        // The caller's ip points after its call instruction.
+        ip = frame.ret_ip.wrapping_sub(1);
+        inst = frame.ret_inst;
+    }
+    out
+}
+
+/// Registers a new instance's runtime view; returns nothing, the view's
+/// index equals the instance's.
+pub(crate) fn register_instance(store: &mut StoreInner, index: u32) {
+    let data = &store.instances[index as usize];
+    let module = data.module.inner();
+    let defined = module
+        .compiled
+        .iter()
+        .map(|f| f as *const CompiledFunc)
+        .collect();
+    let globals = data
+        .globals
+        .iter()
+        .map(|&g| &mut *store.globals[g as usize] as *mut GlobalInstance)
+        .collect();
+    let memories = data
+        .memories
+        .iter()
+        .map(|&m| &mut *store.memories[m as usize] as *mut MemoryInstance)
+        .collect();
+    let tables = data
+        .tables
+        .iter()
+        .map(|&t| &mut *store.tables[t as usize] as *mut TableInstance)
+        .collect();
+    let rt = InstanceRt {
+        index,
+        funcs: data.funcs.clone().into(),
+        defined,
+        globals,
+        memories,
+        tables,
+    };
+    debug_assert_eq!(store.rt.instances.len(), index as usize);
+    store.rt.instances.push(Box::new(rt));
+}

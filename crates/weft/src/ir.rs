@@ -1,0 +1,141 @@
+//! weft's intermediate representation: how translated function bodies are
+//! laid out in memory, and the builder the translator writes them with.
+//!
+//! A function body is a stream of 64-bit words. Each instruction starts with
+//! one word holding its handler (a function pointer); its operands follow as
+//! packed 32-bit values: frame slots, immediates and branch offsets. A branch
+//! offset is a signed distance in words from the start of the branching
+//! instruction. 64-bit immediates take two operands (low half first).
+
+/// A translated function, ready to run.
+pub(crate) struct CompiledFunc {
+    /// The instruction stream.
+    pub code: Box<[u64]>,
+    /// Frame slots needed: parameters, locals and temporaries.
+    pub frame_size: u32,
+    /// Number of parameter slots.
+    pub num_params: u32,
+    /// Number of non-parameter local slots, zeroed on entry.
+    pub num_locals: u32,
+    /// Index in the module's function index space.
+    pub func_index: u32,
+    /// Pairs of (word index, byte offset in the module) at each instruction
+    /// that may trap or call, sorted by word index, for backtraces.
+    pub offsets: Box<[(u32, u32)]>,
+}
+
+impl CompiledFunc {
+    /// The module byte offset of the instruction at `word`, if recorded.
+    pub(crate) fn offset_of(&self, word: usize) -> Option<u64> {
+        let i = self.offsets.partition_point(|&(w, _)| (w as usize) <= word);
+        i.checked_sub(1).map(|i| u64::from(self.offsets[i].1))
+    }
+}
+
+/// The type-erased handler pointer stored in the first word of an
+/// instruction.
+pub(crate) type HandlerAddr = usize;
+
+/// Appends instructions to a function body.
+#[derive(Default)]
+pub(crate) struct CodeBuilder {
+    words: Vec<u64>,
+    offsets: Vec<(u32, u32)>,
+}
+
+/// Where an instruction starts, for patching branch targets.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) struct InstrPos(pub usize);
+
+impl CodeBuilder {
+    /// The position the next instruction will take.
+    pub(crate) fn here(&self) -> InstrPos {
+        InstrPos(self.words.len())
+    }
+
+    /// Appends one instruction.
+    pub(crate) fn emit(&mut self, handler: HandlerAddr, ops: &[u32]) -> InstrPos {
+        let pos = self.here();
+        self.words.push(handler as u64);
+        for pair in ops.chunks(2) {
+            let lo = pair[0];
+            let hi = pair.get(1).copied().unwrap_or(0);
+            self.words.push(pack(lo, hi));
+        }
+        pos
+    }
+
+    /// Records the module offset of the instruction about to be emitted.
+    pub(crate) fn mark_offset(&mut self, offset: usize) {
+        let w = self.words.len() as u32;
+        let off = offset as u32;
+        match self.offsets.last_mut() {
+            Some(last) if last.0 == w => last.1 = off,
+            _ => self.offsets.push((w, off)),
+        }
+    }
+
+    /// Overwrites operand `k` of the instruction at `pos`.
+    pub(crate) fn patch(&mut self, pos: InstrPos, k: usize, value: u32) {
+        let word = &mut self.words[pos.0 + 1 + k / 2];
+        let (mut lo, mut hi) = unpack(*word);
+        if k.is_multiple_of(2) {
+            lo = value;
+        } else {
+            hi = value;
+        }
+        *word = pack(lo, hi);
+    }
+
+    /// Patches operand `k` of the branch at `pos` to jump to `target`.
+    pub(crate) fn patch_branch(&mut self, pos: InstrPos, k: usize, target: InstrPos) {
+        let rel = target.0 as i64 - pos.0 as i64;
+        self.patch(pos, k, rel as i32 as u32);
+    }
+
+    /// The relative offset from `pos` to `target`, as an operand.
+    pub(crate) fn rel(pos: InstrPos, target: InstrPos) -> u32 {
+        (target.0 as i64 - pos.0 as i64) as i32 as u32
+    }
+
+    /// Number of words emitted so far.
+    pub(crate) fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Removes everything from `pos` on (used to drop dead code).
+    pub(crate) fn truncate(&mut self, pos: InstrPos) {
+        self.words.truncate(pos.0);
+        while self.offsets.last().is_some_and(|o| o.0 as usize >= pos.0) {
+            self.offsets.pop();
+        }
+    }
+
+    /// The finished instruction stream and offset table.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn finish(self) -> (Box<[u64]>, Box<[(u32, u32)]>) {
+        (self.words.into(), self.offsets.into())
+    }
+}
+
+/// Packs two operands into one word so that reading the word's memory as two
+/// `u32`s yields `lo` then `hi` on every host.
+fn pack(lo: u32, hi: u32) -> u64 {
+    let mut b = [0u8; 8];
+    b[..4].copy_from_slice(&lo.to_ne_bytes());
+    b[4..].copy_from_slice(&hi.to_ne_bytes());
+    u64::from_ne_bytes(b)
+}
+
+fn unpack(w: u64) -> (u32, u32) {
+    let b = w.to_ne_bytes();
+    (
+        u32::from_ne_bytes([b[0], b[1], b[2], b[3]]),
+        u32::from_ne_bytes([b[4], b[5], b[6], b[7]]),
+    )
+}
+
+/// Splits a 64-bit immediate into two operands.
+pub(crate) fn imm64(v: u64) -> [u32; 2] {
+    [v as u32, (v >> 32) as u32]
+}

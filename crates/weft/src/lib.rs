@@ -1,0 +1,51 @@
+//! weft: an embeddable WebAssembly runtime.
+//!
+//! The API mirrors the names Rust users of WebAssembly know: an [`Engine`]
+//! configured by a [`Config`] compiles [`Module`]s; a [`Store`] owns
+//! runtime objects and the host's data; a [`Linker`] resolves imports and
+//! makes [`Instance`]s, whose exported [`Func`]s are called with [`Val`]s or
+//! through a [`TypedFunc`].
+//!
+//! ```
+//! use weft::{Engine, Linker, Module, Store};
+//!
+//! let engine = Engine::default();
+//! let module = Module::new(&engine, r#"(module
+//!     (func (export "add") (param i32 i32) (result i32)
+//!         local.get 0 local.get 1 i32.add))"#)?;
+//! let mut store = Store::new(&engine, ());
+//! let instance = Linker::new(&engine).instantiate(&mut store, &module)?;
+//! let add = instance.get_typed_func::<(i32, i32), i32>(&store, "add")?;
+//! assert_eq!(add.call(&mut store, (2, 3))?, 5);
+//! # Ok::<(), weft::Error>(())
+//! ```
+
+mod const_expr;
+mod engine;
+mod error;
+mod exec;
+mod externals;
+mod func;
+mod instance;
+mod ir;
+mod linker;
+mod module;
+mod store;
+mod translate;
+mod type_registry;
+mod types;
+mod values;
+
+pub use engine::{Config, Engine};
+pub use error::{Error, FrameInfo, LinkError, Result, Trap, TrapKind};
+pub use externals::{Global, Memory, Table};
+pub use func::{Caller, Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
+pub use instance::{Extern, Instance};
+pub use linker::Linker;
+pub use module::{ExportType, ExternType, ImportType, Module};
+pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
+pub use types::{
+    CompositeType, FieldType, FuncType, GlobalType, HeapType, MemoryType, Mutability, RefType,
+    StorageType, SubType, TableType, TagType, TypeId, ValType,
+};
+pub use values::{AnyRef, ExternRef, Ref, Val};

@@ -1,0 +1,498 @@
+//! `Module`: a validated and translated WebAssembly module, immutable and
+//! shareable between stores and threads.
+//!
+//! Bytes go through `wasmparser` once: each section is validated and its
+//! declarations converted to weft's types; each function body is validated
+//! and translated to weft's IR in the same pass.
+
+use crate::const_expr::ConstExpr;
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::ir::CompiledFunc;
+use crate::translate::translate_function;
+use crate::type_registry::{convert_ref, convert_val};
+use crate::types::*;
+use std::collections::HashMap;
+use std::sync::Arc;
+use wasmparser as wp;
+
+/// A compiled module. Cheap to clone.
+#[derive(Clone)]
+pub struct Module {
+    inner: Arc<ModuleInner>,
+}
+
+/// The kind and index of an export or import.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum EntityIndex {
+    Func(u32),
+    Table(u32),
+    Memory(u32),
+    Global(u32),
+    Tag(u32),
+}
+
+/// A declared import.
+pub(crate) struct ImportDecl {
+    pub module: String,
+    pub name: String,
+    pub index: EntityIndex,
+}
+
+/// How an element segment is used.
+pub(crate) enum SegmentMode {
+    Passive,
+    Declared,
+    Active { index: u32, offset: ConstExpr },
+}
+
+/// An element segment.
+pub(crate) struct ElemSegment {
+    pub mode: SegmentMode,
+    pub items: Vec<ConstExpr>,
+}
+
+/// A data segment.
+pub(crate) struct DataSegment {
+    pub mode: SegmentMode,
+    pub bytes: Box<[u8]>,
+}
+
+/// Everything known about a module. Index spaces include imports first.
+pub(crate) struct ModuleInner {
+    pub engine: Engine,
+    pub name: Option<String>,
+    pub types: Vec<TypeId>,
+    pub funcs: Vec<TypeId>,
+    pub num_imported_funcs: u32,
+    pub tables: Vec<TableType>,
+    pub table_inits: Vec<Option<ConstExpr>>,
+    pub num_imported_tables: u32,
+    pub memories: Vec<MemoryType>,
+    pub num_imported_memories: u32,
+    pub globals: Vec<GlobalType>,
+    pub global_inits: Vec<ConstExpr>,
+    pub num_imported_globals: u32,
+    pub tags: Vec<TypeId>,
+    pub imports: Vec<ImportDecl>,
+    pub exports: Vec<(String, EntityIndex)>,
+    pub start: Option<u32>,
+    pub elems: Vec<ElemSegment>,
+    pub datas: Vec<DataSegment>,
+    pub compiled: Vec<CompiledFunc>,
+    pub func_names: HashMap<u32, String>,
+}
+
+/// The type of something a module imports or exports.
+#[derive(Clone, Debug)]
+pub enum ExternType {
+    /// A function of this type.
+    Func(FuncType),
+    /// A table.
+    Table(TableType),
+    /// A memory.
+    Memory(MemoryType),
+    /// A global.
+    Global(GlobalType),
+    /// An exception tag with this payload signature.
+    Tag(FuncType),
+}
+
+/// An import of a module: where it comes from and its type.
+#[derive(Clone, Debug)]
+pub struct ImportType {
+    /// The module name.
+    pub module: String,
+    /// The field name.
+    pub name: String,
+    /// The expected type.
+    pub ty: ExternType,
+}
+
+/// An export of a module: its name and type.
+#[derive(Clone, Debug)]
+pub struct ExportType {
+    /// The export name.
+    pub name: String,
+    /// The type.
+    pub ty: ExternType,
+}
+
+impl Module {
+    /// Compiles a module from the binary format or, with the `wat` feature,
+    /// the text format.
+    pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
+        let bytes = bytes.as_ref();
+        #[cfg(feature = "wat")]
+        {
+            let binary = wat::parse_bytes(bytes).map_err(|e| Error::Text(e.to_string()))?;
+            Module::from_binary(engine, &binary)
+        }
+        #[cfg(not(feature = "wat"))]
+        Module::from_binary(engine, bytes)
+    }
+
+    /// Compiles a module from a file in the binary or text format.
+    pub fn from_file(engine: &Engine, path: impl AsRef<std::path::Path>) -> Result<Module> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
+        Module::new(engine, bytes)
+    }
+
+    /// Validates a module in the binary format without compiling it.
+    pub fn validate(engine: &Engine, bytes: &[u8]) -> Result<()> {
+        let mut v = wp::Validator::new_with_features(engine.config().features);
+        v.validate_all(bytes)?;
+        Ok(())
+    }
+
+    /// Compiles a module from the binary format.
+    pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+        let inner = parse(engine, bytes)?;
+        Ok(Module {
+            inner: Arc::new(inner),
+        })
+    }
+
+    pub(crate) fn inner(&self) -> &ModuleInner {
+        &self.inner
+    }
+
+    /// The engine the module was compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The module's name from its name section.
+    pub fn name(&self) -> Option<&str> {
+        self.inner.name.as_deref()
+    }
+
+    pub(crate) fn func_name(&self, index: u32) -> Option<&str> {
+        self.inner.func_names.get(&index).map(String::as_str)
+    }
+
+    /// The module's imports, in order.
+    pub fn imports(&self) -> impl ExactSizeIterator<Item = ImportType> + '_ {
+        self.inner.imports.iter().map(|i| ImportType {
+            module: i.module.clone(),
+            name: i.name.clone(),
+            ty: self.inner.entity_type(i.index),
+        })
+    }
+
+    /// The module's exports, in order.
+    pub fn exports(&self) -> impl ExactSizeIterator<Item = ExportType> + '_ {
+        self.inner.exports.iter().map(|(name, idx)| ExportType {
+            name: name.clone(),
+            ty: self.inner.entity_type(*idx),
+        })
+    }
+}
+
+impl ModuleInner {
+    pub(crate) fn func_type(&self, id: TypeId) -> FuncType {
+        self.engine
+            .types()
+            .func_type(id)
+            .cloned()
+            .unwrap_or_else(|| FuncType::new([], []))
+    }
+
+    pub(crate) fn entity_type(&self, index: EntityIndex) -> ExternType {
+        match index {
+            EntityIndex::Func(i) => ExternType::Func(self.func_type(self.funcs[i as usize])),
+            EntityIndex::Table(i) => ExternType::Table(self.tables[i as usize]),
+            EntityIndex::Memory(i) => ExternType::Memory(self.memories[i as usize]),
+            EntityIndex::Global(i) => ExternType::Global(self.globals[i as usize]),
+            EntityIndex::Tag(i) => ExternType::Tag(self.func_type(self.tags[i as usize])),
+        }
+    }
+
+    fn val(&self, v: wp::ValType) -> Result<ValType> {
+        let types = &self.types;
+        convert_val(v, &|idx| resolve(types, idx)).map_err(Error::Unsupported)
+    }
+
+    fn ref_type(&self, r: wp::RefType) -> Result<RefType> {
+        let types = &self.types;
+        convert_ref(r, &|idx| resolve(types, idx)).map_err(Error::Unsupported)
+    }
+}
+
+fn resolve(types: &[TypeId], idx: wp::UnpackedIndex) -> Result<TypeId, String> {
+    match idx {
+        wp::UnpackedIndex::Module(i) => types
+            .get(i as usize)
+            .copied()
+            .ok_or_else(|| format!("unknown type {i}")),
+        _ => Err("unexpected type index form".into()),
+    }
+}
+
+fn table_type(m: &ModuleInner, t: wp::TableType) -> Result<TableType> {
+    Ok(TableType {
+        element: m.ref_type(t.element_type)?,
+        minimum: t.initial,
+        maximum: t.maximum,
+        table64: t.table64,
+    })
+}
+
+fn memory_type(t: wp::MemoryType) -> MemoryType {
+    MemoryType {
+        minimum: t.initial,
+        maximum: t.maximum,
+        memory64: t.memory64,
+        shared: t.shared,
+        page_size_log2: t.page_size_log2.unwrap_or(16) as u8,
+    }
+}
+
+fn global_type(m: &ModuleInner, g: wp::GlobalType) -> Result<GlobalType> {
+    let mutability = if g.mutable {
+        Mutability::Var
+    } else {
+        Mutability::Const
+    };
+    Ok(GlobalType {
+        content: m.val(g.content_type)?,
+        mutability,
+    })
+}
+
+fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
+    let mut validator = wp::Validator::new_with_features(engine.config().features);
+    let mut m = ModuleInner {
+        engine: engine.clone(),
+        name: None,
+        types: Vec::new(),
+        funcs: Vec::new(),
+        num_imported_funcs: 0,
+        tables: Vec::new(),
+        table_inits: Vec::new(),
+        num_imported_tables: 0,
+        memories: Vec::new(),
+        num_imported_memories: 0,
+        globals: Vec::new(),
+        global_inits: Vec::new(),
+        num_imported_globals: 0,
+        tags: Vec::new(),
+        imports: Vec::new(),
+        exports: Vec::new(),
+        start: None,
+        elems: Vec::new(),
+        datas: Vec::new(),
+        compiled: Vec::new(),
+        func_names: HashMap::new(),
+    };
+    let mut allocs = wp::FuncValidatorAllocations::default();
+    let mut names = None;
+    for payload in wp::Parser::new(0).parse_all(bytes) {
+        let payload = payload?;
+        if let wp::ValidPayload::Func(to_validate, body) = validator.payload(&payload)? {
+            let mut fv = to_validate.into_validator(std::mem::take(&mut allocs));
+            let index = fv.index();
+            let compiled = translate_function(&m, index, &mut fv, &body)?;
+            m.compiled.push(compiled);
+            allocs = fv.into_allocations();
+            continue;
+        }
+        declare(&mut m, payload, &mut names)?;
+    }
+    if let Some(reader) = names {
+        read_names(&mut m, reader);
+    }
+    Ok(m)
+}
+
+/// Records the declarations of one (already validated) section.
+fn declare<'a>(
+    m: &mut ModuleInner,
+    payload: wp::Payload<'a>,
+    names: &mut Option<wp::NameSectionReader<'a>>,
+) -> Result<()> {
+    use wp::Payload::*;
+    match payload {
+        TypeSection(r) => {
+            for group in r {
+                let group = group?;
+                let ids = m
+                    .engine
+                    .types_mut()
+                    .register_module_group(&group, &m.types)
+                    .map_err(Error::Unsupported)?;
+                m.types.extend(ids);
+            }
+        }
+        ImportSection(r) => {
+            for import in r.into_imports() {
+                let import = import?;
+                let index = match import.ty {
+                    wp::TypeRef::Func(t) | wp::TypeRef::FuncExact(t) => {
+                        m.funcs.push(m.types[t as usize]);
+                        m.num_imported_funcs += 1;
+                        EntityIndex::Func(m.funcs.len() as u32 - 1)
+                    }
+                    wp::TypeRef::Table(t) => {
+                        let t = table_type(m, t)?;
+                        m.tables.push(t);
+                        m.num_imported_tables += 1;
+                        EntityIndex::Table(m.tables.len() as u32 - 1)
+                    }
+                    wp::TypeRef::Memory(t) => {
+                        m.memories.push(memory_type(t));
+                        m.num_imported_memories += 1;
+                        EntityIndex::Memory(m.memories.len() as u32 - 1)
+                    }
+                    wp::TypeRef::Global(g) => {
+                        let g = global_type(m, g)?;
+                        m.globals.push(g);
+                        m.num_imported_globals += 1;
+                        EntityIndex::Global(m.globals.len() as u32 - 1)
+                    }
+                    wp::TypeRef::Tag(t) => {
+                        m.tags.push(m.types[t.func_type_idx as usize]);
+                        EntityIndex::Tag(m.tags.len() as u32 - 1)
+                    }
+                };
+                m.imports.push(ImportDecl {
+                    module: import.module.to_string(),
+                    name: import.name.to_string(),
+                    index,
+                });
+            }
+        }
+        FunctionSection(r) => {
+            for t in r {
+                m.funcs.push(m.types[t? as usize]);
+            }
+        }
+        TableSection(r) => {
+            for t in r {
+                let t = t?;
+                let ty = table_type(m, t.ty)?;
+                m.tables.push(ty);
+                m.table_inits.push(match t.init {
+                    wp::TableInit::RefNull => None,
+                    wp::TableInit::Expr(e) => Some(ConstExpr::parse(m, &e)?),
+                });
+            }
+        }
+        MemorySection(r) => {
+            for t in r {
+                m.memories.push(memory_type(t?));
+            }
+        }
+        TagSection(r) => {
+            for t in r {
+                m.tags.push(m.types[t?.func_type_idx as usize]);
+            }
+        }
+        GlobalSection(r) => {
+            for g in r {
+                let g = g?;
+                let ty = global_type(m, g.ty)?;
+                let init = ConstExpr::parse(m, &g.init_expr)?;
+                m.globals.push(ty);
+                m.global_inits.push(init);
+            }
+        }
+        ExportSection(r) => {
+            for e in r {
+                let e = e?;
+                let index = match e.kind {
+                    wp::ExternalKind::Func | wp::ExternalKind::FuncExact => {
+                        EntityIndex::Func(e.index)
+                    }
+                    wp::ExternalKind::Table => EntityIndex::Table(e.index),
+                    wp::ExternalKind::Memory => EntityIndex::Memory(e.index),
+                    wp::ExternalKind::Global => EntityIndex::Global(e.index),
+                    wp::ExternalKind::Tag => EntityIndex::Tag(e.index),
+                };
+                m.exports.push((e.name.to_string(), index));
+            }
+        }
+        StartSection { func, .. } => m.start = Some(func),
+        ElementSection(r) => {
+            for e in r {
+                let e = e?;
+                let mode = match e.kind {
+                    wp::ElementKind::Passive => SegmentMode::Passive,
+                    wp::ElementKind::Declared => SegmentMode::Declared,
+                    wp::ElementKind::Active {
+                        table_index,
+                        offset_expr,
+                    } => SegmentMode::Active {
+                        index: table_index.unwrap_or(0),
+                        offset: ConstExpr::parse(m, &offset_expr)?,
+                    },
+                };
+                let items = match e.items {
+                    wp::ElementItems::Functions(r) => r
+                        .into_iter()
+                        .map(|f| f.map(ConstExpr::ref_func))
+                        .collect::<Result<Vec<_>, _>>()?,
+                    wp::ElementItems::Expressions(_, r) => {
+                        let mut items = Vec::new();
+                        for e in r {
+                            items.push(ConstExpr::parse(m, &e?)?);
+                        }
+                        items
+                    }
+                };
+                m.elems.push(ElemSegment { mode, items });
+            }
+        }
+        DataSection(r) => {
+            for d in r {
+                let d = d?;
+                let mode = match d.kind {
+                    wp::DataKind::Passive => SegmentMode::Passive,
+                    wp::DataKind::Active {
+                        memory_index,
+                        offset_expr,
+                    } => SegmentMode::Active {
+                        index: memory_index,
+                        offset: ConstExpr::parse(m, &offset_expr)?,
+                    },
+                };
+                m.datas.push(DataSegment {
+                    mode,
+                    bytes: d.data.into(),
+                });
+            }
+        }
+        CustomSection(c) => {
+            if let wp::KnownCustom::Name(r) = c.as_known() {
+                *names = Some(r);
+            }
+        }
+        Version {
+            encoding: wp::Encoding::Component,
+            ..
+        } => {
+            return Err(Error::Unsupported("components are not core modules".into()));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Reads module and function names; a malformed name section is ignored, as
+/// the spec asks of custom sections.
+fn read_names(m: &mut ModuleInner, reader: wp::NameSectionReader<'_>) {
+    for name in reader {
+        match name {
+            Ok(wp::Name::Module { name, .. }) => m.name = Some(name.to_string()),
+            Ok(wp::Name::Function(map)) => {
+                for n in map.into_iter().flatten() {
+                    m.func_names.insert(n.index, n.name.to_string());
+                }
+            }
+            Ok(_) => {}
+            Err(_) => return,
+        }
+    }
+}

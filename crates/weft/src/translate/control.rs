@@ -1,0 +1,607 @@
+//! Translation of structured control flow, branches, calls and returns.
+//!
+//! Each label has value slots: the canonical slots of heights
+//! `dest .. dest + arity`. A branch moves its values there and jumps; the
+//! code after a block's `end` finds the block's results there. Forward
+//! branches are patched when their block ends.
+
+use super::{LastCond, Operand, Translator};
+use crate::error::Result;
+use crate::exec::{self as x, addr};
+use crate::ir::{CodeBuilder, HandlerAddr, InstrPos};
+use wasmparser::{BlockType, Operator};
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(super) enum Kind {
+    Func,
+    Block,
+    Loop,
+    If,
+    Else,
+}
+
+/// A control frame of the translator.
+pub(super) struct Ctrl {
+    kind: Kind,
+    /// Stack height where this block's own operands begin.
+    pub floor: u32,
+    /// Height of the label's value slots.
+    dest: u32,
+    params: u32,
+    results: u32,
+    /// Start of a loop's body.
+    head: InstrPos,
+    /// Forward branches to the block's end: (instruction, operand).
+    fixups: Vec<(InstrPos, usize)>,
+    /// An `if`'s branch to its `else`.
+    else_fixup: Option<(InstrPos, usize)>,
+    /// Whether the block was entered from reachable code.
+    live: bool,
+}
+
+impl Ctrl {
+    pub(super) fn function(results: u32) -> Ctrl {
+        Ctrl {
+            kind: Kind::Func,
+            floor: 0,
+            dest: 0,
+            params: 0,
+            results,
+            head: InstrPos(0),
+            fixups: Vec::new(),
+            else_fixup: None,
+            live: true,
+        }
+    }
+
+    /// How many values a branch to this label carries.
+    fn arity(&self) -> u32 {
+        if self.kind == Kind::Loop {
+            self.params
+        } else {
+            self.results
+        }
+    }
+}
+
+/// Where a branch's values must go.
+enum Target {
+    /// Return from the function.
+    Return,
+    /// The label at this control depth.
+    Label(usize),
+}
+
+impl Translator<'_> {
+    fn block_arity(&self, bt: BlockType) -> (u32, u32) {
+        match bt {
+            BlockType::Empty => (0, 0),
+            BlockType::Type(_) => (0, 1),
+            BlockType::FuncType(i) => {
+                let ft = self.func_type_of(self.m.types[i as usize]);
+                (ft.params().len() as u32, ft.results().len() as u32)
+            }
+        }
+    }
+
+    fn push_ctrl(&mut self, kind: Kind, bt: BlockType, live: bool) {
+        let (params, results) = self.block_arity(bt);
+        let floor = self.height().saturating_sub(params);
+        self.ctrl.push(Ctrl {
+            kind,
+            floor,
+            dest: floor,
+            params,
+            results,
+            head: self.b.here(),
+            fixups: Vec::new(),
+            else_fixup: None,
+            live,
+        });
+    }
+
+    /// Operators seen in unreachable code: only nesting matters.
+    pub(super) fn translate_unreachable(&mut self, op: &Operator<'_>) -> Result<()> {
+        match op {
+            Operator::Block { blockty } | Operator::Loop { blockty } | Operator::If { blockty } => {
+                let bt = *blockty;
+                self.push_ctrl(Kind::Block, bt, false);
+            }
+            Operator::Else => {
+                let c = self.ctrl.last().expect("validated");
+                if c.live {
+                    self.translate_else();
+                }
+            }
+            Operator::End => {
+                let live = self.ctrl.last().is_some_and(|c| c.live);
+                if live {
+                    self.translate_end();
+                } else {
+                    self.ctrl.pop();
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    pub(super) fn translate_control(&mut self, op: Operator<'_>, _offset: usize) -> Result<()> {
+        use Operator as O;
+        match op {
+            O::Block { blockty } => {
+                self.materialize_all();
+                self.push_ctrl(Kind::Block, blockty, true);
+            }
+            O::Loop { blockty } => {
+                self.materialize_all();
+                self.push_ctrl(Kind::Loop, blockty, true);
+                self.last = None;
+            }
+            O::If { blockty } => self.translate_if(blockty),
+            O::Else => self.translate_else(),
+            O::End => self.translate_end(),
+            O::Br { relative_depth } => {
+                self.branch(relative_depth);
+                self.set_unreachable();
+            }
+            O::BrIf { relative_depth } => self.br_if(relative_depth),
+            O::BrTable { targets } => {
+                let depths = targets.targets().collect::<Result<Vec<_>, _>>()?;
+                self.br_table(&depths, targets.default());
+            }
+            O::Return => {
+                self.emit_return();
+                self.set_unreachable();
+            }
+            O::BrOnNull { relative_depth } => self.br_on_null(relative_depth),
+            O::BrOnNonNull { relative_depth } => self.br_on_non_null(relative_depth),
+            O::Call { function_index } => self.call(function_index, false),
+            O::ReturnCall { function_index } => self.call(function_index, true),
+            O::CallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index, false),
+            O::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index, true),
+            O::CallRef { type_index } => self.call_ref(type_index, false),
+            O::ReturnCallRef { type_index } => self.call_ref(type_index, true),
+            other => {
+                return Err(crate::Error::Unsupported(format!("instruction {other:?}")));
+            }
+        }
+        Ok(())
+    }
+
+    fn translate_if(&mut self, bt: BlockType) {
+        let mut cond = self.pop_branch_cond();
+        if self.stack.iter().any(|o| *o != Operand::Temp) {
+            // Materialising emits code after the comparison, which then can
+            // no longer be replaced by the branch.
+            cond = cond.unfused();
+        }
+        self.materialize_all();
+        self.push_ctrl(Kind::If, bt, true);
+        let fix = self.emit_cond_branch(cond, true);
+        let c = self.ctrl.last_mut().expect("just pushed");
+        c.else_fixup = Some(fix);
+        self.copy_if_params();
+    }
+
+    /// An `if` with parameters runs each arm on copies of them placed above
+    /// the originals, so the `else` arm still finds the originals intact.
+    fn copy_if_params(&mut self) {
+        let c = self.ctrl.last().expect("an if");
+        let (dest, p) = (c.dest, c.params);
+        if p == 0 {
+            return;
+        }
+        for k in 0..p {
+            let s = self.slot(dest + k);
+            self.push(Operand::Temp);
+            let d = self.slot(self.height() - 1);
+            self.b.emit(addr(x::copy), &[d, s]);
+        }
+        self.ctrl.last_mut().expect("an if").floor = dest + p;
+    }
+
+    fn translate_else(&mut self) {
+        if self.reachable {
+            self.move_results_of_top();
+            let pos = self.b.emit(addr(x::br), &[0]);
+            self.ctrl.last_mut().expect("an if").fixups.push((pos, 0));
+        }
+        let c = self.ctrl.last_mut().expect("an if");
+        c.kind = Kind::Else;
+        let fix = c.else_fixup.take();
+        let dest = c.dest;
+        let params = c.params;
+        if let Some((pos, k)) = fix {
+            let here = self.b.here();
+            self.b.patch_branch(pos, k, here);
+        }
+        self.stack.truncate((dest + params) as usize);
+        self.ctrl.last_mut().expect("an if").floor = dest;
+        self.copy_if_params_for_else();
+        self.reachable = true;
+        self.last = None;
+    }
+
+    fn copy_if_params_for_else(&mut self) {
+        let c = self.ctrl.last().expect("an else");
+        if c.params > 0 {
+            self.copy_if_params();
+        }
+    }
+
+    /// Moves the results of the innermost block into its label slots.
+    fn move_results_of_top(&mut self) {
+        let c = self.ctrl.last().expect("a block");
+        let (n, dest) = (c.results, c.dest);
+        self.move_top_to(n, dest);
+    }
+
+    fn translate_end(&mut self) {
+        let c = self.ctrl.last().expect("validated");
+        if c.kind == Kind::Func {
+            if self.reachable {
+                self.emit_return();
+            }
+            self.ctrl.pop();
+            return;
+        }
+        if self.reachable {
+            self.move_results_of_top();
+        }
+        let c = self.ctrl.pop().expect("validated");
+        let here = self.b.here();
+        for (pos, k) in &c.fixups {
+            self.b.patch_branch(*pos, *k, here);
+        }
+        // An `if` without `else` falls through with its parameters as
+        // results; they are already in the label slots.
+        let mut reachable = self.reachable || !c.fixups.is_empty();
+        if let Some((pos, k)) = c.else_fixup {
+            self.b.patch_branch(pos, k, here);
+            reachable = true;
+        }
+        self.stack.truncate(c.dest as usize);
+        for _ in 0..c.results {
+            self.push(Operand::Temp);
+        }
+        self.reachable = reachable;
+        self.last = None;
+    }
+
+    /// Moves the top `n` operands to the canonical slots of heights
+    /// `dest..dest + n`. Sources never sit below their destinations, so
+    /// ascending order never overwrites a pending source.
+    fn move_top_to(&mut self, n: u32, dest: u32) {
+        let h0 = self.height() - n;
+        for k in 0..n {
+            let o = self.stack[(h0 + k) as usize];
+            self.emit_move(self.slot(dest + k), o, h0 + k);
+        }
+    }
+
+    fn target(&self, depth: u32) -> Target {
+        let i = self.ctrl.len() - 1 - depth as usize;
+        if self.ctrl[i].kind == Kind::Func {
+            Target::Return
+        } else {
+            Target::Label(i)
+        }
+    }
+
+    /// Whether branching to `t` needs no moves.
+    fn values_in_place(&self, t: &Target) -> bool {
+        match t {
+            Target::Return => false,
+            Target::Label(i) => {
+                let c = &self.ctrl[*i];
+                let n = c.arity();
+                let h0 = self.height() - n;
+                (0..n)
+                    .all(|k| self.stack[(h0 + k) as usize] == Operand::Temp && h0 + k == c.dest + k)
+            }
+        }
+    }
+
+    /// Emits a jump to label `i` (operand `k` of the instruction at `pos`
+    /// holds the offset).
+    fn link(&mut self, pos: InstrPos, k: usize, i: usize) {
+        let c = &mut self.ctrl[i];
+        if c.kind == Kind::Loop {
+            let head = c.head;
+            self.b.patch_branch(pos, k, head);
+        } else {
+            c.fixups.push((pos, k));
+        }
+    }
+
+    /// Moves the branch values for `t` and jumps there.
+    fn emit_jump_to(&mut self, t: Target) {
+        match t {
+            Target::Return => self.emit_return(),
+            Target::Label(i) => {
+                let (n, dest) = (self.ctrl[i].arity(), self.ctrl[i].dest);
+                self.move_top_to(n, dest);
+                let pos = self.b.emit(addr(x::br), &[0]);
+                self.link(pos, 0, i);
+            }
+        }
+    }
+
+    /// An unconditional branch to relative depth `depth`.
+    fn branch(&mut self, depth: u32) {
+        let t = self.target(depth);
+        self.emit_jump_to(t);
+    }
+
+    /// Returns with the top operands as results.
+    pub(super) fn emit_return(&mut self) {
+        let n = self.num_results;
+        let h0 = self.height() - n;
+        match n {
+            0 => {
+                self.b.emit(addr(x::ret), &[]);
+            }
+            1 => {
+                let o = self.stack[h0 as usize];
+                let s = self.read(o, h0);
+                self.b.emit(addr(x::ret1), &[s]);
+            }
+            _ => {
+                // A local read for result k must not have been overwritten
+                // by the move of an earlier result: copy such locals out.
+                for k in 0..n {
+                    if let Operand::Local(j) = self.stack[(h0 + k) as usize]
+                        && j < k
+                    {
+                        self.materialize_at(h0 + k);
+                    }
+                }
+                for k in 0..n {
+                    let o = self.stack[(h0 + k) as usize];
+                    self.emit_move(k, o, h0 + k);
+                }
+                self.b.emit(addr(x::ret), &[]);
+            }
+        }
+    }
+
+    /// Pops a branch condition, noting whether the instruction that
+    /// computed it can be fused into the branch.
+    fn pop_branch_cond(&mut self) -> BranchCond {
+        let h = self.height() - 1;
+        let fused = self.last_def_of(h).and_then(|l| l.cond.map(|c| (l.pos, c)));
+        let slot = self.pop_slot();
+        match fused {
+            Some((pos, cond)) => BranchCond::Fused { pos, cond, slot },
+            None => BranchCond::Slot(slot),
+        }
+    }
+
+    /// Emits a conditional branch with an unpatched target; `negate`
+    /// branches when the condition is false. Returns the fixup.
+    fn emit_cond_branch(&mut self, cond: BranchCond, negate: bool) -> (InstrPos, usize) {
+        match cond {
+            BranchCond::Slot(s) => {
+                let h: HandlerAddr = if negate {
+                    addr(x::br_z)
+                } else {
+                    addr(x::br_nz)
+                };
+                (self.b.emit(h, &[s, 0]), 1)
+            }
+            BranchCond::Fused { pos, cond, .. } => {
+                self.b.truncate(pos);
+                self.last = None;
+                match cond {
+                    LastCond::Eqz { src } => {
+                        let h = if negate {
+                            addr(x::br_nz)
+                        } else {
+                            addr(x::br_z)
+                        };
+                        (self.b.emit(h, &[src, 0]), 1)
+                    }
+                    LastCond::Cmp {
+                        info,
+                        a,
+                        b,
+                        b_is_imm,
+                    } => {
+                        let table = if b_is_imm { info.br_ri } else { info.br_rr };
+                        let h = table.expect("a comparison")[usize::from(negate)];
+                        (self.b.emit(h, &[a, b, 0]), 2)
+                    }
+                }
+            }
+        }
+    }
+
+    fn br_if(&mut self, depth: u32) {
+        let cond = self.pop_branch_cond();
+        let t = self.target(depth);
+        if self.values_in_place(&t) {
+            let Target::Label(i) = t else {
+                unreachable!("returns need moves")
+            };
+            let (pos, k) = self.emit_cond_branch(cond, false);
+            self.link(pos, k, i);
+        } else {
+            let (skip, k) = self.emit_cond_branch(cond, true);
+            self.emit_jump_to(t);
+            let here = self.b.here();
+            self.b.patch_branch(skip, k, here);
+        }
+        self.last = None;
+    }
+
+    fn br_table(&mut self, depths: &[u32], default: u32) {
+        let idx = self.pop_slot();
+        let n = depths.len() as u32;
+        let mut ops = vec![idx, n];
+        ops.extend(std::iter::repeat_n(0, n as usize + 1));
+        let pos = self.b.emit(addr(x::br_table), &ops);
+        let all: Vec<u32> = depths.iter().copied().chain([default]).collect();
+        for (k, depth) in all.into_iter().enumerate() {
+            let t = self.target(depth);
+            if self.values_in_place(&t) {
+                let Target::Label(i) = t else {
+                    unreachable!("returns need moves")
+                };
+                self.link(pos, 2 + k, i);
+            } else {
+                let stub = self.b.here();
+                self.b.patch(pos, 2 + k, CodeBuilder::rel(pos, stub));
+                self.emit_jump_to(t);
+            }
+        }
+        self.set_unreachable();
+    }
+
+    fn br_on_null(&mut self, depth: u32) {
+        let (o, h) = self.pop();
+        let r = self.read(o, h);
+        let t = self.target(depth);
+        if self.values_in_place(&t) {
+            let Target::Label(i) = t else {
+                unreachable!("returns need moves")
+            };
+            let pos = self.b.emit(addr(x::br_z), &[r, 0]);
+            self.link(pos, 1, i);
+        } else {
+            let skip = self.b.emit(addr(x::br_nz), &[r, 0]);
+            self.emit_jump_to(t);
+            let here = self.b.here();
+            self.b.patch_branch(skip, 1, here);
+        }
+        // The (now known non-null) reference stays where it was read from.
+        self.push(if let Operand::Local(i) = o {
+            Operand::Local(i)
+        } else {
+            Operand::Temp
+        });
+        self.last = None;
+    }
+
+    fn br_on_non_null(&mut self, depth: u32) {
+        let h = self.height() - 1;
+        let o = self.stack[h as usize];
+        let r = self.read(o, h);
+        let t = self.target(depth);
+        if self.values_in_place(&t) {
+            let Target::Label(i) = t else {
+                unreachable!("returns need moves")
+            };
+            let pos = self.b.emit(addr(x::br_nz), &[r, 0]);
+            self.link(pos, 1, i);
+        } else {
+            let skip = self.b.emit(addr(x::br_z), &[r, 0]);
+            self.emit_jump_to(t);
+            let here = self.b.here();
+            self.b.patch_branch(skip, 1, here);
+        }
+        self.pop();
+        self.last = None;
+    }
+
+    /// Places the top `np` operands as arguments; returns the base slot.
+    fn place_args(&mut self, np: u32) -> u32 {
+        self.materialize_top(np);
+        self.slot(self.height() - np)
+    }
+
+    fn finish_call(&mut self, np: u32, nr: u32, tail: bool) {
+        for _ in 0..np {
+            self.pop();
+        }
+        if tail {
+            self.set_unreachable();
+        } else {
+            for _ in 0..nr {
+                self.push(Operand::Temp);
+            }
+            self.last = None;
+        }
+    }
+
+    fn call(&mut self, func: u32, tail: bool) {
+        let ft = self.func_type_of(self.m.funcs[func as usize]);
+        let (np, nr) = (ft.params().len() as u32, ft.results().len() as u32);
+        let base = self.place_args(np);
+        let imported = self.m.num_imported_funcs;
+        if func >= imported {
+            let h = if tail {
+                addr(x::return_call)
+            } else {
+                addr(x::call)
+            };
+            self.b.emit(h, &[base, func - imported]);
+        } else {
+            let h = if tail {
+                addr(x::return_call_import)
+            } else {
+                addr(x::call_import)
+            };
+            self.b.emit(h, &[base, func]);
+        }
+        self.finish_call(np, nr, tail);
+    }
+
+    fn call_indirect(&mut self, type_index: u32, table: u32, tail: bool) {
+        let type_id = self.m.types[type_index as usize];
+        let ft = self.func_type_of(type_id);
+        let (np, nr) = (ft.params().len() as u32, ft.results().len() as u32);
+        let idx = self.pop_slot();
+        let base = self.place_args(np);
+        let h = if tail {
+            addr(x::return_call_indirect)
+        } else {
+            addr(x::call_indirect)
+        };
+        self.b.emit(h, &[base, idx, table, type_id.0]);
+        self.finish_call(np, nr, tail);
+    }
+
+    fn call_ref(&mut self, type_index: u32, tail: bool) {
+        let ft = self.func_type_of(self.m.types[type_index as usize]);
+        let (np, nr) = (ft.params().len() as u32, ft.results().len() as u32);
+        let r = self.pop_slot();
+        let base = self.place_args(np);
+        let h = if tail {
+            addr(x::return_call_ref)
+        } else {
+            addr(x::call_ref)
+        };
+        self.b.emit(h, &[base, r]);
+        self.finish_call(np, nr, tail);
+    }
+}
+
+/// A popped branch condition.
+pub(super) enum BranchCond {
+    /// An i32 in a slot.
+    Slot(u32),
+    /// The comparison computed by the instruction at `pos` into `slot`,
+    /// to be replaced by the branch.
+    Fused {
+        pos: InstrPos,
+        cond: LastCond,
+        slot: u32,
+    },
+}
+
+impl BranchCond {
+    /// The condition as a plain boolean slot, keeping the comparison.
+    fn unfused(self) -> BranchCond {
+        match self {
+            BranchCond::Fused { slot, .. } => BranchCond::Slot(slot),
+            plain => plain,
+        }
+    }
+}

@@ -1,0 +1,468 @@
+//! Translation of a function body from Wasm's stack machine into weft's
+//! register IR, in one pass, validating each operator as it goes.
+//!
+//! The Wasm operand stack becomes frame slots: the operand at stack height
+//! `h` lives in slot `temp_base + h` (its *canonical* slot), after the
+//! function's parameters and locals. The translator keeps a virtual stack of
+//! where each operand really is: a local (for `local.get`, no copy made), a
+//! constant (folded into an immediate when consumed), or its canonical slot.
+//! Operands are moved into canonical slots only where control flow merges
+//! (block entries, branches, calls), so straight-line code needs no copies.
+
+mod control;
+mod ops;
+
+use crate::error::Result;
+use crate::exec::{self as x, addr};
+use crate::ir::{CodeBuilder, CompiledFunc, HandlerAddr, InstrPos, imm64};
+use crate::module::ModuleInner;
+use crate::types::{FuncType, TypeId};
+use control::Ctrl;
+use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources};
+
+/// Where an operand of the virtual stack is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Operand {
+    /// In local (or parameter) slot `i`.
+    Local(u32),
+    /// A known constant cell.
+    Const(u64),
+    /// In its canonical slot.
+    Temp,
+}
+
+/// The condition a just-emitted instruction computed, so a following
+/// branch can test it directly instead of materialising a boolean.
+#[derive(Copy, Clone)]
+enum LastCond {
+    /// A comparison of slot `a` with slot or immediate `b`.
+    Cmp {
+        info: ops::BinInfo,
+        a: u32,
+        b: u32,
+        b_is_imm: bool,
+    },
+    /// `i32.eqz` (or `i64.eqz`) of slot `src`.
+    Eqz { src: u32 },
+}
+
+/// A just-emitted instruction whose operand 0 is its destination slot.
+#[derive(Copy, Clone)]
+struct LastDef {
+    pos: InstrPos,
+    end: usize,
+    dst: u32,
+    cond: Option<LastCond>,
+}
+
+pub(crate) struct Translator<'a> {
+    m: &'a ModuleInner,
+    b: CodeBuilder,
+    stack: Vec<Operand>,
+    ctrl: Vec<Ctrl>,
+    temp_base: u32,
+    max_height: u32,
+    reachable: bool,
+    last: Option<LastDef>,
+    num_results: u32,
+}
+
+/// Translates function `index` of module `m`, validating it with `fv`.
+pub(crate) fn translate_function(
+    m: &ModuleInner,
+    index: u32,
+    fv: &mut FuncValidator<ValidatorResources>,
+    body: &FunctionBody<'_>,
+) -> Result<CompiledFunc> {
+    let type_id = m.funcs[index as usize];
+    let ft = m.func_type(type_id);
+    let mut locals = body.get_locals_reader()?;
+    for _ in 0..locals.get_count() {
+        let offset = locals.original_position();
+        let (count, ty) = locals.read()?;
+        fv.define_locals(offset, count, ty)?;
+    }
+    let num_params = ft.params().len() as u32;
+    let total_locals = fv.len_locals();
+    let mut t = Translator {
+        m,
+        b: CodeBuilder::default(),
+        stack: Vec::new(),
+        ctrl: Vec::new(),
+        temp_base: total_locals,
+        max_height: 0,
+        reachable: true,
+        last: None,
+        num_results: ft.results().len() as u32,
+    };
+    t.ctrl.push(Ctrl::function(ft.results().len() as u32));
+    let mut reader = body.get_operators_reader()?;
+    while !reader.eof() {
+        let (op, offset) = reader.read_with_offset()?;
+        fv.op(offset, &op)?;
+        t.b.mark_offset(offset as usize);
+        t.translate(op, offset as usize)?;
+    }
+    reader.finish()?;
+    let (code, offsets) = t.b.finish();
+    let frame_size = (t.temp_base + t.max_height)
+        .max(t.num_results)
+        .max(num_params);
+    Ok(CompiledFunc {
+        code,
+        frame_size,
+        num_params,
+        num_locals: total_locals - num_params,
+        func_index: index,
+        offsets,
+    })
+}
+
+impl<'a> Translator<'a> {
+    // ----- the virtual stack -------------------------------------------
+
+    fn height(&self) -> u32 {
+        self.stack.len() as u32
+    }
+
+    fn slot(&self, height: u32) -> u32 {
+        self.temp_base + height
+    }
+
+    fn push(&mut self, o: Operand) {
+        self.stack.push(o);
+        self.max_height = self.max_height.max(self.height());
+    }
+
+    /// Pushes the result of an instruction and returns its slot.
+    fn push_temp(&mut self) -> u32 {
+        let s = self.slot(self.height());
+        self.push(Operand::Temp);
+        s
+    }
+
+    fn pop(&mut self) -> (Operand, u32) {
+        let o = self.stack.pop().unwrap_or(Operand::Temp);
+        (o, self.height())
+    }
+
+    /// A slot holding operand `o` at height `h`, materialising a constant
+    /// into its canonical slot.
+    fn read(&mut self, o: Operand, h: u32) -> u32 {
+        match o {
+            Operand::Local(i) => i,
+            Operand::Temp => self.slot(h),
+            Operand::Const(c) => {
+                let s = self.slot(h);
+                self.emit_const(s, c);
+                s
+            }
+        }
+    }
+
+    /// Pops an operand and returns a slot holding it.
+    fn pop_slot(&mut self) -> u32 {
+        let (o, h) = self.pop();
+        self.read(o, h)
+    }
+
+    fn emit_const(&mut self, dst: u32, c: u64) {
+        if c <= u64::from(u32::MAX) {
+            self.b.emit(addr(x::const32), &[dst, c as u32]);
+        } else {
+            let [lo, hi] = imm64(c);
+            self.b.emit(addr(x::const64), &[dst, 0, lo, hi]);
+        }
+    }
+
+    /// Emits a copy of operand `o` into slot `dst`, if it is not there.
+    fn emit_move(&mut self, dst: u32, o: Operand, h: u32) {
+        match o {
+            Operand::Local(i) if i != dst => {
+                self.b.emit(addr(x::copy), &[dst, i]);
+            }
+            Operand::Temp if self.slot(h) != dst => {
+                self.b.emit(addr(x::copy), &[dst, self.slot(h)]);
+            }
+            Operand::Const(c) => self.emit_const(dst, c),
+            _ => {}
+        }
+    }
+
+    /// Moves the operand at height `h` into its canonical slot.
+    fn materialize_at(&mut self, h: u32) {
+        let o = self.stack[h as usize];
+        if o != Operand::Temp {
+            self.emit_move(self.slot(h), o, h);
+            self.stack[h as usize] = Operand::Temp;
+        }
+    }
+
+    /// Moves every operand into its canonical slot (before control flow
+    /// merges, so every path agrees on where values are).
+    fn materialize_all(&mut self) {
+        for h in 0..self.height() {
+            self.materialize_at(h);
+        }
+    }
+
+    /// Materialises the top `n` operands (call arguments).
+    fn materialize_top(&mut self, n: u32) {
+        for h in self.height() - n..self.height() {
+            self.materialize_at(h);
+        }
+    }
+
+    /// Emits an instruction that writes a new top operand, recording it so
+    /// that `local.set` can retarget it and branches can fuse with it.
+    fn emit_def(&mut self, h: HandlerAddr, ops: &mut [u32], cond: Option<LastCond>) {
+        let dst = self.push_temp();
+        ops[0] = dst;
+        let pos = self.b.emit(h, ops);
+        self.last = Some(LastDef {
+            pos,
+            end: self.b.len(),
+            dst,
+            cond,
+        });
+    }
+
+    /// The last instruction, if it is still the last one emitted and wrote
+    /// the canonical slot of height `h`.
+    fn last_def_of(&self, h: u32) -> Option<LastDef> {
+        self.last
+            .filter(|l| l.end == self.b.len() && l.dst == self.slot(h))
+    }
+
+    // ----- operators ---------------------------------------------------
+
+    fn translate(&mut self, op: Operator<'_>, offset: usize) -> Result<()> {
+        if !self.reachable {
+            return self.translate_unreachable(&op);
+        }
+        if let Some(info) = ops::binary(&op) {
+            self.binary(info);
+            return Ok(());
+        }
+        if let Some(h) = ops::unary(&op) {
+            let (o, hh) = self.pop();
+            let a = self.read(o, hh);
+            let is_eqz = matches!(op, Operator::I32Eqz | Operator::I64Eqz);
+            let cond = is_eqz.then_some(LastCond::Eqz { src: a });
+            self.emit_def(h, &mut [0, a], cond);
+            return Ok(());
+        }
+        if let Some(access) = ops::memory_access(&op) {
+            self.memory_access(access);
+            return Ok(());
+        }
+        use Operator as O;
+        match op {
+            O::Nop => {}
+            O::Unreachable => {
+                self.b.emit(addr(x::unreachable), &[]);
+                self.set_unreachable();
+            }
+            O::I32Const { value } => self.push(Operand::Const(u64::from(value as u32))),
+            O::I64Const { value } => self.push(Operand::Const(value as u64)),
+            O::F32Const { value } => self.push(Operand::Const(u64::from(value.bits()))),
+            O::F64Const { value } => self.push(Operand::Const(value.bits())),
+            O::I32ReinterpretF32
+            | O::F32ReinterpretI32
+            | O::I64ReinterpretF64
+            | O::F64ReinterpretI64 => {}
+            O::LocalGet { local_index } => self.push(Operand::Local(local_index)),
+            O::LocalSet { local_index } => self.local_set(local_index, false),
+            O::LocalTee { local_index } => self.local_set(local_index, true),
+            O::GlobalGet { global_index } => {
+                self.emit_def(addr(x::global_get), &mut [0, global_index], None);
+            }
+            O::GlobalSet { global_index } => {
+                let v = self.pop_slot();
+                self.b.emit(addr(x::global_set), &[global_index, v]);
+            }
+            O::Drop => {
+                self.pop();
+            }
+            O::Select | O::TypedSelect { .. } => {
+                let c = self.pop_slot();
+                let bb = self.pop_slot();
+                let a = self.pop_slot();
+                self.emit_def(addr(x::select), &mut [0, c, a, bb], None);
+            }
+            O::RefNull { .. } => self.push(Operand::Const(0)),
+            O::RefIsNull => {
+                let a = self.pop_slot();
+                self.emit_def(addr(x::ref_is_null), &mut [0, a], None);
+            }
+            O::RefFunc { function_index } => {
+                self.emit_def(addr(x::ref_func), &mut [0, function_index], None);
+            }
+            O::RefAsNonNull => {
+                let a = self.pop_slot();
+                self.emit_def(addr(x::ref_as_non_null), &mut [0, a], None);
+            }
+            O::MemorySize { mem } => self.emit_def(addr(x::memory_size), &mut [0, mem], None),
+            O::MemoryGrow { mem } => {
+                let d = self.pop_slot();
+                self.emit_def(addr(x::memory_grow), &mut [0, d, mem], None);
+            }
+            O::MemoryFill { mem } => {
+                let [d, v, n] = self.pop3();
+                self.b.emit(addr(x::memory_fill), &[mem, d, v, n]);
+            }
+            O::MemoryCopy { dst_mem, src_mem } => {
+                let [d, s, n] = self.pop3();
+                self.b
+                    .emit(addr(x::memory_copy), &[dst_mem, src_mem, d, s, n, 0]);
+            }
+            O::MemoryInit { data_index, mem } => {
+                let [d, s, n] = self.pop3();
+                self.b
+                    .emit(addr(x::memory_init), &[mem, data_index, d, s, n, 0]);
+            }
+            O::DataDrop { data_index } => {
+                self.b.emit(addr(x::data_drop), &[data_index]);
+            }
+            O::TableGet { table } => {
+                let i = self.pop_slot();
+                self.emit_def(addr(x::table_get), &mut [0, table, i], None);
+            }
+            O::TableSet { table } => {
+                let v = self.pop_slot();
+                let i = self.pop_slot();
+                self.b.emit(addr(x::table_set), &[table, i, v]);
+            }
+            O::TableSize { table } => self.emit_def(addr(x::table_size), &mut [0, table], None),
+            O::TableGrow { table } => {
+                let delta = self.pop_slot();
+                let init = self.pop_slot();
+                self.emit_def(addr(x::table_grow), &mut [0, table, init, delta], None);
+            }
+            O::TableFill { table } => {
+                let [i, v, n] = self.pop3();
+                self.b.emit(addr(x::table_fill), &[table, i, v, n]);
+            }
+            O::TableCopy {
+                dst_table,
+                src_table,
+            } => {
+                let [d, s, n] = self.pop3();
+                self.b
+                    .emit(addr(x::table_copy), &[dst_table, src_table, d, s, n, 0]);
+            }
+            O::TableInit { elem_index, table } => {
+                let [d, s, n] = self.pop3();
+                self.b
+                    .emit(addr(x::table_init), &[table, elem_index, d, s, n, 0]);
+            }
+            O::ElemDrop { elem_index } => {
+                self.b.emit(addr(x::elem_drop), &[elem_index]);
+            }
+            other => return self.translate_control(other, offset),
+        }
+        Ok(())
+    }
+
+    /// Pops three operands into slots, returning them bottom first.
+    fn pop3(&mut self) -> [u32; 3] {
+        let c = self.pop_slot();
+        let b = self.pop_slot();
+        let a = self.pop_slot();
+        [a, b, c]
+    }
+
+    fn binary(&mut self, info: ops::BinInfo) {
+        let (ob, hb) = self.pop();
+        let (oa, ha) = self.pop();
+        let imm_of = |o: Operand| match o {
+            Operand::Const(c) => info.imm.encode(c),
+            _ => None,
+        };
+        let (h, a, bb, is_imm) = if let Some(imm) = imm_of(ob) {
+            (info.ri, self.read(oa, ha), imm, true)
+        } else if let Some(imm) = imm_of(oa) {
+            let b_slot = self.read(ob, hb);
+            let h = if info.commutative { info.ri } else { info.ir };
+            // Comparisons fuse only in (slot, imm) order.
+            if info.br_rr.is_some() && !info.commutative {
+                let a_slot = self.read(oa, ha);
+                self.emit_bin(info, info.rr, a_slot, b_slot, false);
+                return;
+            }
+            (h, b_slot, imm, info.commutative)
+        } else {
+            let a = self.read(oa, ha);
+            let b = self.read(ob, hb);
+            (info.rr, a, b, false)
+        };
+        self.emit_bin(info, h, a, bb, is_imm);
+    }
+
+    fn emit_bin(&mut self, info: ops::BinInfo, h: HandlerAddr, a: u32, b: u32, is_imm: bool) {
+        let cond = info.br_rr.map(|_| LastCond::Cmp {
+            info,
+            a,
+            b,
+            b_is_imm: is_imm,
+        });
+        self.emit_def(h, &mut [0, a, b], cond);
+    }
+
+    fn memory_access(&mut self, access: ops::MemAccess) {
+        let [lo, hi] = imm64(access.memarg.offset);
+        let wasmparser::MemArgTarget::Memory(mem) = access.memarg.target else {
+            unreachable!("array memargs are GC-only")
+        };
+        if access.is_load {
+            let a = self.pop_slot();
+            if mem == 0 {
+                self.emit_def(access.fast, &mut [0, a, lo, hi], None);
+            } else {
+                self.emit_def(access.general, &mut [0, a, lo, hi, mem, 0], None);
+            }
+        } else {
+            let v = self.pop_slot();
+            let a = self.pop_slot();
+            if mem == 0 {
+                self.b.emit(access.fast, &[a, v, lo, hi]);
+            } else {
+                self.b.emit(access.general, &[a, v, lo, hi, mem, 0]);
+            }
+        }
+    }
+
+    fn local_set(&mut self, local: u32, tee: bool) {
+        let (v, h) = self.pop();
+        // Operands that still refer to the local's old value must be
+        // copied out before it changes.
+        for i in 0..self.stack.len() {
+            if self.stack[i] == Operand::Local(local) {
+                self.materialize_at(i as u32);
+            }
+        }
+        match v {
+            Operand::Temp if self.last_def_of(h).is_some() => {
+                // Retarget the instruction that computed the value.
+                let last = self.last.take().expect("checked above");
+                self.b.patch(last.pos, 0, local);
+            }
+            _ => self.emit_move(local, v, h),
+        }
+        self.last = None;
+        if tee {
+            self.push(Operand::Local(local));
+        }
+    }
+
+    fn func_type_of(&self, id: TypeId) -> FuncType {
+        self.m.func_type(id)
+    }
+
+    fn set_unreachable(&mut self) {
+        self.reachable = false;
+        let floor = self.ctrl.last().map_or(0, |c| c.floor);
+        self.stack.truncate(floor as usize);
+        self.last = None;
+    }
+}

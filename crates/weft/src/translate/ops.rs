@@ -1,0 +1,231 @@
+//! Which handlers implement each numeric and memory operator, and which
+//! immediate forms they have.
+
+use crate::exec::{self as x, addr};
+use crate::ir::HandlerAddr;
+use wasmparser::Operator as O;
+
+/// How a constant operand fits a 32-bit immediate.
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub(crate) enum ImmClass {
+    /// Any 32-bit value (i32, f32 operands).
+    Bits32,
+    /// A 64-bit integer that sign-extends from 32 bits.
+    SignExt64,
+    /// No immediate form (f64 operands).
+    None,
+}
+
+impl ImmClass {
+    /// The immediate encoding of cell `c`, if it has one.
+    pub(crate) fn encode(self, c: u64) -> Option<u32> {
+        match self {
+            ImmClass::Bits32 => Some(c as u32),
+            ImmClass::SignExt64 if c as i64 == i64::from(c as i32) => Some(c as u32),
+            _ => None,
+        }
+    }
+}
+
+/// Handlers of a binary operator.
+#[derive(Copy, Clone)]
+pub(crate) struct BinInfo {
+    pub rr: HandlerAddr,
+    pub ri: HandlerAddr,
+    pub ir: HandlerAddr,
+    pub imm: ImmClass,
+    pub commutative: bool,
+    /// For comparisons: fused compare-and-branch handlers, indexed by
+    /// whether the branch is taken on false.
+    pub br_rr: Option<[HandlerAddr; 2]>,
+    pub br_ri: Option<[HandlerAddr; 2]>,
+}
+
+macro_rules! bin_table {
+    ($op:expr; $(arith $a:ident => $at:ident, $acls:ident, $acomm:literal;)* $(cmp $c:ident => $ct:ident, $ccls:ident, $ccomm:literal;)*) => {
+        match $op {
+            $(O::$a => Some(BinInfo {
+                rr: addr(x::bin_rr::<x::$at>),
+                ri: addr(x::bin_ri::<x::$at>),
+                ir: addr(x::bin_ir::<x::$at>),
+                imm: ImmClass::$acls,
+                commutative: $acomm,
+                br_rr: None,
+                br_ri: None,
+            }),)*
+            $(O::$c => Some(BinInfo {
+                rr: addr(x::bin_rr::<x::$ct>),
+                ri: addr(x::bin_ri::<x::$ct>),
+                ir: addr(x::bin_ir::<x::$ct>),
+                imm: ImmClass::$ccls,
+                commutative: $ccomm,
+                br_rr: Some([addr(x::br_cmp_rr::<x::$ct, false>), addr(x::br_cmp_rr::<x::$ct, true>)]),
+                br_ri: Some([addr(x::br_cmp_ri::<x::$ct, false>), addr(x::br_cmp_ri::<x::$ct, true>)]),
+            }),)*
+            _ => None,
+        }
+    };
+}
+
+/// The handlers of binary operator `op`, if it is one.
+pub(crate) fn binary(op: &O<'_>) -> Option<BinInfo> {
+    bin_table! { op;
+        arith I32Add => I32Add, Bits32, true;
+        arith I32Sub => I32Sub, Bits32, false;
+        arith I32Mul => I32Mul, Bits32, true;
+        arith I32DivS => I32DivS, Bits32, false;
+        arith I32DivU => I32DivU, Bits32, false;
+        arith I32RemS => I32RemS, Bits32, false;
+        arith I32RemU => I32RemU, Bits32, false;
+        arith I32And => I32And, Bits32, true;
+        arith I32Or => I32Or, Bits32, true;
+        arith I32Xor => I32Xor, Bits32, true;
+        arith I32Shl => I32Shl, Bits32, false;
+        arith I32ShrS => I32ShrS, Bits32, false;
+        arith I32ShrU => I32ShrU, Bits32, false;
+        arith I32Rotl => I32Rotl, Bits32, false;
+        arith I32Rotr => I32Rotr, Bits32, false;
+        arith I64Add => I64Add, SignExt64, true;
+        arith I64Sub => I64Sub, SignExt64, false;
+        arith I64Mul => I64Mul, SignExt64, true;
+        arith I64DivS => I64DivS, SignExt64, false;
+        arith I64DivU => I64DivU, SignExt64, false;
+        arith I64RemS => I64RemS, SignExt64, false;
+        arith I64RemU => I64RemU, SignExt64, false;
+        arith I64And => I64And, SignExt64, true;
+        arith I64Or => I64Or, SignExt64, true;
+        arith I64Xor => I64Xor, SignExt64, true;
+        arith I64Shl => I64Shl, SignExt64, false;
+        arith I64ShrS => I64ShrS, SignExt64, false;
+        arith I64ShrU => I64ShrU, SignExt64, false;
+        arith I64Rotl => I64Rotl, SignExt64, false;
+        arith I64Rotr => I64Rotr, SignExt64, false;
+        arith F32Add => F32Add, Bits32, true;
+        arith F32Sub => F32Sub, Bits32, false;
+        arith F32Mul => F32Mul, Bits32, true;
+        arith F32Div => F32Div, Bits32, false;
+        arith F32Min => F32Min, Bits32, true;
+        arith F32Max => F32Max, Bits32, true;
+        arith F32Copysign => F32Copysign, Bits32, false;
+        arith F64Add => F64Add, None, true;
+        arith F64Sub => F64Sub, None, false;
+        arith F64Mul => F64Mul, None, true;
+        arith F64Div => F64Div, None, false;
+        arith F64Min => F64Min, None, true;
+        arith F64Max => F64Max, None, true;
+        arith F64Copysign => F64Copysign, None, false;
+        cmp I32Eq => I32Eq, Bits32, true;
+        cmp I32Ne => I32Ne, Bits32, true;
+        cmp I32LtS => I32LtS, Bits32, false;
+        cmp I32LtU => I32LtU, Bits32, false;
+        cmp I32GtS => I32GtS, Bits32, false;
+        cmp I32GtU => I32GtU, Bits32, false;
+        cmp I32LeS => I32LeS, Bits32, false;
+        cmp I32LeU => I32LeU, Bits32, false;
+        cmp I32GeS => I32GeS, Bits32, false;
+        cmp I32GeU => I32GeU, Bits32, false;
+        cmp I64Eq => I64Eq, SignExt64, true;
+        cmp I64Ne => I64Ne, SignExt64, true;
+        cmp I64LtS => I64LtS, SignExt64, false;
+        cmp I64LtU => I64LtU, SignExt64, false;
+        cmp I64GtS => I64GtS, SignExt64, false;
+        cmp I64GtU => I64GtU, SignExt64, false;
+        cmp I64LeS => I64LeS, SignExt64, false;
+        cmp I64LeU => I64LeU, SignExt64, false;
+        cmp I64GeS => I64GeS, SignExt64, false;
+        cmp I64GeU => I64GeU, SignExt64, false;
+        cmp F32Eq => F32Eq, Bits32, true;
+        cmp F32Ne => F32Ne, Bits32, true;
+        cmp F32Lt => F32Lt, Bits32, false;
+        cmp F32Gt => F32Gt, Bits32, false;
+        cmp F32Le => F32Le, Bits32, false;
+        cmp F32Ge => F32Ge, Bits32, false;
+        cmp F64Eq => F64Eq, None, true;
+        cmp F64Ne => F64Ne, None, true;
+        cmp F64Lt => F64Lt, None, false;
+        cmp F64Gt => F64Gt, None, false;
+        cmp F64Le => F64Le, None, false;
+        cmp F64Ge => F64Ge, None, false;
+    }
+}
+
+macro_rules! un_table {
+    ($op:expr; $($o:ident => $t:ident,)*) => {
+        match $op {
+            $(O::$o => Some(addr(x::un::<x::$t>)),)*
+            _ => None,
+        }
+    };
+}
+
+/// The handler of unary operator `op`, if it is one. Reinterpretations are
+/// plain copies and handled by the caller.
+pub(crate) fn unary(op: &O<'_>) -> Option<HandlerAddr> {
+    un_table! { op;
+        I32Eqz => I32Eqz, I32Clz => I32Clz, I32Ctz => I32Ctz, I32Popcnt => I32Popcnt,
+        I32Extend8S => I32Extend8S, I32Extend16S => I32Extend16S, I32WrapI64 => I32WrapI64,
+        I64Eqz => I64Eqz, I64Clz => I64Clz, I64Ctz => I64Ctz, I64Popcnt => I64Popcnt,
+        I64Extend8S => I64Extend8S, I64Extend16S => I64Extend16S, I64Extend32S => I64Extend32S,
+        I64ExtendI32S => I64ExtendI32S, I64ExtendI32U => I64ExtendI32U,
+        F32Abs => F32Abs, F32Neg => F32Neg, F32Ceil => F32Ceil, F32Floor => F32Floor,
+        F32Trunc => F32Trunc, F32Nearest => F32Nearest, F32Sqrt => F32Sqrt,
+        F64Abs => F64Abs, F64Neg => F64Neg, F64Ceil => F64Ceil, F64Floor => F64Floor,
+        F64Trunc => F64Trunc, F64Nearest => F64Nearest, F64Sqrt => F64Sqrt,
+        I32TruncF32S => I32TruncF32S, I32TruncF32U => I32TruncF32U,
+        I32TruncF64S => I32TruncF64S, I32TruncF64U => I32TruncF64U,
+        I64TruncF32S => I64TruncF32S, I64TruncF32U => I64TruncF32U,
+        I64TruncF64S => I64TruncF64S, I64TruncF64U => I64TruncF64U,
+        I32TruncSatF32S => I32TruncSatF32S, I32TruncSatF32U => I32TruncSatF32U,
+        I32TruncSatF64S => I32TruncSatF64S, I32TruncSatF64U => I32TruncSatF64U,
+        I64TruncSatF32S => I64TruncSatF32S, I64TruncSatF32U => I64TruncSatF32U,
+        I64TruncSatF64S => I64TruncSatF64S, I64TruncSatF64U => I64TruncSatF64U,
+        F32ConvertI32S => F32ConvertI32S, F32ConvertI32U => F32ConvertI32U,
+        F32ConvertI64S => F32ConvertI64S, F32ConvertI64U => F32ConvertI64U,
+        F32DemoteF64 => F32DemoteF64,
+        F64ConvertI32S => F64ConvertI32S, F64ConvertI32U => F64ConvertI32U,
+        F64ConvertI64S => F64ConvertI64S, F64ConvertI64U => F64ConvertI64U,
+        F64PromoteF32 => F64PromoteF32,
+    }
+}
+
+/// A memory access: its memarg and its handlers for memory 0 and others.
+pub(crate) struct MemAccess {
+    pub memarg: wasmparser::MemArg,
+    pub fast: HandlerAddr,
+    pub general: HandlerAddr,
+    pub is_load: bool,
+}
+
+macro_rules! mem_table {
+    ($op:expr; $(load $l:ident => $lt:ident,)* $(store $s:ident => $st:ident,)*) => {
+        match $op {
+            $(O::$l { memarg } => Some(MemAccess {
+                memarg: *memarg,
+                fast: addr(x::load::<x::$lt>),
+                general: addr(x::load_m::<x::$lt>),
+                is_load: true,
+            }),)*
+            $(O::$s { memarg } => Some(MemAccess {
+                memarg: *memarg,
+                fast: addr(x::store::<x::$st>),
+                general: addr(x::store_m::<x::$st>),
+                is_load: false,
+            }),)*
+            _ => None,
+        }
+    };
+}
+
+/// The handlers of a load or store operator, if `op` is one.
+pub(crate) fn memory_access(op: &O<'_>) -> Option<MemAccess> {
+    mem_table! { op;
+        load I32Load => Load32, load I64Load => Load64, load F32Load => Load32, load F64Load => Load64,
+        load I32Load8S => Load8S32, load I32Load8U => Load8U, load I32Load16S => Load16S32,
+        load I32Load16U => Load16U, load I64Load8S => Load8S64, load I64Load8U => Load8U,
+        load I64Load16S => Load16S64, load I64Load16U => Load16U, load I64Load32S => Load32S64,
+        load I64Load32U => Load32,
+        store I32Store => Store32, store I64Store => Store64, store F32Store => Store32,
+        store F64Store => Store64, store I32Store8 => Store8, store I32Store16 => Store16,
+        store I64Store8 => Store8, store I64Store16 => Store16, store I64Store32 => Store32,
+    }
+}
