@@ -15,8 +15,9 @@ pub(crate) struct CompiledFunc {
     pub frame_size: u32,
     /// Number of parameter slots.
     pub num_params: u32,
-    /// Number of non-parameter local slots, zeroed on entry.
-    pub num_locals: u32,
+    /// Word positions of direct calls to functions of the same module,
+    /// whose callee address the module patches in once all are translated.
+    pub direct_calls: Box<[u32]>,
     /// Index in the module's function index space.
     pub func_index: u32,
     /// Pairs of (word index, byte offset in the module) at each instruction
@@ -77,14 +78,7 @@ impl CodeBuilder {
 
     /// Overwrites operand `k` of the instruction at `pos`.
     pub(crate) fn patch(&mut self, pos: InstrPos, k: usize, value: u32) {
-        let word = &mut self.words[pos.0 + 1 + k / 2];
-        let (mut lo, mut hi) = unpack(*word);
-        if k.is_multiple_of(2) {
-            lo = value;
-        } else {
-            hi = value;
-        }
-        *word = pack(lo, hi);
+        patch_operand(&mut self.words, pos, k, value);
     }
 
     /// Patches operand `k` of the branch at `pos` to jump to `target`.
@@ -116,6 +110,24 @@ impl CodeBuilder {
     pub(crate) fn finish(self) -> (Box<[u64]>, Box<[(u32, u32)]>) {
         (self.words.into(), self.offsets.into())
     }
+}
+
+/// Overwrites operand `k` of the instruction at `pos` of `code`.
+pub(crate) fn patch_operand(code: &mut [u64], pos: InstrPos, k: usize, value: u32) {
+    let word = &mut code[pos.0 + 1 + k / 2];
+    let (mut lo, mut hi) = unpack(*word);
+    if k.is_multiple_of(2) {
+        lo = value;
+    } else {
+        hi = value;
+    }
+    *word = pack(lo, hi);
+}
+
+/// Reads operand `k` of the instruction at `pos` of `code`.
+pub(crate) fn read_operand(code: &[u64], pos: InstrPos, k: usize) -> u32 {
+    let (lo, hi) = unpack(code[pos.0 + 1 + k / 2]);
+    if k.is_multiple_of(2) { lo } else { hi }
 }
 
 /// Packs two operands into one word so that reading the word's memory as two

@@ -8,7 +8,7 @@
 use crate::const_expr::ConstExpr;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::ir::CompiledFunc;
+use crate::ir::{CompiledFunc, InstrPos, imm64, patch_operand, read_operand};
 use crate::translate::translate_function;
 use crate::type_registry::{convert_ref, convert_val};
 use crate::types::*;
@@ -304,7 +304,27 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
     if let Some(reader) = names {
         read_names(&mut m, reader);
     }
+    link_direct_calls(&mut m.compiled);
     Ok(m)
+}
+
+/// Writes each direct call's callee address into the call instruction.
+/// The addresses stay valid: the vector is complete and only its owner
+/// moves from here on, not its buffer.
+fn link_direct_calls(compiled: &mut [CompiledFunc]) {
+    let addrs: Vec<u64> = compiled
+        .iter()
+        .map(|f| f as *const CompiledFunc as usize as u64)
+        .collect();
+    for f in compiled.iter_mut() {
+        for &pos in f.direct_calls.iter() {
+            let pos = InstrPos(pos as usize);
+            let callee = addrs[read_operand(&f.code, pos, 1) as usize];
+            let [lo, hi] = imm64(callee);
+            patch_operand(&mut f.code, pos, 2, lo);
+            patch_operand(&mut f.code, pos, 3, hi);
+        }
+    }
 }
 
 /// Records the declarations of one (already validated) section.

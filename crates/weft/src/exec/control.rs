@@ -92,44 +92,38 @@ pub(crate) unsafe fn unreachable(ip: Ip, _fp: Fp, _m: *mut u8, _l: usize, ctx: &
     trap!(ip, ctx, TrapKind::Unreachable)
 }
 
-/// Pops the current frame and continues in the caller.
+/// Pops the current frame and continues in the caller. `mem`/`len` are the
+/// current view of memory 0, still right if the caller runs in the same
+/// instance (anything that changes memory refreshes the view it passes on).
 #[inline(always)]
-unsafe fn pop_frame(ctx: &mut Ctx) -> Exit {
+unsafe fn pop_frame(mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
     let frames = &mut ctx.stacks.frames;
     let n = frames.len();
     // SAFETY: every running function has its frame on the stack, so `n >= 1`.
     let frame = unsafe { *frames.as_ptr().add(n - 1) };
     // SAFETY: shrinking the length of a `Copy` vector.
     unsafe { frames.set_len(n - 1) };
-    ctx.inst = frame.ret_inst;
-    // The callee may have grown the memory: refresh the cached view.
-    let (mem, len) = ctx.mem0();
+    let (mem, len) = if frame.ret_inst == ctx.inst {
+        (mem, len)
+    } else {
+        ctx.inst = frame.ret_inst;
+        ctx.mem0()
+    };
     next!(frame.ret_ip, frame.ret_fp, mem, len, ctx)
 }
 
 /// Returns with results already in place. No operands.
-pub(crate) unsafe fn ret(_ip: Ip, _fp: Fp, _m: *mut u8, _l: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn ret(_ip: Ip, _fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
     // SAFETY: see `pop_frame`.
-    unsafe { pop_frame(ctx) }
+    unsafe { pop_frame(mem, len, ctx) }
 }
 
 /// Returns one result from slot `src`. Operands: src.
-pub(crate) unsafe fn ret1(ip: Ip, fp: Fp, _m: *mut u8, _l: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn ret1(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
     let v = get!(fp, ctx, op!(ip, 0));
     set!(fp, ctx, 0u32, v);
     // SAFETY: see `pop_frame`.
-    unsafe { pop_frame(ctx) }
-}
-
-/// Zeroes `n` cells at `p`. A plain loop: `write_bytes` becomes a `memset`
-/// call, whose register saves cost more than the few stores a typical
-/// function needs (volatile stores keep LLVM from reintroducing it).
-#[inline(always)]
-unsafe fn zero_locals(p: *mut u64, n: u32) {
-    for i in 0..n as usize {
-        // SAFETY: the caller guarantees `n` cells at `p` are in the frame.
-        unsafe { std::ptr::write_volatile(p.add(i), 0) };
-    }
+    unsafe { pop_frame(mem, len, ctx) }
 }
 
 /// Pushes a frame for `func` at `fp + base` and enters it, or traps if the
@@ -161,12 +155,9 @@ unsafe fn enter(
             ret_ip: next_ip,
             ret_fp: fp,
             ret_inst: ctx.inst,
-            func,
         });
         frames.set_len(n + 1);
     }
-    // SAFETY: the locals lie inside the new frame, which fits the stack.
-    unsafe { zero_locals(new_fp.add(f.num_params as usize), f.num_locals) };
     let switched = inst != ctx.inst;
     ctx.inst = inst;
     let (mem, len) = if switched { ctx.mem0() } else { mem_len };
@@ -182,6 +173,7 @@ unsafe fn enter_tail(
     base: u32,
     func: *const CompiledFunc,
     inst: *const InstanceRt,
+    mem_len: (*mut u8, usize),
     ctx: &mut Ctx,
 ) -> Exit {
     // SAFETY: see `enter`.
@@ -191,16 +183,10 @@ unsafe fn enter_tail(
     }
     // SAFETY: arguments and destination both lie inside the current frame
     // or the checked extent of the new one; `copy` allows overlap.
-    unsafe {
-        std::ptr::copy(fp.add(base as usize), fp, f.num_params as usize);
-        zero_locals(fp.add(f.num_params as usize), f.num_locals);
-    }
-    let frames = &mut ctx.stacks.frames;
-    let n = frames.len();
-    // SAFETY: the running function's frame is on the stack.
-    unsafe { (*frames.as_mut_ptr().add(n - 1)).func = func };
+    unsafe { std::ptr::copy(fp.add(base as usize), fp, f.num_params as usize) };
+    let switched = inst != ctx.inst;
     ctx.inst = inst;
-    let (mem, len) = ctx.mem0();
+    let (mem, len) = if switched { ctx.mem0() } else { mem_len };
     next!(f.code.as_ptr(), fp, mem, len, ctx)
 }
 
@@ -232,7 +218,7 @@ unsafe fn call_id(
             let func = unsafe { (&(*inst).defined)[*def_index as usize] };
             if tail {
                 // SAFETY: see `enter_tail`.
-                unsafe { enter_tail(ip, fp, base, func, inst, ctx) }
+                unsafe { enter_tail(ip, fp, base, func, inst, mem_len, ctx) }
             } else {
                 // SAFETY: see `enter`.
                 unsafe { enter(ip, next_ip, fp, base, func, inst, mem_len, ctx) }
@@ -252,32 +238,47 @@ unsafe fn call_id(
     }
 }
 
-/// Calls a function defined in the same module. Operands: base, def_index.
+/// Calls a function defined in the same module. Operands: base,
+/// def_index, address of the callee's `CompiledFunc` (2, patched in when
+/// the module is complete).
 pub(crate) unsafe fn call(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
-    let func = callee(ctx, op!(ip, 1));
+    let func = callee(ip, ctx);
     let inst = ctx.inst;
-    // SAFETY: 2 operands take 1 word; see `enter`.
-    unsafe { enter(ip, ip.add(2), fp, op!(ip, 0), func, inst, (mem, len), ctx) }
+    // SAFETY: 4 operands take 2 words; see `enter`.
+    unsafe { enter(ip, ip.add(3), fp, op!(ip, 0), func, inst, (mem, len), ctx) }
 }
 
-/// Tail-calls a function defined in the same module. Operands: base, def_index.
-pub(crate) unsafe fn return_call(ip: Ip, fp: Fp, _m: *mut u8, _l: usize, ctx: &mut Ctx) -> Exit {
-    let func = callee(ctx, op!(ip, 1));
+/// Tail-calls a function defined in the same module. Operands as `call`.
+pub(crate) unsafe fn return_call(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+    let func = callee(ip, ctx);
     let inst = ctx.inst;
     // SAFETY: see `enter_tail`.
-    unsafe { enter_tail(ip, fp, op!(ip, 0), func, inst, ctx) }
+    unsafe { enter_tail(ip, fp, op!(ip, 0), func, inst, (mem, len), ctx) }
 }
 
+/// The callee of a direct call: the address the module patched in.
 #[inline(always)]
-fn callee(ctx: &Ctx, def_index: u32) -> *const CompiledFunc {
-    let defined = &ctx.inst().defined;
+fn callee(ip: Ip, ctx: &Ctx) -> *const CompiledFunc {
+    let addr =
+        (u64::from(op!(ip, 2)) | u64::from(op!(ip, 3)) << 32) as usize as *const CompiledFunc;
     #[cfg(feature = "checked")]
-    return defined[def_index as usize];
-    // SAFETY: the translator only emits indices of defined functions.
-    #[cfg(not(feature = "checked"))]
-    unsafe {
-        *defined.get_unchecked(def_index as usize)
+    assert!(
+        std::ptr::eq(addr, ctx.inst().defined[op!(ip, 1) as usize]),
+        "direct call patched with the wrong callee"
+    );
+    let _ = ctx;
+    addr
+}
+
+/// Zeroes the function's non-parameter locals: the first instruction of
+/// every function that has any. Operands: first slot, count.
+pub(crate) unsafe fn zero_locals(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+    let (first, n) = (op!(ip, 0), op!(ip, 1));
+    for s in first..first + n {
+        set!(fp, ctx, s, 0);
     }
+    // SAFETY: 2 operands take 1 word.
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
 }
 
 /// Calls an entry of the function index space (imports). Operands: base, func.

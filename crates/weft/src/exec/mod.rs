@@ -121,8 +121,6 @@ pub(crate) struct Frame {
     pub ret_fp: Fp,
     /// The caller's instance.
     pub ret_inst: *const InstanceRt,
-    /// The function running in this frame.
-    pub func: *const CompiledFunc,
 }
 
 /// What the executor caches about an instance: raw pointers to the objects
@@ -271,7 +269,9 @@ impl Ctx {
 pub(crate) fn raise(ip: Ip, ctx: &mut Ctx, kind: TrapKind) -> Exit {
     ctx.trap = Some(kind);
     ctx.trap_ip = ip;
-    Exit::Trap
+    // Opaque, so callers cannot fold the result and must tail-call this:
+    // a real call would make every handler with a trap path save registers.
+    std::hint::black_box(Exit::Trap)
 }
 
 /// The return address of an entry frame: leaves the chain.
@@ -337,15 +337,12 @@ fn run_entry(
         return Err(Trap::new(TrapKind::StackExhausted).into());
     }
     stacks.values[base..base + args.len()].copy_from_slice(args);
-    let zero_from = base + f.num_params as usize;
-    stacks.values[zero_from..zero_from + f.num_locals as usize].fill(0);
     let fp: Fp = stacks.values[base..].as_mut_ptr();
     let stack_end = stacks.values.as_mut_ptr_range().end;
     stacks.frames.push(Frame {
         ret_ip: stacks.exit_code.as_ptr(),
         ret_fp: fp,
         ret_inst: inst,
-        func,
     });
     let mut ctx = Ctx {
         store,
@@ -467,42 +464,46 @@ fn with_backtrace(e: Error, ctx: &mut Ctx) -> Error {
     }
 }
 
-/// The Wasm frames of the running call, innermost first.
+/// The Wasm frames of the running call, innermost first. Each frame's
+/// function is found from an address inside its code: the trapping
+/// instruction for the innermost, the return address for the others.
 fn backtrace(ctx: &mut Ctx) -> Vec<FrameInfo> {
     let mut out = Vec::new();
     let mut ip = ctx.trap_ip;
     let mut inst = ctx.inst;
     let frames: Vec<Frame> = ctx.stacks.frames.iter().rev().copied().collect();
     for frame in frames {
-        // SAFETY: frames point at live functions and instances of this store.
-        let f = unsafe { &*frame.func };
-        let offset = if ip.is_null() {
-            None
-        } else {
-            let word = (ip as usize).wrapping_sub(f.code.as_ptr() as usize) / 8;
-            if word < f.code.len() {
-                f.offset_of(word)
-            } else {
-                None
-            }
-        };
-        // SAFETY: as above.
-        let index = unsafe { (*inst).index };
-        let module = &ctx.store().instances[index as usize].module;
-        out.push(FrameInfo {
-            module_name: module.name().map(str::to_string),
-            func_index: f.func_index,
-            func_name: module.func_name(f.func_index).map(str::to_string),
-            offset,
-        });
+        // SAFETY: frames point at live instances of this store.
+        let rt = unsafe { &*inst };
+        if let Some((f, word)) = function_at(rt, ip) {
+            let module = &ctx.store().instances[rt.index as usize].module;
+            out.push(FrameInfo {
+                module_name: module.name().map(str::to_string),
+                func_index: f.func_index,
+                func_name: module.func_name(f.func_index).map(str::to_string),
+                offset: f.offset_of(word),
+            });
+        }
         if frame.ret_ip == ctx.stacks.exit_code.as_ptr() {
             break;
         }
-        // The caller's ip points after its call instruction.
+        // The return address is the instruction after the call.
         ip = frame.ret_ip.wrapping_sub(1);
         inst = frame.ret_inst;
     }
     out
+}
+
+/// The function of `rt` whose code contains `ip`, and the word index of
+/// `ip` in it.
+fn function_at(rt: &InstanceRt, ip: Ip) -> Option<(&CompiledFunc, usize)> {
+    rt.defined.iter().find_map(|&f| {
+        // SAFETY: compiled functions live as long as their module.
+        let f = unsafe { &*f };
+        let start = f.code.as_ptr() as usize;
+        let word = (ip as usize).wrapping_sub(start) / 8;
+        (ip as usize >= start && word < f.code.len()).then_some((f, word))
+    })
 }
 
 /// Registers a new instance's runtime view; returns nothing, the view's

@@ -541,7 +541,8 @@ impl Translator<'_> {
             } else {
                 addr(x::call)
             };
-            self.b.emit(h, &[base, func - imported]);
+            let pos = self.b.emit(h, &[base, func - imported, 0, 0]);
+            self.direct_calls.push(pos.0 as u32);
         } else {
             let h = if tail {
                 addr(x::return_call_import)

@@ -65,6 +65,7 @@ pub(crate) struct Translator<'a> {
     reachable: bool,
     last: Option<LastDef>,
     num_results: u32,
+    direct_calls: Vec<u32>,
 }
 
 /// Translates function `index` of module `m`, validating it with `fv`.
@@ -94,7 +95,14 @@ pub(crate) fn translate_function(
         reachable: true,
         last: None,
         num_results: ft.results().len() as u32,
+        direct_calls: Vec::new(),
     };
+    if total_locals > num_params {
+        t.b.emit(
+            addr(x::zero_locals),
+            &[num_params, total_locals - num_params],
+        );
+    }
     t.ctrl.push(Ctrl::function(ft.results().len() as u32));
     let mut reader = body.get_operators_reader()?;
     while !reader.eof() {
@@ -112,7 +120,7 @@ pub(crate) fn translate_function(
         code,
         frame_size,
         num_params,
-        num_locals: total_locals - num_params,
+        direct_calls: t.direct_calls.into(),
         func_index: index,
         offsets,
     })
