@@ -1,24 +1,40 @@
 //! `weft`: run WebAssembly modules and spec test scripts from the command line.
 
 mod run;
+mod values;
 
 use clap::{Parser, Subcommand};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// The weft WebAssembly runtime.
+///
+/// Runs WebAssembly modules (`weft run`) and WebAssembly spec test scripts
+/// (`weft wast`).
 #[derive(Parser)]
 #[command(name = "weft", version, about)]
 struct Cli {
+    /// What to do.
     #[command(subcommand)]
     command: Command,
 }
 
+/// The subcommands of `weft`.
 #[derive(Subcommand)]
 enum Command {
-    /// Runs a WebAssembly module (`.wasm` or `.wat`).
+    /// Runs a WebAssembly module (`.wasm` or `.wat`) or calls one of its
+    /// exported functions.
+    ///
+    /// With `--invoke NAME`, calls that exported function with ARGS and
+    /// prints each result on its own line. Without it, runs `_start` if the
+    /// module exports it, else only instantiates the module (which runs its
+    /// start function).
     Run(run::RunArgs),
     /// Runs WebAssembly spec test scripts (`.wast`).
+    ///
+    /// Prints `PATH: N passed, N failed` for each script, then the totals;
+    /// exits with status 0 only if no assertion failed.
     Wast {
         /// The scripts to run.
         #[arg(required = true)]
@@ -29,19 +45,53 @@ enum Command {
     },
 }
 
+/// Parses the command line and runs the subcommand.
 fn main() -> ExitCode {
+    install_panic_hook();
     let cli = Cli::parse();
     match cli.command {
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(&args),
         Command::Wast { files, verbose } => wast(&files, verbose),
     }
 }
 
+/// Replaces Rust's panic message with one `error:` line that names the
+/// panic as a bug in weft. No input should make weft panic; if a bug does,
+/// the user still gets the CLI's usual one-line error (and exit status 101).
+fn install_panic_hook() {
+    // Developers chasing a bug keep Rust's own report and backtrace.
+    if std::env::var_os("RUST_BACKTRACE").is_some() {
+        return;
+    }
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let msg = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("unknown cause");
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let msg = msg.split_whitespace().collect::<Vec<_>>().join(" ");
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "error: internal error, a bug in weft (please report it): {msg}{at}"
+        );
+    }));
+}
+
+/// Runs `weft wast`: each script's counts, then the totals.
 fn wast(files: &[PathBuf], verbose: bool) -> ExitCode {
     let (mut passed, mut failed) = (0, 0);
+    let mut out = std::io::stdout().lock();
     for file in files {
         let report = weft_wast::run_file(file);
-        println!(
+        // A closed stdout (`weft wast ... | head -1`) must not stop the
+        // run: the exit status still reports the outcome.
+        let _ = writeln!(
+            out,
             "{}: {} passed, {} failed",
             file.display(),
             report.passed,
@@ -49,13 +99,13 @@ fn wast(files: &[PathBuf], verbose: bool) -> ExitCode {
         );
         if verbose {
             for f in &report.failures {
-                println!("  {f}");
+                let _ = writeln!(out, "  {f}");
             }
         }
         passed += report.passed;
         failed += report.failed();
     }
-    println!("{passed} passed, {failed} failed");
+    let _ = writeln!(out, "{passed} passed, {failed} failed");
     if failed == 0 {
         ExitCode::SUCCESS
     } else {

@@ -1,142 +1,291 @@
-//! `weft run`: instantiate a module and call one of its exports.
+//! `weft run`: load a module, instantiate it, and call one of its exports
+//! with arguments taken from the command line.
 
+use crate::values::{parse_arg, show};
 use clap::Args;
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use weft::{Engine, Error, Linker, Module, Store, Val, ValType};
+use weft::{Engine, Error, ExternType, FuncType, Linker, Module, Store, Trap, Val};
 
-/// Exit status for a trap, as other runtimes use (128 + SIGABRT).
+/// Exit status for a trap: 128 + SIGABRT, as other runtimes use.
 const TRAP_STATUS: u8 = 134;
+
+/// Exit status for every failure that is not a trap (bad file, invalid
+/// module, unknown export, missing import, wrong arguments).
+const ERROR_STATUS: u8 = 1;
+
+/// The export `weft run` calls when `--invoke` is not given.
+const START: &str = "_start";
 
 /// Options of `weft run`.
 #[derive(Args)]
+#[command(after_help = "\
+Examples:
+  weft run --invoke fib examples/fib.wat 20     prints 6765
+  weft run --invoke add math.wasm -1 0x10       negative and hex arguments
+  weft run app.wasm                             runs `_start`
+
+Arguments are parsed by the parameter types of the function: i32/i64 take
+decimal (signed, or unsigned up to the type's width) or 0x-prefixed hex;
+f32/f64 take decimal, inf, -inf, nan or nan:0xPAYLOAD. Each result is printed
+on its own line. A trap prints its kind and the Wasm backtrace on stderr and
+exits with status 134; any other error prints one `error:` line and exits
+with status 1.")]
 pub struct RunArgs {
-    /// The export to call (default: `_start` if present).
-    #[arg(long)]
+    /// Call this exported function, passing ARGS as its parameters
+    /// [default: `_start` if the module exports it, else only instantiate]
+    #[arg(long, value_name = "NAME")]
     invoke: Option<String>,
-    /// The module file.
+    /// The module: a binary `.wasm` or text `.wat` file.
     file: PathBuf,
-    /// Arguments of the invoked function.
+    /// Arguments of the invoked function, one per parameter. Everything
+    /// after FILE is an argument, so negative numbers need no `--`.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<String>,
 }
 
-pub fn run(args: RunArgs) -> ExitCode {
-    match execute(&args) {
+/// Runs `weft run` and reports its outcome on stderr and in the exit status.
+pub fn run(args: &RunArgs) -> ExitCode {
+    match execute(args) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Trap(e)) => {
-            eprintln!("error: {e}");
+        Err(Failure::Trap(trap)) => {
+            report(&trap.to_string());
             ExitCode::from(TRAP_STATUS)
         }
-        Err(Failure::Usage(msg)) => {
-            eprintln!("error: {msg}");
-            ExitCode::from(1)
+        Err(Failure::Error(msg)) => {
+            report(&msg);
+            ExitCode::from(ERROR_STATUS)
         }
     }
 }
 
+/// Writes `error: MSG` to stderr. A closed stderr is ignored: there is
+/// nowhere left to report it, and the exit status still tells.
+fn report(msg: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "error: {msg}");
+}
+
+/// Why `weft run` failed.
 enum Failure {
-    Trap(Error),
-    Usage(String),
+    /// The Wasm code trapped (exit status 134).
+    Trap(Trap),
+    /// Anything else, as the one-line message to print (exit status 1).
+    Error(String),
 }
 
-impl From<Error> for Failure {
-    fn from(e: Error) -> Failure {
+impl Failure {
+    /// Turns a library error into a failure, with `context` before the
+    /// message of anything but a trap.
+    fn from_weft(e: Error, context: &str) -> Failure {
         match e {
-            Error::Trap(_) => Failure::Trap(e),
-            other => Failure::Usage(other.to_string()),
+            Error::Trap(t) => Failure::Trap(t),
+            other => Failure::Error(format!("{context}: {}", one_line(&other.to_string()))),
         }
     }
 }
 
+/// The function `weft run` calls: its export name and type.
+struct Target {
+    /// The export's name.
+    name: String,
+    /// The export's signature.
+    ty: FuncType,
+}
+
+/// Loads, checks and runs the module as `args` asks.
 fn execute(args: &RunArgs) -> Result<(), Failure> {
+    let path = show_path(&args.file);
     let engine = Engine::default();
-    let bytes = std::fs::read(&args.file)
-        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", args.file.display())))?;
-    let module = Module::new(&engine, bytes)
-        .map_err(|e| Failure::Usage(format!("{}: {e}", args.file.display())))?;
-    let mut store = Store::new(&engine, ());
-    let linker = Linker::new(&engine);
-    let instance = linker.instantiate(&mut store, &module)?;
-    let name = match &args.invoke {
-        Some(n) => n.clone(),
-        None if instance.get_func(&store, "_start").is_some() => "_start".to_string(),
-        None => return Ok(()),
+    let module = load(&engine, &args.file, &path)?;
+    // Everything the command line says is checked against the module before
+    // instantiating, so a typo never runs the module's start function.
+    let target = target(&module, args)?;
+    let params = match &target {
+        Some(t) => parse_args(t, &args.args)?,
+        None => Vec::new(),
     };
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .map_err(|e| match e {
+            Error::Link(_) => Failure::Error(format!(
+                "{path}: {e} (weft run does not provide any imports yet)"
+            )),
+            e => Failure::from_weft(e, &format!("{path}: cannot instantiate")),
+        })?;
+    let Some(target) = target else {
+        return Ok(());
+    };
+    let name = show_str(&target.name);
     let func = instance
-        .get_func(&store, &name)
-        .ok_or_else(|| Failure::Usage(format!("module has no exported function `{name}`")))?;
-    let ty = func.ty(&store);
-    if ty.params().len() != args.args.len() {
-        return Err(Failure::Usage(format!(
-            "`{name}` takes {} arguments but {} were given",
-            ty.params().len(),
-            args.args.len()
-        )));
-    }
-    let params = ty
-        .params()
+        .get_func(&store, &target.name)
+        .ok_or_else(|| Failure::Error(format!("{path}: export `{name}` is not a function")))?;
+    let mut results: Vec<Val> = target
+        .ty
+        .results()
         .iter()
-        .zip(&args.args)
-        .map(|(t, a)| parse_arg(*t, a))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut results: Vec<Val> = ty.results().iter().map(|_| Val::I32(0)).collect();
-    func.call(&mut store, &params, &mut results)?;
-    for r in &results {
-        println!("{}", show(r));
-    }
-    Ok(())
+        .map(|t| Val::default_for(*t).unwrap_or(Val::I32(0)))
+        .collect();
+    func.call(&mut store, &params, &mut results)
+        .map_err(|e| Failure::from_weft(e, &format!("cannot call `{name}`")))?;
+    print_results(&results).map_err(|e| Failure::Error(format!("cannot write the results: {e}")))
 }
 
-fn parse_arg(ty: ValType, s: &str) -> Result<Val, Failure> {
-    let bad = || Failure::Usage(format!("cannot parse `{s}` as {ty}"));
-    Ok(match ty {
-        ValType::I32 => Val::I32(
-            s.parse::<i32>()
-                .or_else(|_| s.parse::<u32>().map(|u| u as i32))
-                .map_err(|_| bad())?,
-        ),
-        ValType::I64 => Val::I64(
-            s.parse::<i64>()
-                .or_else(|_| s.parse::<u64>().map(|u| u as i64))
-                .map_err(|_| bad())?,
-        ),
-        ValType::F32 => Val::from(s.parse::<f32>().map_err(|_| bad())?),
-        ValType::F64 => Val::from(s.parse::<f64>().map_err(|_| bad())?),
-        _ => {
-            return Err(Failure::Usage(format!(
-                "cannot pass a {ty} argument from the command line"
-            )));
-        }
+/// Reads and compiles the module file; `path` is its printable name.
+fn load(engine: &Engine, file: &Path, path: &str) -> Result<Module, Failure> {
+    let bytes =
+        std::fs::read(file).map_err(|e| Failure::Error(format!("cannot read {path}: {e}")))?;
+    Module::new(engine, bytes).map_err(|e| match e {
+        Error::Text(msg) => Failure::Error(text_error(path, &msg)),
+        e => Failure::from_weft(e, path),
     })
 }
 
-fn show(v: &Val) -> String {
-    match v {
-        Val::I32(x) => x.to_string(),
-        Val::I64(x) => x.to_string(),
-        Val::F32(b) => f32::from_bits(*b).to_string(),
-        Val::F64(b) => f64::from_bits(*b).to_string(),
-        Val::V128(x) => format!("{x:#034x}"),
-        Val::FuncRef(f) => {
-            if f.is_some() {
-                "funcref".into()
-            } else {
-                "null".into()
+/// The export to call: `--invoke NAME`, else `_start` if exported, else
+/// none (only instantiate). Errors if the export is missing, is not a
+/// function, or if arguments were given with nothing to pass them to.
+fn target(module: &Module, args: &RunArgs) -> Result<Option<Target>, Failure> {
+    let find = |name: &str| module.exports().find(|e| e.name == name);
+    let export = match &args.invoke {
+        Some(name) => find(name).ok_or_else(|| unknown_export(module, name))?,
+        None => match find(START) {
+            Some(e) => e,
+            None if args.args.is_empty() => return Ok(None),
+            None => {
+                return Err(Failure::Error(format!(
+                    "arguments given, but the module exports no `{START}` function: \
+                     use --invoke NAME to choose the function to call"
+                )));
             }
-        }
-        Val::ExternRef(e) => {
-            if e.is_some() {
-                "externref".into()
-            } else {
-                "null".into()
+        },
+    };
+    match export.ty {
+        ExternType::Func(ty) => Ok(Some(Target {
+            name: export.name,
+            ty,
+        })),
+        other => Err(Failure::Error(format!(
+            "export `{}` is {}, not a function",
+            show_str(&export.name),
+            kind(&other)
+        ))),
+    }
+}
+
+/// The error for an export that does not exist, listing those that do.
+fn unknown_export(module: &Module, name: &str) -> Failure {
+    let funcs: Vec<String> = module
+        .exports()
+        .filter(|e| matches!(e.ty, ExternType::Func(_)))
+        .map(|e| format!("`{}`", show_str(&e.name)))
+        .collect();
+    let known = if funcs.is_empty() {
+        "it exports no functions".to_string()
+    } else {
+        format!("its exported functions: {}", funcs.join(", "))
+    };
+    Failure::Error(format!(
+        "module has no export named `{}` ({known})",
+        show_str(name)
+    ))
+}
+
+/// "a table", "a memory", ...: what a non-function export is.
+fn kind(ty: &ExternType) -> &'static str {
+    match ty {
+        ExternType::Func(_) => "a function",
+        ExternType::Table(_) => "a table",
+        ExternType::Memory(_) => "a memory",
+        ExternType::Global(_) => "a global",
+        ExternType::Tag(_) => "a tag",
+    }
+}
+
+/// Parses the command-line arguments by the target's parameter types.
+fn parse_args(target: &Target, args: &[String]) -> Result<Vec<Val>, Failure> {
+    let params = target.ty.params();
+    let name = show_str(&target.name);
+    if params.len() != args.len() {
+        let types: Vec<String> = params.iter().map(ToString::to_string).collect();
+        return Err(Failure::Error(format!(
+            "`{name}` takes {} ({}) but {} given",
+            count(params.len(), "argument"),
+            types.join(" "),
+            match args.len() {
+                1 => "1 was".to_string(),
+                n => format!("{n} were"),
             }
-        }
-        Val::AnyRef(a) => {
-            if a.is_some() {
-                "anyref".into()
-            } else {
-                "null".into()
-            }
-        }
+        )));
+    }
+    params
+        .iter()
+        .zip(args)
+        .enumerate()
+        .map(|(i, (ty, arg))| {
+            parse_arg(*ty, arg)
+                .map_err(|e| Failure::Error(format!("argument {} of `{name}`: {e}", i + 1)))
+        })
+        .collect()
+}
+
+/// "1 argument", "2 arguments".
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// Prints each result on its own line.
+fn print_results(results: &[Val]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for r in results {
+        writeln!(out, "{}", show(r))?;
+    }
+    out.flush()
+}
+
+/// The one-line form of a text-format error: `PATH:LINE:COL: MESSAGE`.
+///
+/// The library flattens the `wat` parser's error into a multi-line string
+/// (message, then a `--> <anon>:LINE:COL` line and a source excerpt); the
+/// location is taken from it when present.
+fn text_error(path: &str, msg: &str) -> String {
+    let mut lines = msg.lines();
+    let message = lines.next().unwrap_or("invalid text").trim();
+    let location = lines.find_map(|l| {
+        let place = l.trim().strip_prefix("--> ")?;
+        let mut parts = place.rsplitn(3, ':');
+        let col = parts.next()?;
+        let line = parts.next()?;
+        let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        (numeric(line) && numeric(col)).then(|| format!("{line}:{col}"))
+    });
+    match location {
+        Some(at) => format!("{path}:{at}: {}", one_line(message)),
+        None => format!("{path}: {}", one_line(msg)),
+    }
+}
+
+/// `msg` on one line: line breaks and indentation become single spaces.
+fn one_line(msg: &str) -> String {
+    msg.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A path as printed in messages: as is, unless it holds control
+/// characters (a newline would break the one-line error), then escaped.
+fn show_path(path: &Path) -> String {
+    show_str(&path.display().to_string())
+}
+
+/// A user-given string as printed in messages: escaped if it holds control
+/// characters, so every message stays on one line.
+fn show_str(s: &str) -> String {
+    if s.chars().any(char::is_control) {
+        s.escape_debug().to_string()
+    } else {
+        s.to_string()
     }
 }

@@ -1,0 +1,569 @@
+//! Integration tests of the `weft` binary: runs it as a process and checks
+//! its output and exit status.
+
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Exit status of a trap.
+const TRAP: i32 = 134;
+
+/// What one run of `weft` produced.
+#[derive(Debug)]
+struct Run {
+    /// The exit status.
+    status: i32,
+    /// Everything written to stdout.
+    stdout: String,
+    /// Everything written to stderr.
+    stderr: String,
+}
+
+/// Runs `weft` with `args` and checks that it did not panic, whatever the
+/// outcome: neither Rust's panic message nor weft's own panic hook line.
+fn weft<S: AsRef<OsStr>>(args: &[S]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args(args)
+        .output()
+        .expect("cannot start weft");
+    let run = Run {
+        status: out.status.code().expect("weft was killed by a signal"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_no_panic(&run);
+    run
+}
+
+/// Asserts that `run` shows no sign of a panic.
+fn assert_no_panic(run: &Run) {
+    assert!(!run.stderr.contains("panicked"), "panic: {run:#?}");
+    assert!(!run.stderr.contains("internal error"), "panic: {run:#?}");
+    assert_ne!(run.status, 101, "the status of a panic: {run:#?}");
+}
+
+/// `weft run` with `args`.
+fn run<S: AsRef<OsStr>>(args: &[S]) -> Run {
+    let mut all: Vec<OsString> = vec!["run".into()];
+    all.extend(args.iter().map(|a| a.as_ref().to_owned()));
+    weft(&all)
+}
+
+/// `weft run --invoke NAME FILE ARGS...` with FILE in `tests/data/`.
+fn invoke(file: &str, name: &str, args: &[&str]) -> Run {
+    let path = data(file);
+    let mut all: Vec<OsString> = vec!["--invoke".into(), name.into(), path.into()];
+    all.extend(args.iter().map(OsString::from));
+    run(&all)
+}
+
+/// The path of a fixture in `tests/data/`.
+fn data(file: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(file)
+}
+
+/// A fresh scratch directory for one test, under the system's temp dir.
+fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("weft-cli-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("cannot create scratch dir");
+    dir
+}
+
+/// Asserts a successful run that printed exactly `lines`, one per line.
+#[track_caller]
+fn assert_prints(run: &Run, lines: &[&str]) {
+    assert_eq!(run.status, 0, "{run:#?}");
+    let expected: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    assert_eq!(run.stdout, expected, "{run:#?}");
+    assert_eq!(run.stderr, "", "{run:#?}");
+}
+
+/// Asserts a failure reported as one `error:` line containing each of
+/// `needles`, with an exit status in 1..=127 and nothing on stdout.
+#[track_caller]
+fn assert_error(run: &Run, needles: &[&str]) {
+    assert!((1..=127).contains(&run.status), "status: {run:#?}");
+    assert_ne!(run.status, TRAP, "{run:#?}");
+    assert!(run.stderr.starts_with("error: "), "{run:#?}");
+    assert_eq!(run.stderr.lines().count(), 1, "not one line: {run:#?}");
+    for n in needles {
+        assert!(run.stderr.contains(n), "no {n:?} in: {run:#?}");
+    }
+    assert_eq!(run.stdout, "", "{run:#?}");
+}
+
+/// Asserts a trap of `message` whose backtrace lists `frames` (function
+/// names, innermost first) right after the `wasm backtrace:` line.
+#[track_caller]
+fn assert_trap(run: &Run, message: &str, frames: &[&str]) {
+    assert_eq!(run.status, TRAP, "{run:#?}");
+    assert_eq!(run.stdout, "", "{run:#?}");
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert!(
+        lines[0].contains(&format!("wasm trap: {message}")),
+        "{run:#?}"
+    );
+    assert_eq!(lines.get(1), Some(&"wasm backtrace:"), "{run:#?}");
+    assert_eq!(lines.len(), 2 + frames.len(), "{run:#?}");
+    for (i, (line, name)) in lines[2..].iter().zip(frames).enumerate() {
+        let frame = line.trim_start();
+        assert!(frame.starts_with(&format!("{i}: ")), "{line:?}");
+        assert!(frame.contains(name), "frame {i} is not {name}: {line:?}");
+    }
+}
+
+/// The README's example: `fib` of 20 from `examples/fib.wat`.
+#[test]
+fn fib_example_prints_6765() {
+    let fib = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/fib.wat");
+    assert_prints(&run(&["--invoke", "fib", fib, "20"]), &["6765"]);
+}
+
+/// i32 arguments: signed and unsigned decimal, hex, signs; printed signed.
+#[test]
+fn i32_arguments_in_every_notation() {
+    let cases = [
+        ("42", "42"),
+        ("-5", "-5"),
+        ("+7", "7"),
+        ("4294967295", "-1"),
+        ("2147483648", "-2147483648"),
+        ("-2147483648", "-2147483648"),
+        ("0x10", "16"),
+        ("0XfF", "255"),
+        ("0xffffffff", "-1"),
+        ("-0x10", "-16"),
+    ];
+    for (arg, printed) in cases {
+        assert_prints(&invoke("numbers.wat", "i32_id", &[arg]), &[printed]);
+    }
+}
+
+/// Negative numbers after FILE are arguments, with or without `--`.
+#[test]
+fn negative_arguments_need_no_double_dash() {
+    let path = data("numbers.wat");
+    let r = run(&[
+        OsStr::new("--invoke"),
+        OsStr::new("i64_add"),
+        path.as_os_str(),
+        OsStr::new("--"),
+        OsStr::new("-3"),
+        OsStr::new("-4"),
+    ]);
+    assert_prints(&r, &["-7"]);
+    assert_prints(&invoke("numbers.wat", "i64_add", &["-3", "-4"]), &["-7"]);
+}
+
+/// i64 arguments use the full 64-bit width, and results print signed.
+#[test]
+fn i64_parameters_and_results() {
+    let cases = [
+        (["1", "2"], "3"),
+        (["9223372036854775807", "1"], "-9223372036854775808"),
+        (["18446744073709551615", "0"], "-1"),
+        (["0x7fffffffffffffff", "0"], "9223372036854775807"),
+        (["-0x8000000000000000", "0"], "-9223372036854775808"),
+        (["4294967296", "0"], "4294967296"),
+    ];
+    for (args, printed) in cases {
+        assert_prints(&invoke("numbers.wat", "i64_add", &args), &[printed]);
+    }
+}
+
+/// f32 arguments and results, including signed zero, subnormals, infinities and NaNs.
+#[test]
+fn f32_parameters_and_results() {
+    assert_prints(&invoke("numbers.wat", "f32_mul", &["1.5", "-2"]), &["-3"]);
+    assert_prints(&invoke("numbers.wat", "f32_mul", &["3e38", "10"]), &["inf"]);
+    let cases = [
+        ("0.1", "0.1"),
+        ("-0", "-0"),
+        ("1e-45", "0.000000000000000000000000000000000000000000001"),
+        ("inf", "inf"),
+        ("-inf", "-inf"),
+        ("nan", "nan"),
+        ("-nan", "-nan"),
+        ("nan:0x1", "nan:0x1"),
+    ];
+    for (arg, printed) in cases {
+        assert_prints(&invoke("numbers.wat", "f32_id", &[arg]), &[printed]);
+    }
+}
+
+/// f64 arguments and results, printed as the shortest round-tripping decimal.
+#[test]
+fn f64_parameters_and_results() {
+    let cases = [
+        (["1", "3"], "0.3333333333333333"),
+        (["1", "0"], "inf"),
+        (["-1", "0"], "-inf"),
+        (["1e300", "1e-300"], "inf"),
+        (["0.5", "0.25"], "2"),
+    ];
+    for (args, printed) in cases {
+        assert_prints(&invoke("numbers.wat", "f64_div", &args), &[printed]);
+    }
+    for (arg, printed) in [
+        ("0.1", "0.1"),
+        ("nan", "nan"),
+        ("nan:0x4000000000000", "nan:0x4000000000000"),
+    ] {
+        assert_prints(&invoke("numbers.wat", "f64_id", &[arg]), &[printed]);
+    }
+}
+
+/// What `weft` prints for a float parses back to the same value.
+#[test]
+fn float_results_round_trip() {
+    // What `weft` prints for a value parses back to the same value.
+    for arg in ["0.1", "1e-320", "-1.7976931348623157e308", "-nan:0x123"] {
+        let first = invoke("numbers.wat", "f64_id", &[arg]);
+        let printed = first.stdout.trim_end();
+        let second = invoke("numbers.wat", "f64_id", &[printed]);
+        assert_prints(&second, &[printed]);
+    }
+}
+
+/// Each of several results is printed on its own line, in order.
+#[test]
+fn multiple_results_each_on_its_own_line() {
+    let r = invoke("numbers.wat", "reverse", &["-1", "0x100000000", "2.5"]);
+    assert_prints(&r, &["2.5", "4294967296", "-1"]);
+}
+
+/// A function without results prints nothing and succeeds.
+#[test]
+fn no_results_print_nothing() {
+    assert_prints(&invoke("numbers.wat", "nothing", &[]), &[]);
+}
+
+/// `unreachable` exits with 134 and a backtrace of named frames, innermost first.
+#[test]
+fn unreachable_traps_with_named_backtrace() {
+    let r = invoke("traps.wat", "caller", &[]);
+    assert_trap(&r, "unreachable", &["traps!crash", "traps!caller"]);
+}
+
+/// Integer division by zero traps; the same function without it succeeds.
+#[test]
+fn integer_divide_by_zero_traps() {
+    assert_prints(&invoke("traps.wat", "divide", &["7", "2"]), &["3"]);
+    let r = invoke("traps.wat", "divide", &["7", "0"]);
+    assert_trap(&r, "integer divide by zero", &["traps!divide"]);
+}
+
+/// A load past the end of memory traps; the last in-bounds load does not.
+#[test]
+fn out_of_bounds_load_traps() {
+    assert_prints(&invoke("traps.wat", "load_oob", &["65532"]), &["0"]);
+    let r = invoke("traps.wat", "load_oob", &["65533"]);
+    assert_trap(&r, "out of bounds memory access", &["traps!load_oob"]);
+}
+
+/// A module's start function runs (and can trap) without `--invoke`.
+#[test]
+fn start_function_runs_when_instantiating() {
+    let r = run(&[data("start_trap.wat")]);
+    assert_trap(&r, "unreachable", &["boot"]);
+}
+
+/// Without `--invoke`, `_start` is called and its result printed.
+#[test]
+fn underscore_start_runs_by_default() {
+    assert_prints(&run(&[data("underscore_start.wat")]), &["42"]);
+}
+
+/// Without `--invoke` or `_start`, nothing is called, and arguments are an error.
+#[test]
+fn without_underscore_start_only_instantiates() {
+    // `boom` would trap: it must not be called.
+    assert_prints(&run(&[data("no_start.wat")]), &[]);
+    let r = run(&[data("no_start.wat").into_os_string(), "1".into()]);
+    assert_error(&r, &["_start", "--invoke"]);
+}
+
+/// A missing file is one error line naming it.
+#[test]
+fn missing_file() {
+    let r = invoke("does-not-exist.wasm", "f", &[]);
+    assert_error(&r, &["cannot read", "does-not-exist.wasm"]);
+}
+
+/// A directory instead of a module file is an error, not a panic.
+#[test]
+fn directory_instead_of_file() {
+    let dir = data("");
+    let r = run(&[OsStr::new("--invoke"), OsStr::new("f"), dir.as_os_str()]);
+    assert_error(&r, &["cannot read"]);
+}
+
+/// A binary module with garbage after its header: the message has the offset.
+#[test]
+fn invalid_binary_names_the_offset() {
+    let dir = scratch("invalid-binary");
+    let file = dir.join("garbage.wasm");
+    std::fs::write(&file, b"\0asm\x01\0\0\0\x01\xff\xff\xff\xff\x0fgarbage").unwrap();
+    let r = run(&[file.as_os_str()]);
+    assert_error(&r, &["garbage.wasm", "invalid module", "offset 0x"]);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A text module that fails validation: the validator's message and offset.
+#[test]
+fn invalid_text_module_names_the_offset() {
+    let r = invoke("invalid.wat", "f", &[]);
+    assert_error(&r, &["invalid.wat", "type mismatch", "offset 0x"]);
+}
+
+/// Malformed text is reported on one line, as PATH:LINE:COL.
+#[test]
+fn malformed_text_names_line_and_column() {
+    let r = invoke("syntax_error.wat", "f", &[]);
+    assert_error(&r, &["syntax_error.wat:3:35: ", "unknown operator"]);
+}
+
+/// A file that is neither a binary module nor UTF-8 text is one error line.
+#[test]
+fn non_utf8_text_file() {
+    let dir = scratch("non-utf8");
+    let file = dir.join("latin1.wat");
+    std::fs::write(&file, b"(module (func $caf\xe9))").unwrap();
+    let r = run(&[file.as_os_str()]);
+    assert_error(&r, &["latin1.wat", "utf-8"]);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// An unknown export is an error that lists the exported functions.
+#[test]
+fn unknown_export_lists_the_functions() {
+    let r = invoke("traps.wat", "nope", &[]);
+    assert_error(&r, &["no export named `nope`", "`crash`", "`load_oob`"]);
+}
+
+/// Invoking an export that is not a function says what it is.
+#[test]
+fn export_that_is_not_a_function() {
+    let r = invoke("numbers.wat", "memory", &[]);
+    assert_error(&r, &["`memory` is a memory, not a function"]);
+}
+
+/// Too few or too many arguments: the error names the function and its parameters.
+#[test]
+fn wrong_argument_count() {
+    let r = invoke("numbers.wat", "i64_add", &["1"]);
+    assert_error(
+        &r,
+        &["`i64_add` takes 2 arguments (i64 i64) but 1 was given"],
+    );
+    let r = invoke("numbers.wat", "i32_id", &["1", "2"]);
+    assert_error(&r, &["`i32_id` takes 1 argument (i32) but 2 were given"]);
+    let r = invoke("numbers.wat", "nothing", &["0"]);
+    assert_error(&r, &["takes 0 arguments"]);
+}
+
+/// Arguments that are not values of their type name the argument and the type.
+#[test]
+fn unparsable_arguments() {
+    let cases = [
+        ("i32_id", "abc", "cannot parse \"abc\" as i32"),
+        ("i32_id", "1.5", "as i32"),
+        ("i32_id", "0x", "as i32"),
+        ("i32_id", "0x-1", "as i32"),
+        ("i32_id", "", "cannot parse \"\" as i32"),
+        (
+            "i32_id",
+            "4294967296",
+            "\"4294967296\" is out of range for i32",
+        ),
+        ("i32_id", "-2147483649", "out of range for i32"),
+        ("f32_id", "one", "cannot parse \"one\" as f32"),
+        ("f64_id", "1e", "as f64"),
+        ("f64_id", "nan:0x0", "NaN payload"),
+    ];
+    for (func, arg, message) in cases {
+        let r = invoke("numbers.wat", func, &[arg]);
+        assert_error(&r, &["argument 1 of", message]);
+    }
+}
+
+/// Odd argument strings (dashes, newlines, non-ASCII digits, emoji) are clean errors.
+#[test]
+fn unusual_argument_strings_never_panic() {
+    let long = "9".repeat(10_000);
+    for arg in [
+        "-",
+        "--",
+        "-h1",
+        "\n",
+        "1\n2",
+        "١٢",
+        "💥",
+        "0x💥",
+        "nan:0x💥",
+        &long,
+    ] {
+        for func in ["i32_id", "i64_add", "f32_id", "f64_id"] {
+            let args: &[&str] = if func == "i64_add" {
+                &[arg, "0"]
+            } else {
+                &[arg]
+            };
+            let r = invoke("numbers.wat", func, args);
+            // A lone `--` is the end of options: then the count is wrong.
+            assert_error(&r, &[func]);
+        }
+    }
+}
+
+/// Numbers beyond the parameter type's range are errors, not wrapped or rounded to infinity.
+#[test]
+fn numbers_beyond_the_type_are_out_of_range() {
+    let long = "9".repeat(10_000);
+    for func in ["i32_id", "f32_id", "f64_id"] {
+        let r = invoke("numbers.wat", func, &[&long]);
+        assert_error(&r, &[func, "is out of range for"]);
+    }
+    let r = invoke("numbers.wat", "f32_id", &["1e39"]);
+    assert_error(&r, &["\"1e39\" is out of range for f32"]);
+    let r = invoke("numbers.wat", "f64_id", &["-1e309"]);
+    assert_error(&r, &["\"-1e309\" is out of range for f64"]);
+    // The largest finite values are in range.
+    let r = invoke("numbers.wat", "f32_id", &["3.4028235e38"]);
+    assert_prints(&r, &["340282350000000000000000000000000000000"]);
+}
+
+/// Non-UTF-8 arguments, export names and paths are clean errors.
+#[cfg(unix)]
+#[test]
+fn non_utf8_arguments_and_paths_never_panic() {
+    use std::os::unix::ffi::OsStrExt;
+    let bad = OsStr::from_bytes(b"\xff\xfe");
+    let numbers = data("numbers.wat");
+    let r = run(&[
+        OsStr::new("--invoke"),
+        OsStr::new("i32_id"),
+        numbers.as_os_str(),
+        bad,
+    ]);
+    assert!((1..=127).contains(&r.status), "{r:#?}");
+    let r = run(&[OsStr::new("--invoke"), bad, numbers.as_os_str()]);
+    assert!((1..=127).contains(&r.status), "{r:#?}");
+    let r = run(&[bad]);
+    assert_error(&r, &["cannot read"]);
+}
+
+/// A stdout closed before the results are printed is no panic.
+#[test]
+fn closed_stdout_never_panics() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args(["run", "--invoke", "reverse"])
+        .arg(data("numbers.wat"))
+        .args(["1", "2", "3"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot start weft");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let run = Run {
+        status: out.status.code().expect("weft was killed by a signal"),
+        stdout: String::new(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_no_panic(&run);
+    // 1 if weft wrote after the pipe closed; 0 if it won the race.
+    assert!(matches!(run.status, 0 | 1), "{run:#?}");
+}
+
+/// A module needing an import is an error naming the import.
+#[test]
+fn unsatisfied_import_is_named() {
+    let r = invoke("needs_import.wat", "now", &[]);
+    assert_error(&r, &["needs_import.wat", "`env::clock`"]);
+}
+
+/// `weft wast` prints per-file and total counts, and fails if anything failed.
+#[test]
+fn wast_counts_passes_and_failures() {
+    let mixed = data("mixed.wast");
+    let r = weft(&[OsStr::new("wast"), mixed.as_os_str()]);
+    assert_eq!(r.status, 1, "{r:#?}");
+    let shown = mixed.display();
+    assert_eq!(
+        r.stdout,
+        format!("{shown}: 2 passed, 1 failed\n2 passed, 1 failed\n")
+    );
+}
+
+/// `weft wast -v` lists each failed assertion with its location.
+#[test]
+fn wast_verbose_lists_failures() {
+    let mixed = data("mixed.wast");
+    let r = weft(&[OsStr::new("wast"), OsStr::new("-v"), mixed.as_os_str()]);
+    assert_eq!(r.status, 1, "{r:#?}");
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{r:#?}");
+    assert!(
+        lines[1].starts_with(&format!("  {}:4:", mixed.display())),
+        "{r:#?}"
+    );
+}
+
+/// `weft wast` sums over files, and succeeds only when nothing failed.
+#[test]
+fn wast_totals_over_files_and_succeeds_only_without_failures() {
+    let pass = data("pass.wast");
+    let r = weft(&[OsStr::new("wast"), pass.as_os_str()]);
+    assert_eq!(r.status, 0, "{r:#?}");
+    let mixed = data("mixed.wast");
+    let r = weft(&[OsStr::new("wast"), pass.as_os_str(), mixed.as_os_str()]);
+    assert_eq!(r.status, 1, "{r:#?}");
+    assert_eq!(
+        r.stdout,
+        format!(
+            "{}: 2 passed, 0 failed\n{}: 2 passed, 1 failed\n4 passed, 1 failed\n",
+            pass.display(),
+            mixed.display()
+        )
+    );
+}
+
+/// A missing script counts as one failure.
+#[test]
+fn wast_missing_file_is_a_failure() {
+    let r = weft(&["wast", "does-not-exist.wast"]);
+    assert_eq!(r.status, 1, "{r:#?}");
+    assert_eq!(
+        r.stdout,
+        "does-not-exist.wast: 0 passed, 1 failed\n0 passed, 1 failed\n"
+    );
+}
+
+/// `weft --help` and `weft run --help` describe the commands and options.
+#[test]
+fn help_is_informative() {
+    let r = weft(&["--help"]);
+    assert_eq!(r.status, 0, "{r:#?}");
+    for needle in ["run", "wast", "WebAssembly"] {
+        assert!(r.stdout.contains(needle), "no {needle:?} in: {r:#?}");
+    }
+    let r = weft(&["run", "--help"]);
+    assert_eq!(r.status, 0, "{r:#?}");
+    for needle in ["--invoke <NAME>", "_start", "0x", "134", "[ARGS]..."] {
+        assert!(r.stdout.contains(needle), "no {needle:?} in: {r:#?}");
+    }
+}
+
+/// A malformed command line is clap's usage error (status 2), not a panic.
+#[test]
+fn bad_command_line_is_a_usage_error() {
+    let r = weft(&["run"]);
+    assert_eq!(r.status, 2, "{r:#?}");
+    assert!(r.stderr.starts_with("error: "), "{r:#?}");
+    let r = weft(&["frobnicate"]);
+    assert_eq!(r.status, 2, "{r:#?}");
+}

@@ -1,0 +1,3 @@
+;; Well-formed text, but the body fails validation (tests/cli.rs).
+(module
+  (func (export "f") (result i32) (i32.add (i32.const 1))))

@@ -1,0 +1,3 @@
+;; A module without `_start`: `weft run` only instantiates it (tests/cli.rs).
+(module
+  (func $boom (export "boom") unreachable))
