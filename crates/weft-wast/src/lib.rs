@@ -109,6 +109,10 @@ impl Runner {
     fn new(config: &Config) -> Result<Runner> {
         let engine = Engine::new(config);
         let mut store = Store::new(&engine, ());
+        // Scripts run to completion: with fuel or epochs on (to test the
+        // instrumentation), give unlimited fuel and no deadline.
+        let _ = store.set_fuel(u64::MAX);
+        store.set_epoch_deadline(u64::MAX);
         let mut linker = Linker::new(&engine);
         linker.allow_shadowing(true);
         define_spectest(&mut linker, &mut store)?;

@@ -109,3 +109,25 @@ fn core_suite_meets_manifest() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Fuel and epoch checks are pure instrumentation: with both on (and
+/// unlimited), every base script still passes in full.
+#[test]
+fn base_group_passes_with_fuel_and_epochs() {
+    let mut config = weft::Config::new();
+    config.consume_fuel(true).epoch_interruption(true);
+    let suite = testsuite();
+    let mut problems = Vec::new();
+    for file in group("base.txt") {
+        let path = suite.join(&file);
+        let text = std::fs::read_to_string(&path).expect("script readable");
+        let report = weft_wast::run_script(&file, &text, &config);
+        if report.failed() > 0 {
+            problems.push(format!(
+                "{file}: {:?}",
+                report.failures.iter().take(3).collect::<Vec<_>>()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -1,6 +1,7 @@
 //! `Engine` and `Config`: the shared, thread-safe compilation environment.
 
 use crate::type_registry::TypeRegistry;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// Settings for an [`Engine`]: which proposals are enabled and how deep Wasm
@@ -9,6 +10,8 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub struct Config {
     pub(crate) features: wasmparser::WasmFeatures,
     pub(crate) max_wasm_stack: usize,
+    pub(crate) consume_fuel: bool,
+    pub(crate) epoch_interruption: bool,
 }
 
 impl Default for Config {
@@ -77,6 +80,8 @@ impl Config {
         Config {
             features,
             max_wasm_stack: 8 << 20,
+            consume_fuel: false,
+            epoch_interruption: false,
         }
     }
 
@@ -84,6 +89,25 @@ impl Config {
     /// deeper recursion traps with "call stack exhausted".
     pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Self {
         self.max_wasm_stack = bytes.max(4096);
+        self
+    }
+
+    /// Makes Wasm code consume fuel (one unit per instruction, charged per
+    /// basic block); running out traps with "all fuel consumed". Set a
+    /// store's fuel with [`Store::set_fuel`](crate::Store::set_fuel).
+    /// Costs nothing when off.
+    pub fn consume_fuel(&mut self, enable: bool) -> &mut Self {
+        self.consume_fuel = enable;
+        self
+    }
+
+    /// Makes Wasm code check the engine's epoch at function entries and loop
+    /// headers, trapping with "interrupt" once a store's deadline passes
+    /// (see [`Engine::increment_epoch`] and
+    /// [`Store::set_epoch_deadline`](crate::Store::set_epoch_deadline)).
+    /// Costs nothing when off.
+    pub fn epoch_interruption(&mut self, enable: bool) -> &mut Self {
+        self.epoch_interruption = enable;
         self
     }
 }
@@ -98,6 +122,7 @@ pub struct Engine {
 struct EngineInner {
     config: Config,
     types: RwLock<TypeRegistry>,
+    epoch: AtomicU64,
 }
 
 impl Default for Engine {
@@ -113,6 +138,7 @@ impl Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),
                 types: RwLock::new(TypeRegistry::default()),
+                epoch: AtomicU64::new(0),
             }),
         }
     }
@@ -120,6 +146,21 @@ impl Engine {
     /// The configuration this engine was made with.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// Advances the engine's epoch by one. Safe to call from any thread,
+    /// for example a timer interrupting long-running Wasm.
+    pub fn increment_epoch(&self) {
+        self.inner.epoch.fetch_add(1, Ordering::Release);
+    }
+
+    /// The engine's current epoch.
+    pub fn current_epoch(&self) -> u64 {
+        self.inner.epoch.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn epoch_counter(&self) -> &AtomicU64 {
+        &self.inner.epoch
     }
 
     /// Whether two handles name the same engine.

@@ -39,6 +39,13 @@ pub enum TrapKind {
     AllocationTooLarge,
     /// A host function reported a failure.
     HostError,
+    /// The store ran out of fuel.
+    OutOfFuel,
+    /// The store's epoch deadline passed.
+    Interrupt,
+    /// A resource limiter refused to grow a memory or table and asked
+    /// for a trap instead of the failure result.
+    GrowthRefused,
 }
 
 impl TrapKind {
@@ -61,6 +68,9 @@ impl TrapKind {
             TrapKind::ArrayOutOfBounds => "out of bounds array access",
             TrapKind::AllocationTooLarge => "allocation size too large",
             TrapKind::HostError => "host error",
+            TrapKind::OutOfFuel => "all fuel consumed",
+            TrapKind::Interrupt => "interrupt",
+            TrapKind::GrowthRefused => "memory or table growth refused by the resource limiter",
         }
     }
 }

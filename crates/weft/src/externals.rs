@@ -2,9 +2,7 @@
 //! do with them.
 
 use crate::error::{Error, Result};
-use crate::store::{
-    AsContext, AsContextMut, GlobalInstance, MemoryInstance, StoreId, StoreInner, TableInstance,
-};
+use crate::store::{AsContext, AsContextMut, GlobalInstance, MemoryInstance, StoreId, StoreInner};
 use crate::types::{GlobalType, MemoryType, Mutability, TableType, ValType};
 use crate::values::{Ref, Val};
 
@@ -37,7 +35,7 @@ impl Memory {
     /// A new memory of type `ty`.
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
         let inner = store.as_context_mut().inner;
-        let index = inner.push_memory(MemoryInstance::new(ty)?);
+        let index = inner.new_memory(ty)?;
         Ok(Memory {
             store: inner.id,
             index,
@@ -54,10 +52,19 @@ impl Memory {
         Ok(&mut store.memories[self.index as usize])
     }
 
+    #[track_caller]
+    fn instance<'a>(&self, store: &'a StoreInner) -> &'a MemoryInstance {
+        &store.owning(self.store).memories[self.index as usize]
+    }
+
     /// The memory's type, with its current size as minimum.
+    ///
+    /// # Panics
+    ///
+    /// If the object belongs to another store.
+    #[track_caller]
     pub fn ty(&self, store: impl AsContext) -> MemoryType {
-        let cx = store.as_context();
-        let m = &cx.inner.memories[self.index as usize];
+        let m = self.instance(store.as_context().inner);
         MemoryType {
             minimum: m.pages(),
             ..m.ty
@@ -65,37 +72,55 @@ impl Memory {
     }
 
     /// The current size in pages.
+    ///
+    /// # Panics
+    ///
+    /// If the object belongs to another store.
+    #[track_caller]
     pub fn size(&self, store: impl AsContext) -> u64 {
-        self.get(store.as_context().inner)
-            .map_or(0, MemoryInstance::pages)
+        self.instance(store.as_context().inner).pages()
     }
 
     /// The current size in bytes.
+    ///
+    /// # Panics
+    ///
+    /// If the object belongs to another store.
+    #[track_caller]
     pub fn data_size(&self, store: impl AsContext) -> usize {
-        self.get(store.as_context().inner)
-            .map_or(0, |m| m.data.len())
+        self.instance(store.as_context().inner).data.len()
     }
 
     /// Grows by `delta` pages, returning the old size in pages.
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
-        let m = self.get_mut(store.as_context_mut().inner)?;
-        m.grow(delta)
-            .ok_or_else(|| Error::usage("failed to grow memory"))
+        let inner = store.as_context_mut().inner;
+        inner.check(self.store)?;
+        match inner.grow_memory(self.index, delta) {
+            Ok(Some(old)) => Ok(old),
+            _ => Err(Error::usage("failed to grow memory")),
+        }
     }
 
     /// The memory's bytes.
+    ///
+    /// # Panics
+    ///
+    /// If the object belongs to another store.
+    #[track_caller]
     pub fn data<'a, S: AsContext>(&self, store: &'a S) -> &'a [u8] {
-        let inner = crate::values::store_inner(store);
-        self.get(inner).map_or(&[], |m| &m.data)
+        &self.instance(crate::values::store_inner(store)).data
     }
 
     /// The memory's bytes, mutably.
+    ///
+    /// # Panics
+    ///
+    /// If the object belongs to another store.
+    #[track_caller]
     pub fn data_mut<'a, S: AsContextMut>(&self, store: &'a mut S) -> &'a mut [u8] {
         let inner: &'a mut StoreInner = store.as_context_mut().inner;
-        match self.get_mut(inner) {
-            Ok(m) => &mut m.data,
-            Err(_) => &mut [],
-        }
+        inner.owning(self.store);
+        &mut inner.memories[self.index as usize].data
     }
 
     /// Copies bytes at `offset` into `buf`.
@@ -132,13 +157,7 @@ impl Table {
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Ref) -> Result<Table> {
         let inner = store.as_context_mut().inner;
         let cell = ref_cell(inner, init, ty)?;
-        let mut t = TableInstance {
-            elems: Vec::new(),
-            ty,
-        };
-        t.grow(ty.minimum, cell)
-            .ok_or_else(|| Error::usage("table too large"))?;
-        let index = inner.push_table(t);
+        let index = inner.new_table(ty, cell)?;
         Ok(Table {
             store: inner.id,
             index,
@@ -146,9 +165,14 @@ impl Table {
     }
 
     /// The table's type, with its current size as minimum.
+    ///
+    /// # Panics
+    ///
+    /// If the object belongs to another store.
+    #[track_caller]
     pub fn ty(&self, store: impl AsContext) -> TableType {
         let cx = store.as_context();
-        let t = &cx.inner.tables[self.index as usize];
+        let t = &cx.inner.owning(self.store).tables[self.index as usize];
         TableType {
             minimum: t.elems.len() as u64,
             ..t.ty
@@ -156,9 +180,16 @@ impl Table {
     }
 
     /// The current number of elements.
+    ///
+    /// # Panics
+    ///
+    /// If the object belongs to another store.
+    #[track_caller]
     pub fn size(&self, store: impl AsContext) -> u64 {
         let cx = store.as_context();
-        cx.inner.tables[self.index as usize].elems.len() as u64
+        cx.inner.owning(self.store).tables[self.index as usize]
+            .elems
+            .len() as u64
     }
 
     /// The element at `index`, if in bounds.
@@ -190,8 +221,10 @@ impl Table {
         inner.check(self.store)?;
         let ty = inner.tables[self.index as usize].ty;
         let cell = ref_cell(inner, init, ty)?;
-        inner.tables[self.index as usize]
-            .grow(delta, cell)
+        inner
+            .grow_table(self.index, delta, cell)
+            .ok()
+            .flatten()
             .ok_or_else(|| Error::usage("failed to grow table"))
     }
 }
@@ -230,14 +263,24 @@ impl Global {
     }
 
     /// The global's type.
+    ///
+    /// # Panics
+    ///
+    /// If the object belongs to another store.
+    #[track_caller]
     pub fn ty(&self, store: impl AsContext) -> GlobalType {
-        store.as_context().inner.globals[self.index as usize].ty
+        store.as_context().inner.owning(self.store).globals[self.index as usize].ty
     }
 
     /// The global's value.
+    ///
+    /// # Panics
+    ///
+    /// If the object belongs to another store.
+    #[track_caller]
     pub fn get(&self, store: impl AsContext) -> Val {
         let cx = store.as_context();
-        let g = &cx.inner.globals[self.index as usize];
+        let g = &cx.inner.owning(self.store).globals[self.index as usize];
         Val::from_cell(g.value, g.ty.content, cx.inner)
     }
 

@@ -107,9 +107,14 @@ impl Func {
     }
 
     /// The function's signature.
+    ///
+    /// # Panics
+    ///
+    /// If the object belongs to another store.
+    #[track_caller]
     pub fn ty(&self, store: impl AsContext) -> FuncType {
         let cx = store.as_context();
-        let id = cx.inner.funcs[self.index as usize].ty;
+        let id = cx.inner.owning(self.store).funcs[self.index as usize].ty;
         cx.inner
             .engine
             .types()
@@ -153,7 +158,7 @@ impl Func {
             args.push(p.to_cell(cx.inner)?);
         }
         let mut out = vec![0u64; results.len()];
-        exec::invoke(cx.inner, cx.data, self.index, &args, &mut out)?;
+        exec::invoke(cx.inner, cx.data, self.index, None, &args, &mut out)?;
         for ((r, c), t) in results.iter_mut().zip(out).zip(ty.results()) {
             *r = Val::from_cell(c, *t, cx.inner);
         }
@@ -258,10 +263,17 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
         let n = R::count();
         if n > out.len() {
             let mut big = vec![0u64; n];
-            exec::invoke(cx.inner, cx.data, self.func.index, &args, &mut big)?;
+            exec::invoke(cx.inner, cx.data, self.func.index, None, &args, &mut big)?;
             return Ok(R::from_cells(&big, cx.inner));
         }
-        exec::invoke(cx.inner, cx.data, self.func.index, &args, &mut out[..n])?;
+        exec::invoke(
+            cx.inner,
+            cx.data,
+            self.func.index,
+            None,
+            &args,
+            &mut out[..n],
+        )?;
         Ok(R::from_cells(&out[..n], cx.inner))
     }
 

@@ -101,6 +101,10 @@ impl Instance {
         Instance { store, index }
     }
 
+    pub(crate) fn store_id(&self) -> StoreId {
+        self.store
+    }
+
     /// Instantiates `module` with `imports` given in the module's import
     /// order.
     pub fn new(
@@ -131,9 +135,14 @@ impl Instance {
     }
 
     /// All exports, in order.
+    ///
+    /// # Panics
+    ///
+    /// If the object belongs to another store.
+    #[track_caller]
     pub fn exports(&self, store: impl AsContext) -> Vec<(String, Extern)> {
         let cx = store.as_context();
-        let data = &cx.inner.instances[self.index as usize];
+        let data = &cx.inner.owning(self.store).instances[self.index as usize];
         data.module
             .inner()
             .exports
@@ -176,8 +185,16 @@ impl Instance {
     }
 
     /// The module this instance was made from.
+    ///
+    /// # Panics
+    ///
+    /// If the object belongs to another store.
+    #[track_caller]
     pub fn module<'a>(&self, store: &'a impl AsContext) -> &'a Module {
-        &crate::values::store_inner(store).instances[self.index as usize].module
+        &crate::values::store_inner(store)
+            .owning(self.store)
+            .instances[self.index as usize]
+            .module
     }
 }
 
@@ -286,6 +303,7 @@ pub(crate) fn instantiate(
             imports.len()
         )));
     }
+    store.check_instance_limit()?;
     if !m.tags.is_empty() {
         return Err(Error::Unsupported("exception tags".into()));
     }
@@ -334,18 +352,10 @@ pub(crate) fn instantiate(
             ),
             None => 0,
         };
-        let mut t = TableInstance {
-            elems: Vec::new(),
-            ty,
-        };
-        if t.grow(ty.minimum, fill).is_none() {
-            return Err(Error::usage("cannot allocate the table's minimum size"));
-        }
-        data.tables.push(store.push_table(t));
+        data.tables.push(store.new_table(ty, fill)?);
     }
     for ty in &m.memories[m.num_imported_memories as usize..] {
-        data.memories
-            .push(store.push_memory(MemoryInstance::new(*ty)?));
+        data.memories.push(store.new_memory(*ty)?);
     }
     for seg in &m.elems {
         let items: Vec<u64> = seg
@@ -365,7 +375,7 @@ pub(crate) fn instantiate(
     initialize(store, index)?;
     if let Some(start) = m.start {
         let f = store.instances[index as usize].funcs[start as usize];
-        exec::invoke(store, host, f, &[], &mut [])?;
+        exec::invoke(store, host, f, Some(index), &[], &mut [])?;
     }
     Ok(Instance {
         store: store.id,

@@ -101,6 +101,7 @@ impl<T: 'static> Linker<T> {
         instance: Instance,
     ) -> Result<&mut Self> {
         let cx = store.as_context();
+        cx.inner.check(instance.store_id())?;
         for (name, item) in instance.exports(&cx) {
             self.insert(module, &name, Definition::Extern(item))?;
         }

@@ -6,8 +6,9 @@
 //! store is an error rather than a wrong object.
 
 use crate::engine::Engine;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TrapKind};
 use crate::exec::Runtime;
+use crate::limits::ResourceLimiter;
 use crate::module::Module;
 use crate::types::*;
 use std::any::Any;
@@ -167,6 +168,11 @@ pub struct StoreInner {
     pub(crate) instances: Vec<InstanceData>,
     pub(crate) externs: Vec<Box<dyn Any + Send + Sync>>,
     pub(crate) rt: Runtime,
+    pub(crate) limiter: Option<Box<dyn ResourceLimiter>>,
+    /// Fuel left, when the engine consumes fuel.
+    pub(crate) fuel: u64,
+    /// The epoch at which running code traps, when epochs are on.
+    pub(crate) epoch_deadline: u64,
 }
 
 impl StoreInner {
@@ -178,19 +184,125 @@ impl StoreInner {
         }
     }
 
+    /// The store, after checking that `id` is its own. For accessors that
+    /// cannot return an error, so misuse is loud rather than an answer
+    /// about some other object.
+    ///
+    /// # Panics
+    ///
+    /// If the object belongs to another store.
+    #[track_caller]
+    pub(crate) fn owning(&self, id: StoreId) -> &StoreInner {
+        assert!(id == self.id, "object used with the wrong store");
+        self
+    }
+
     pub(crate) fn push_func(&mut self, entry: FuncEntry) -> u32 {
         self.funcs.push(entry);
         (self.funcs.len() - 1) as u32
     }
 
-    pub(crate) fn push_memory(&mut self, m: MemoryInstance) -> u32 {
-        self.memories.push(Box::new(m));
-        (self.memories.len() - 1) as u32
+    /// Creates a memory, if the limiter allows another one of its size.
+    pub(crate) fn new_memory(&mut self, ty: MemoryType) -> Result<u32> {
+        let bytes = usize::try_from(ty.minimum.saturating_mul(1 << ty.page_size_log2))
+            .unwrap_or(usize::MAX);
+        let max = ty.maximum.map(|m| {
+            usize::try_from(m.saturating_mul(1 << ty.page_size_log2)).unwrap_or(usize::MAX)
+        });
+        if let Some(l) = self.limiter.as_mut() {
+            if self.memories.len() >= l.memories() {
+                return Err(Error::usage("resource limit exceeded: too many memories"));
+            }
+            if !l.memory_growing(0, bytes, max)? {
+                return Err(Error::usage(
+                    "resource limit exceeded: memory's minimum size refused",
+                ));
+            }
+        }
+        self.memories.push(Box::new(MemoryInstance::new(ty)?));
+        Ok((self.memories.len() - 1) as u32)
     }
 
-    pub(crate) fn push_table(&mut self, t: TableInstance) -> u32 {
+    /// Creates a table of `ty.minimum` elements set to `init`, if allowed.
+    pub(crate) fn new_table(&mut self, ty: TableType, init: u64) -> Result<u32> {
+        let n = usize::try_from(ty.minimum).unwrap_or(usize::MAX);
+        let max = ty.maximum.map(|m| usize::try_from(m).unwrap_or(usize::MAX));
+        if let Some(l) = self.limiter.as_mut() {
+            if self.tables.len() >= l.tables() {
+                return Err(Error::usage("resource limit exceeded: too many tables"));
+            }
+            if !l.table_growing(0, n, max)? {
+                return Err(Error::usage(
+                    "resource limit exceeded: table's minimum size refused",
+                ));
+            }
+        }
+        let mut t = TableInstance {
+            elems: Vec::new(),
+            ty,
+        };
+        t.grow(ty.minimum, init)
+            .ok_or_else(|| Error::usage("cannot allocate the table's minimum size"))?;
         self.tables.push(Box::new(t));
-        (self.tables.len() - 1) as u32
+        Ok((self.tables.len() - 1) as u32)
+    }
+
+    /// Whether the limiter allows one more instance.
+    pub(crate) fn check_instance_limit(&self) -> Result<()> {
+        match &self.limiter {
+            Some(l) if self.instances.len() >= l.instances() => {
+                Err(Error::usage("resource limit exceeded: too many instances"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Grows memory `index` by `delta` pages: the old size, `None` if
+    /// refused, or a trap if the limiter asks for one.
+    pub(crate) fn grow_memory(&mut self, index: u32, delta: u64) -> Result<Option<u64>, TrapKind> {
+        let m = &self.memories[index as usize];
+        let page = m.page_size();
+        let current = m.data.len();
+        let desired = m
+            .pages()
+            .checked_add(delta)
+            .and_then(|p| p.checked_mul(page));
+        let max =
+            m.ty.maximum
+                .map(|x| usize::try_from(x.saturating_mul(page)).unwrap_or(usize::MAX));
+        if let (Some(l), Some(desired)) = (self.limiter.as_mut(), desired) {
+            let desired = usize::try_from(desired).unwrap_or(usize::MAX);
+            match l.memory_growing(current, desired, max) {
+                Ok(true) => {}
+                Ok(false) => return Ok(None),
+                Err(_) => return Err(TrapKind::GrowthRefused),
+            }
+        }
+        Ok(self.memories[index as usize].grow(delta))
+    }
+
+    /// Grows table `index` by `delta` elements set to `init`, as
+    /// [`StoreInner::grow_memory`] does for memories.
+    pub(crate) fn grow_table(
+        &mut self,
+        index: u32,
+        delta: u64,
+        init: u64,
+    ) -> Result<Option<u64>, TrapKind> {
+        let t = &self.tables[index as usize];
+        let current = t.elems.len();
+        let desired = usize::try_from((current as u64).saturating_add(delta)).unwrap_or(usize::MAX);
+        let max =
+            t.ty.maximum
+                .map(|x| usize::try_from(x).unwrap_or(usize::MAX));
+        if let Some(l) = self.limiter.as_mut() {
+            match l.table_growing(current, desired, max) {
+                Ok(true) => {}
+                Ok(false) => return Ok(None),
+                Err(_) => return Err(TrapKind::GrowthRefused),
+            }
+        }
+        Ok(self.tables[index as usize].grow(delta, init))
     }
 
     pub(crate) fn push_global(&mut self, g: GlobalInstance) -> u32 {
@@ -226,6 +338,9 @@ impl<T: 'static> Store<T> {
                 instances: Vec::new(),
                 externs: Vec::new(),
                 rt: Runtime::new(max_stack),
+                limiter: None,
+                fuel: 0,
+                epoch_deadline: 0,
             },
             data,
         }
@@ -244,6 +359,44 @@ impl<T: 'static> Store<T> {
     /// The host data, mutably.
     pub fn data_mut(&mut self) -> &mut T {
         &mut self.data
+    }
+
+    /// Installs a limiter consulted before memories and tables grow and
+    /// before instances, memories and tables are created.
+    pub fn limiter(&mut self, limiter: impl ResourceLimiter + 'static) {
+        self.inner.limiter = Some(Box::new(limiter));
+    }
+
+    /// Sets the fuel left for Wasm code (requires
+    /// [`Config::consume_fuel`](crate::Config::consume_fuel)). Fuel can be
+    /// added after a call ran out, and the next call runs on it.
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
+        self.check_fuel_enabled()?;
+        self.inner.fuel = fuel;
+        Ok(())
+    }
+
+    /// The fuel left.
+    pub fn get_fuel(&self) -> Result<u64> {
+        self.check_fuel_enabled()?;
+        Ok(self.inner.fuel)
+    }
+
+    fn check_fuel_enabled(&self) -> Result<()> {
+        if self.inner.engine.config().consume_fuel {
+            Ok(())
+        } else {
+            Err(Error::usage(
+                "fuel is not enabled: use Config::consume_fuel",
+            ))
+        }
+    }
+
+    /// Makes running Wasm code trap with "interrupt" once the engine's
+    /// epoch has advanced `ticks` past its current value (requires
+    /// [`Config::epoch_interruption`](crate::Config::epoch_interruption)).
+    pub fn set_epoch_deadline(&mut self, ticks: u64) {
+        self.inner.epoch_deadline = self.inner.engine.current_epoch().saturating_add(ticks);
     }
 
     /// Consumes the store, returning its host data.

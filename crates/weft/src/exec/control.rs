@@ -97,7 +97,7 @@ pub(crate) unsafe fn unreachable(ip: Ip, _fp: Fp, _m: *mut u8, _l: usize, ctx: &
 /// instance (anything that changes memory refreshes the view it passes on).
 #[inline(always)]
 unsafe fn pop_frame(mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
-    let frames = &mut ctx.stacks.frames;
+    let frames = &mut ctx.stacks().frames;
     let n = frames.len();
     // SAFETY: every running function has its frame on the stack, so `n >= 1`.
     let frame = unsafe { *frames.as_ptr().add(n - 1) };
@@ -144,9 +144,10 @@ unsafe fn enter(
     // store keeps alive.
     let f = unsafe { &*func };
     let new_fp = fp.wrapping_add(base as usize);
-    let frames = &mut ctx.stacks.frames;
+    let (stack_end, caller_inst) = (ctx.stack_end, ctx.inst);
+    let frames = &mut ctx.stacks().frames;
     let n = frames.len();
-    if new_fp.wrapping_add(f.frame_size as usize) > ctx.stack_end || n == frames.capacity() {
+    if new_fp.wrapping_add(f.frame_size as usize) > stack_end || n == frames.capacity() {
         trap!(ip, ctx, TrapKind::StackExhausted);
     }
     // SAFETY: `n < capacity`, so the slot is allocated.
@@ -154,7 +155,7 @@ unsafe fn enter(
         frames.as_mut_ptr().add(n).write(Frame {
             ret_ip: next_ip,
             ret_fp: fp,
-            ret_inst: ctx.inst,
+            ret_inst: caller_inst,
         });
         frames.set_len(n + 1);
     }
@@ -268,6 +269,31 @@ fn callee(ip: Ip, ctx: &Ctx) -> *const CompiledFunc {
     );
     let _ = ctx;
     addr
+}
+
+/// Charges fuel for the basic block it starts. Operands: amount.
+pub(crate) unsafe fn consume_fuel(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+    let amount = u64::from(op!(ip, 0));
+    let store = ctx.store();
+    match store.fuel.checked_sub(amount) {
+        Some(left) => store.fuel = left,
+        None => {
+            store.fuel = 0;
+            trap!(ip, ctx, TrapKind::OutOfFuel)
+        }
+    }
+    // SAFETY: 1 operand takes 1 word.
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+}
+
+/// Traps with "interrupt" if the store's epoch deadline has passed. At
+/// function entries and loop headers. No operands.
+pub(crate) unsafe fn check_epoch(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+    if ctx.epoch_now() >= ctx.store().epoch_deadline {
+        trap!(ip, ctx, TrapKind::Interrupt);
+    }
+    // SAFETY: no operands: the instruction is one word.
+    next!(unsafe { ip.add(1) }, fp, mem, len, ctx)
 }
 
 /// Zeroes the function's non-parameter locals: the first instruction of

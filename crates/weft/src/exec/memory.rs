@@ -179,12 +179,15 @@ pub(crate) unsafe fn memory_size(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: 
 /// `memory.grow`. Operands: dst, delta, memory.
 pub(crate) unsafe fn memory_grow(ip: Ip, fp: Fp, _m: *mut u8, _l: usize, ctx: &mut Ctx) -> Exit {
     let delta = get!(fp, ctx, op!(ip, 1));
-    let m = memory(ctx, op!(ip, 2));
-    let is64 = m.ty.memory64;
-    let result = match m.grow(delta) {
-        Some(old) => old,
-        None if is64 => u64::MAX,
-        None => u64::from(u32::MAX),
+    let is64 = memory(ctx, op!(ip, 2)).ty.memory64;
+    let index = ctx.inst().index as usize;
+    let store = ctx.store();
+    let id = store.instances[index].memories[op!(ip, 2) as usize];
+    let result = match store.grow_memory(id, delta) {
+        Ok(Some(old)) => old,
+        Ok(None) if is64 => u64::MAX,
+        Ok(None) => u64::from(u32::MAX),
+        Err(k) => trap!(ip, ctx, k),
     };
     set!(fp, ctx, op!(ip, 0), result);
     let (mem, len) = ctx.mem0();

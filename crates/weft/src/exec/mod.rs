@@ -143,23 +143,34 @@ unsafe impl Send for InstanceRt {}
 // SAFETY: as above; shared references never dereference the pointers.
 unsafe impl Sync for InstanceRt {}
 
-/// The value and frame stacks, reused across calls into the store.
+/// The value and frame stacks of a store. They stay in the store for its
+/// whole life (boxed, so running code can point at them), shared by every
+/// call into it, including calls nested in host calls.
 pub(crate) struct Stacks {
     values: Vec<u64>,
     frames: Vec<Frame>,
-    /// First free value slot (for calls nested in host calls).
+    /// First free value slot, where the next entry call starts.
     top: usize,
+    /// Where each active host call was made (innermost last), so
+    /// backtraces can continue past nested entry frames.
+    host_sites: Vec<(Ip, *const InstanceRt)>,
     /// One instruction that leaves the chain: the return address of the
     /// frame an entry call pushes.
     exit_code: Box<[u64; 1]>,
 }
 
-// SAFETY: frames hold pointers into code and stacks owned by the store; the
-// frame stack is empty whenever no call is active, and during a call the
-// store is exclusively borrowed by it.
+// SAFETY: frames and host sites hold pointers into code and objects owned
+// by the store; they are only followed while a call exclusively borrows the
+// store.
 unsafe impl Send for Stacks {}
 // SAFETY: as above.
 unsafe impl Sync for Stacks {}
+
+/// How far nested entries (Wasm calling the host calling Wasm ...) may go
+/// down the host stack before the next one traps with "call stack
+/// exhausted". Wasm frames live on weft's stacks, but each nesting level
+/// also takes host frames; the budget keeps well inside a 2 MiB thread.
+const HOST_STACK_BUDGET: usize = 384 << 10;
 
 /// The executor's part of a store.
 pub(crate) struct Runtime {
@@ -168,8 +179,12 @@ pub(crate) struct Runtime {
     pub instances: Vec<Box<InstanceRt>>,
     /// The instance whose code is calling the host, during a host call.
     pub caller: Option<u32>,
-    stacks: Option<Stacks>,
+    stacks: Option<Box<Stacks>>,
     max_stack_bytes: usize,
+    /// Entry calls in progress (nested through host calls).
+    depth: u32,
+    /// Host stack address at the outermost entry.
+    entry_sp: usize,
 }
 
 impl Runtime {
@@ -179,22 +194,37 @@ impl Runtime {
             caller: None,
             stacks: None,
             max_stack_bytes,
+            depth: 0,
+            entry_sp: 0,
         }
     }
 
-    fn take_stacks(&mut self) -> Stacks {
-        self.stacks.take().unwrap_or_else(|| {
+    fn stacks(&mut self) -> *mut Stacks {
+        let max = self.max_stack_bytes;
+        let stacks = self.stacks.get_or_insert_with(|| {
             // Most of the stack is never touched: the allocator hands out
             // zeroed pages lazily, so the limit costs nothing until used.
-            let cells = self.max_stack_bytes / 16;
-            let frames = (self.max_stack_bytes / 2) / std::mem::size_of::<Frame>();
-            Stacks {
+            let cells = max / 16;
+            let frames = (max / 2) / std::mem::size_of::<Frame>();
+            Box::new(Stacks {
                 values: vec![0; cells],
                 frames: Vec::with_capacity(frames.max(16)),
                 top: 0,
+                host_sites: Vec::new(),
                 exit_code: Box::new([addr(exit_handler) as u64]),
-            }
-        })
+            })
+        });
+        &mut **stacks
+    }
+}
+
+/// Runs a closure when dropped, also during unwinding: restores executor
+/// state whatever way a call ends.
+struct OnExit<F: FnMut()>(F);
+
+impl<F: FnMut()> Drop for OnExit<F> {
+    fn drop(&mut self) {
+        (self.0)()
     }
 }
 
@@ -203,11 +233,14 @@ pub(crate) struct Ctx {
     pub store: *mut StoreInner,
     /// The running function's instance.
     pub inst: *const InstanceRt,
-    pub stacks: Stacks,
+    /// The store's stacks.
+    stacks: *mut Stacks,
     /// One past the last usable value slot.
     pub stack_end: *mut u64,
     pub trap: Option<TrapKind>,
     pub trap_ip: Ip,
+    /// The engine's epoch counter (shared with other threads).
+    pub epoch: *const std::sync::atomic::AtomicU64,
     /// A pending host call.
     pub host: HostCall,
 }
@@ -228,7 +261,8 @@ pub(crate) struct HostCall {
 impl Ctx {
     #[cfg(feature = "checked")]
     pub(crate) fn check_slot(&self, fp: Fp, s: usize) {
-        let base = self.stacks.values.as_ptr() as usize;
+        // SAFETY: see `stacks`.
+        let base = unsafe { (*self.stacks).values.as_ptr() } as usize;
         let at = fp as usize + s * 8;
         assert!(
             at >= base && at < self.stack_end as usize,
@@ -252,6 +286,22 @@ impl Ctx {
             Some(&m) => unsafe { ((*m).data.as_mut_ptr(), (*m).data.len()) },
             None => (std::ptr::null_mut(), 0),
         }
+    }
+
+    /// The store's stacks.
+    #[inline(always)]
+    pub(crate) fn stacks(&mut self) -> &mut Stacks {
+        // SAFETY: the stacks box lives as long as the store, and while a
+        // handler runs nothing else references it.
+        unsafe { &mut *self.stacks }
+    }
+
+    /// The engine's current epoch.
+    #[inline(always)]
+    pub(crate) fn epoch_now(&self) -> u64 {
+        // SAFETY: the engine outlives every call into its stores (the
+        // store holds it), and the counter is an atomic.
+        unsafe { (*self.epoch).load(std::sync::atomic::Ordering::Relaxed) }
     }
 
     /// The store, for slow paths.
@@ -280,46 +330,59 @@ unsafe fn exit_handler(_ip: Ip, _fp: Fp, _m: *mut u8, _l: usize, _ctx: &mut Ctx)
 }
 
 /// Calls store function `func` with `args` (cells), writing result cells to
-/// `results`. `host` is the store's host data, handed to host functions.
+/// `results`. `host` is the store's host data, handed to host functions;
+/// `caller` is the instance host functions see as calling them.
 pub(crate) fn invoke(
     store: &mut StoreInner,
     host: &mut dyn Any,
     func: u32,
+    caller: Option<u32>,
     args: &[u64],
     results: &mut [u64],
 ) -> Result<()> {
+    let rt: *mut Runtime = &mut store.rt;
+    let marker = 0u8;
+    let here = &marker as *const u8 as usize;
+    let stacks = store.rt.stacks();
+    if store.rt.depth == 0 {
+        // Nothing is running: whatever an earlier call left behind (it may
+        // have been unwound by a host panic) is stale.
+        // SAFETY: no call is active, so nothing else uses the stacks.
+        let s = unsafe { &mut *stacks };
+        s.frames.clear();
+        s.host_sites.clear();
+        s.top = 0;
+        store.rt.caller = None;
+        store.rt.entry_sp = here;
+    } else if store.rt.entry_sp.abs_diff(here) > HOST_STACK_BUDGET {
+        return Err(Trap::new(TrapKind::StackExhausted).into());
+    }
+    store.rt.depth += 1;
+    // SAFETY: the runtime lives in the store, which outlives this call.
+    let _depth = OnExit(|| unsafe { (*rt).depth -= 1 });
     let entry = store.funcs[func as usize].clone();
-    let (inst_index, def_index) = match entry.kind {
+    match entry.kind {
         FuncKind::Host(h) => {
             let mut buf = vec![0u64; h.num_params.max(h.num_results)];
             buf[..args.len()].copy_from_slice(args);
+            let outer = std::mem::replace(&mut store.rt.caller, caller);
+            // SAFETY: as above.
+            let _caller = OnExit(|| unsafe { (*rt).caller = outer });
             (h.callback)(store, host, &mut buf)?;
             results.copy_from_slice(&buf[..results.len()]);
-            return Ok(());
+            Ok(())
         }
         FuncKind::Wasm {
             instance,
             def_index,
-        } => (instance, def_index),
-    };
-    let mut stacks = store.rt.take_stacks();
-    let result = run_entry(
-        store,
-        host,
-        &mut stacks,
-        inst_index,
-        def_index,
-        args,
-        results,
-    );
-    store.rt.stacks = Some(stacks);
-    result
+        } => run_entry(store, host, stacks, instance, def_index, args, results),
+    }
 }
 
 fn run_entry(
     store: &mut StoreInner,
     host: &mut dyn Any,
-    stacks: &mut Stacks,
+    stacks: *mut Stacks,
     inst_index: u32,
     def_index: u32,
     args: &[u64],
@@ -330,26 +393,32 @@ fn run_entry(
     let func: *const CompiledFunc = unsafe { (&(*inst).defined)[def_index as usize] };
     // SAFETY: compiled functions live in modules the store keeps alive.
     let f = unsafe { &*func };
-    let base = stacks.top;
+    // SAFETY: the stacks box lives as long as the store; no handler runs.
+    let s = unsafe { &mut *stacks };
+    let base = s.top;
     let needed = (f.frame_size as usize).max(results.len()).max(args.len());
-    let frames_before = stacks.frames.len();
-    if base + needed > stacks.values.len() || frames_before == stacks.frames.capacity() {
+    let frames_before = s.frames.len();
+    if base + needed > s.values.len() || frames_before == s.frames.capacity() {
         return Err(Trap::new(TrapKind::StackExhausted).into());
     }
-    stacks.values[base..base + args.len()].copy_from_slice(args);
-    let fp: Fp = stacks.values[base..].as_mut_ptr();
-    let stack_end = stacks.values.as_mut_ptr_range().end;
-    stacks.frames.push(Frame {
-        ret_ip: stacks.exit_code.as_ptr(),
+    s.values[base..base + args.len()].copy_from_slice(args);
+    let fp: Fp = s.values[base..].as_mut_ptr();
+    let stack_end = s.values.as_mut_ptr_range().end;
+    s.frames.push(Frame {
+        ret_ip: s.exit_code.as_ptr(),
         ret_fp: fp,
         ret_inst: inst,
     });
+    // However the call ends, the frames it pushed are gone afterwards.
+    // SAFETY: as above.
+    let _frames = OnExit(|| unsafe { (*stacks).frames.truncate(frames_before) });
     let mut ctx = Ctx {
         store,
         inst,
-        stacks: std::mem::replace(stacks, placeholder_stacks()),
+        stacks,
         stack_end,
         trap: None,
+        epoch: store.engine.epoch_counter(),
         trap_ip: std::ptr::null(),
         host: HostCall {
             func: 0,
@@ -359,25 +428,11 @@ fn run_entry(
             tail: false,
         },
     };
-    let outcome = drive(&mut ctx, host, f.code.as_ptr(), fp);
-    if outcome.is_ok() {
-        // SAFETY: the entry frame's results are in its first slots.
-        let out = unsafe { std::slice::from_raw_parts(fp, results.len()) };
-        results.copy_from_slice(out);
-    }
-    ctx.stacks.frames.truncate(frames_before);
-    *stacks = ctx.stacks;
-    outcome
-}
-
-/// An empty stand-in while the real stacks are lent to a running call.
-fn placeholder_stacks() -> Stacks {
-    Stacks {
-        values: Vec::new(),
-        frames: Vec::new(),
-        top: 0,
-        exit_code: Box::new([0]),
-    }
+    drive(&mut ctx, host, f.code.as_ptr(), fp)?;
+    // SAFETY: the entry frame's results are in its first slots.
+    let out = unsafe { std::slice::from_raw_parts(fp, results.len()) };
+    results.copy_from_slice(out);
+    Ok(())
 }
 
 /// Runs the chain from `ip`, making host calls when asked, until the entry
@@ -418,29 +473,32 @@ fn host_call(ctx: &mut Ctx, host: &mut dyn Any, call: &HostCall) -> Result<usize
     let n = h.num_params.max(h.num_results);
     // SAFETY: the arguments are the top of the caller's frame, inside the
     // value stack; the results fit the caller's frame too (the translator
-    // sized it for them).
+    // sized it for them). The value stack never moves (fixed capacity).
     let args = unsafe { std::slice::from_raw_parts_mut(call.fp.add(call.base as usize), n) };
     let mut buf = args.to_vec();
-    // Lend the stacks to calls the host function makes back into Wasm;
-    // they start above the caller's arguments.
-    let base_index = (args.as_ptr() as usize - ctx.stacks.values.as_ptr() as usize) / 8;
-    ctx.stacks.top = base_index + n;
-    let stacks = std::mem::replace(&mut ctx.stacks, placeholder_stacks());
-    let caller = ctx.inst().index;
-    let store = ctx.store();
-    store.rt.stacks = Some(stacks);
-    let outer_caller = store.rt.caller.replace(caller);
-    let result = (h.callback)(store, host, &mut buf);
-    store.rt.caller = outer_caller;
-    ctx.stacks = store
-        .rt
-        .stacks
-        .take()
-        .expect("stacks returned by nested calls");
-    ctx.stacks.top = 0;
-    result?;
-    // SAFETY: as above; nested calls never move the value stack (its
-    // capacity is fixed).
+    // Calls the host function makes back into Wasm start above the
+    // caller's arguments; the call site continues their backtraces.
+    let stacks: *mut Stacks = ctx.stacks;
+    let site = (ctx.trap_ip, ctx.inst);
+    let caller_index = ctx.inst().index;
+    let s = ctx.stacks();
+    let base_index = (args.as_ptr() as usize - s.values.as_ptr() as usize) / 8;
+    let (outer_top, outer_sites) = (s.top, s.host_sites.len());
+    s.top = base_index + n;
+    s.host_sites.push(site);
+    let rt: *mut Runtime = &mut ctx.store().rt;
+    // SAFETY: the runtime lives in the store, which outlives this call.
+    let outer_caller = unsafe { (*rt).caller.replace(caller_index) };
+    let _restore = OnExit(|| {
+        // SAFETY: store and stacks outlive the call; no handler runs now.
+        unsafe {
+            (*stacks).top = outer_top;
+            (*stacks).host_sites.truncate(outer_sites);
+            (*rt).caller = outer_caller;
+        }
+    });
+    (h.callback)(ctx.store(), host, &mut buf)?;
+    // SAFETY: as above; re-derived after the host had the store.
     let out = unsafe { std::slice::from_raw_parts_mut(call.fp.add(call.base as usize), n) };
     out[..h.num_results].copy_from_slice(&buf[..h.num_results]);
     Ok(h.num_results)
@@ -449,7 +507,7 @@ fn host_call(ctx: &mut Ctx, host: &mut dyn Any, call: &HostCall) -> Result<usize
 /// Copies a tail-called host function's `n` results to the frame's first
 /// slots and returns to the caller.
 fn return_from(ctx: &mut Ctx, fp: Fp, base: u32, n: usize) -> (Ip, Fp) {
-    let frame = ctx.stacks.frames.pop().expect("a frame to return from");
+    let frame = ctx.stacks().frames.pop().expect("a frame to return from");
     // SAFETY: a tail call happens inside a function whose frame holds its
     // own results (the translator sized it so) and the callee's arguments.
     unsafe { std::ptr::copy(fp.add(base as usize), fp, n) };
@@ -471,7 +529,10 @@ fn backtrace(ctx: &mut Ctx) -> Vec<FrameInfo> {
     let mut out = Vec::new();
     let mut ip = ctx.trap_ip;
     let mut inst = ctx.inst;
-    let frames: Vec<Frame> = ctx.stacks.frames.iter().rev().copied().collect();
+    let s = ctx.stacks();
+    let frames: Vec<Frame> = s.frames.iter().rev().copied().collect();
+    let mut sites: Vec<(Ip, *const InstanceRt)> = s.host_sites.clone();
+    let exit = s.exit_code.as_ptr();
     for frame in frames {
         // SAFETY: frames point at live instances of this store.
         let rt = unsafe { &*inst };
@@ -484,12 +545,17 @@ fn backtrace(ctx: &mut Ctx) -> Vec<FrameInfo> {
                 offset: f.offset_of(word),
             });
         }
-        if frame.ret_ip == ctx.stacks.exit_code.as_ptr() {
-            break;
+        if frame.ret_ip == exit {
+            // An entry frame: the Wasm code below it made a host call.
+            match sites.pop() {
+                Some((site_ip, site_inst)) => (ip, inst) = (site_ip, site_inst),
+                None => break,
+            }
+        } else {
+            // The return address is the instruction after the call.
+            ip = frame.ret_ip.wrapping_sub(1);
+            inst = frame.ret_inst;
         }
-        // The return address is the instruction after the call.
-        ip = frame.ret_ip.wrapping_sub(1);
-        inst = frame.ret_inst;
     }
     out
 }

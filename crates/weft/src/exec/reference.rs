@@ -122,12 +122,15 @@ pub(crate) unsafe fn table_size(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &
 pub(crate) unsafe fn table_grow(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
     let init = get!(fp, ctx, op!(ip, 2));
     let delta = get!(fp, ctx, op!(ip, 3));
-    let t = table(ctx, op!(ip, 1));
-    let is64 = t.ty.table64;
-    let r = match t.grow(delta, init) {
-        Some(old) => old,
-        None if is64 => u64::MAX,
-        None => u64::from(u32::MAX),
+    let is64 = table(ctx, op!(ip, 1)).ty.table64;
+    let index = ctx.inst().index as usize;
+    let store = ctx.store();
+    let id = store.instances[index].tables[op!(ip, 1) as usize];
+    let r = match store.grow_table(id, delta, init) {
+        Ok(Some(old)) => old,
+        Ok(None) if is64 => u64::MAX,
+        Ok(None) => u64::from(u32::MAX),
+        Err(k) => trap!(ip, ctx, k),
     };
     set!(fp, ctx, op!(ip, 0), r);
     // SAFETY: 4 operands take 2 words.

@@ -137,6 +137,8 @@ impl Translator<'_> {
                 self.materialize_all();
                 self.push_ctrl(Kind::Loop, blockty, true);
                 self.last = None;
+                self.check_epoch();
+                self.begin_basic_block();
             }
             O::If { blockty } => self.translate_if(blockty),
             O::Else => self.translate_else(),
@@ -145,7 +147,10 @@ impl Translator<'_> {
                 self.branch(relative_depth);
                 self.set_unreachable();
             }
-            O::BrIf { relative_depth } => self.br_if(relative_depth),
+            O::BrIf { relative_depth } => {
+                self.br_if(relative_depth);
+                self.begin_basic_block();
+            }
             O::BrTable { targets } => {
                 let depths = targets.targets().collect::<Result<Vec<_>, _>>()?;
                 self.br_table(&depths, targets.default());
@@ -154,8 +159,14 @@ impl Translator<'_> {
                 self.emit_return();
                 self.set_unreachable();
             }
-            O::BrOnNull { relative_depth } => self.br_on_null(relative_depth),
-            O::BrOnNonNull { relative_depth } => self.br_on_non_null(relative_depth),
+            O::BrOnNull { relative_depth } => {
+                self.br_on_null(relative_depth);
+                self.begin_basic_block();
+            }
+            O::BrOnNonNull { relative_depth } => {
+                self.br_on_non_null(relative_depth);
+                self.begin_basic_block();
+            }
             O::Call { function_index } => self.call(function_index, false),
             O::ReturnCall { function_index } => self.call(function_index, true),
             O::CallIndirect {
@@ -188,6 +199,7 @@ impl Translator<'_> {
         let c = self.ctrl.last_mut().expect("just pushed");
         c.else_fixup = Some(fix);
         self.copy_if_params();
+        self.begin_basic_block();
     }
 
     /// An `if` with parameters runs each arm on copies of them placed above
@@ -227,6 +239,7 @@ impl Translator<'_> {
         self.copy_if_params_for_else();
         self.reachable = true;
         self.last = None;
+        self.begin_basic_block();
     }
 
     fn copy_if_params_for_else(&mut self) {
@@ -273,6 +286,9 @@ impl Translator<'_> {
         }
         self.reachable = reachable;
         self.last = None;
+        if reachable {
+            self.begin_basic_block();
+        }
     }
 
     /// Moves the top `n` operands to the canonical slots of heights

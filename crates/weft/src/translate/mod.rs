@@ -66,6 +66,12 @@ pub(crate) struct Translator<'a> {
     last: Option<LastDef>,
     num_results: u32,
     direct_calls: Vec<u32>,
+    /// Whether to charge fuel, and the open block's charge instruction.
+    fuel: bool,
+    fuel_charge: Option<InstrPos>,
+    fuel_count: u32,
+    /// Whether to check the epoch at function entry and loop headers.
+    epoch: bool,
 }
 
 /// Translates function `index` of module `m`, validating it with `fv`.
@@ -96,6 +102,10 @@ pub(crate) fn translate_function(
         last: None,
         num_results: ft.results().len() as u32,
         direct_calls: Vec::new(),
+        fuel: m.engine.config().consume_fuel,
+        fuel_charge: None,
+        fuel_count: 0,
+        epoch: m.engine.config().epoch_interruption,
     };
     if total_locals > num_params {
         t.b.emit(
@@ -103,6 +113,8 @@ pub(crate) fn translate_function(
             &[num_params, total_locals - num_params],
         );
     }
+    t.check_epoch();
+    t.begin_basic_block();
     t.ctrl.push(Ctrl::function(ft.results().len() as u32));
     let mut reader = body.get_operators_reader()?;
     while !reader.eof() {
@@ -112,6 +124,7 @@ pub(crate) fn translate_function(
         t.translate(op, offset as usize)?;
     }
     reader.finish()?;
+    t.close_basic_block();
     let (code, offsets) = t.b.finish();
     let frame_size = (t.temp_base + t.max_height)
         .max(t.num_results)
@@ -248,6 +261,7 @@ impl<'a> Translator<'a> {
         if !self.reachable {
             return self.translate_unreachable(&op);
         }
+        self.fuel_count += 1;
         if let Some(info) = ops::binary(&op) {
             self.binary(info);
             return Ok(());
@@ -465,6 +479,31 @@ impl<'a> Translator<'a> {
 
     fn func_type_of(&self, id: TypeId) -> FuncType {
         self.m.func_type(id)
+    }
+
+    /// Starts a basic block: with fuel on, emits its charge, whose amount
+    /// is filled in when the block closes.
+    fn begin_basic_block(&mut self) {
+        if self.fuel {
+            self.close_basic_block();
+            self.fuel_charge = Some(self.b.emit(addr(x::consume_fuel), &[0]));
+        }
+    }
+
+    /// Fills in the open block's fuel charge with its instruction count.
+    fn close_basic_block(&mut self) {
+        if let Some(pos) = self.fuel_charge.take() {
+            self.b.patch(pos, 0, self.fuel_count);
+        }
+        self.fuel_count = 0;
+    }
+
+    /// With epochs on, checks the deadline (at function entry and loop
+    /// headers, so every unbounded execution passes one).
+    fn check_epoch(&mut self) {
+        if self.epoch {
+            self.b.emit(addr(x::check_epoch), &[]);
+        }
     }
 
     fn set_unreachable(&mut self) {
