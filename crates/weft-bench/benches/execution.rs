@@ -1,1 +1,236 @@
-fn main() {}
+//! Runs every workload of `weft_bench` on weft and on wasmi in one criterion
+//! run, then prints a table of the mean times and their ratios.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use criterion::{BenchmarkGroup, Criterion, SamplingMode, measurement::WallTime};
+use weft_bench::{EXPORT, TRANSLATION_MODULE, WORKLOADS, WeftRunner, Workload};
+
+/// The criterion group of the translation workload.
+const TRANSLATE_GROUP: &str = "translate";
+
+/// One line of the summary: a criterion group and the two functions compared.
+struct Row {
+    label: String,
+    group: String,
+    weft: &'static str,
+    peer: &'static str,
+}
+
+fn main() {
+    let started = SystemTime::now();
+    let mut c = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4))
+        .configure_from_args();
+
+    let mut rows = Vec::new();
+    for workload in WORKLOADS {
+        bench_workload(&mut c, workload);
+        rows.push(Row {
+            label: format!("{}({})", workload.name, workload.bench_input),
+            group: workload.name.to_string(),
+            weft: "weft",
+            peer: "wasmi",
+        });
+    }
+    bench_translation(&mut c);
+    let module = TRANSLATION_MODULE
+        .split('/')
+        .next()
+        .unwrap_or(TRANSLATION_MODULE);
+    rows.push(Row {
+        label: format!("translate {module}"),
+        group: TRANSLATE_GROUP.to_string(),
+        weft: "weft",
+        peer: "wasmi",
+    });
+    rows.push(Row {
+        label: format!("translate {module} (wasmi lazy, info)"),
+        group: TRANSLATE_GROUP.to_string(),
+        weft: "weft",
+        peer: "wasmi_lazy",
+    });
+
+    c.final_summary();
+    print_summary(&rows, started);
+}
+
+/// Times one call of `workload` at its benchmark size on each runtime.
+fn bench_workload(c: &mut Criterion, workload: &Workload) {
+    let input = workload.bench_input;
+    let expected = workload.expected(input);
+    let mut group = c.benchmark_group(workload.name);
+    configure(&mut group);
+
+    let mut weft = WeftRunner::new(workload).expect("weft instantiates the workload");
+    let got = weft.call(input).expect("weft runs the workload");
+    assert_eq!(got, expected, "{} on weft", workload.name);
+    group.bench_function("weft", |b| {
+        b.iter(|| weft.call(black_box(input)).expect("weft call"));
+    });
+
+    let mut wasmi = WasmiRunner::new(workload);
+    assert_eq!(wasmi.call(input), expected, "{} on wasmi", workload.name);
+    group.bench_function("wasmi", |b| b.iter(|| wasmi.call(black_box(input))));
+
+    group.finish();
+}
+
+/// Times `Module` creation (validation and translation) of the sightglass
+/// module on weft, on wasmi in eager mode and, for information, on wasmi in
+/// its default lazy mode (validation only; bodies translate on first call).
+fn bench_translation(c: &mut Criterion) {
+    let bytes = weft_bench::translation_wasm().expect("the sightglass checkout");
+    let mut group = c.benchmark_group(TRANSLATE_GROUP);
+    configure(&mut group);
+
+    let engine = weft::Engine::default();
+    group.bench_function("weft", |b| {
+        b.iter_custom(|iters| {
+            time_each(iters, || {
+                weft::Module::from_binary(&engine, black_box(&bytes)).expect("weft compiles")
+            })
+        });
+    });
+
+    for (id, mode) in [
+        ("wasmi", wasmi::CompilationMode::Eager),
+        ("wasmi_lazy", wasmi::CompilationMode::LazyTranslation),
+    ] {
+        let mut config = wasmi::Config::default();
+        config.compilation_mode(mode);
+        let engine = wasmi::Engine::new(&config);
+        group.bench_function(id, |b| {
+            b.iter_custom(|iters| {
+                time_each(iters, || {
+                    wasmi::Module::new(&engine, black_box(&bytes)).expect("wasmi compiles")
+                })
+            });
+        });
+    }
+    group.finish();
+}
+
+/// The shared settings: few, long samples keep the whole run short.
+fn configure(group: &mut BenchmarkGroup<'_, WallTime>) {
+    group.sampling_mode(SamplingMode::Flat);
+}
+
+/// Total time of `iters` runs of `f`, excluding dropping its results.
+fn time_each<T>(iters: u64, mut f: impl FnMut() -> T) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let start = Instant::now();
+        let out = f();
+        total += start.elapsed();
+        drop(black_box(out));
+    }
+    total
+}
+
+/// A workload instantiated on wasmi, ready to be called repeatedly.
+struct WasmiRunner {
+    store: wasmi::Store<()>,
+    run: wasmi::TypedFunc<i32, i64>,
+}
+
+impl WasmiRunner {
+    fn new(workload: &Workload) -> WasmiRunner {
+        let engine = wasmi::Engine::default();
+        let module = wasmi::Module::new(&engine, workload.wasm()).expect("wasmi compiles");
+        let mut store = wasmi::Store::new(&engine, ());
+        let instance = wasmi::Linker::new(&engine)
+            .instantiate_and_start(&mut store, &module)
+            .expect("wasmi instantiates");
+        let run = instance
+            .get_typed_func::<i32, i64>(&store, EXPORT)
+            .expect("wasmi export");
+        WasmiRunner { store, run }
+    }
+
+    fn call(&mut self, input: i32) -> i64 {
+        self.run.call(&mut self.store, input).expect("wasmi call")
+    }
+}
+
+/// Prints the table of means measured in this run (estimates criterion
+/// wrote before `started` are from an earlier run and are not shown).
+fn print_summary(rows: &[Row], started: SystemTime) {
+    let Some(dir) = criterion_dir(&rows[0].group) else {
+        println!("\nno criterion estimates found (test mode or nothing measured)");
+        return;
+    };
+    let mean = |group: &str, function: &str| {
+        read_mean(
+            &dir.join(group).join(function).join("new/estimates.json"),
+            started,
+        )
+    };
+    println!("\nweft vs wasmi 2.0: criterion mean time per iteration, this run");
+    println!("(ratio = weft / wasmi; below 1.0 means weft is faster)\n");
+    println!(
+        "{:<42} {:>12} {:>12} {:>8}",
+        "workload", "weft", "wasmi", "ratio"
+    );
+    for row in rows {
+        let weft = mean(&row.group, row.weft);
+        let peer = mean(&row.group, row.peer);
+        let ratio = match (weft, peer) {
+            (Some(w), Some(p)) => format!("{:.2}", w / p),
+            _ => "-".to_string(),
+        };
+        println!(
+            "{:<42} {:>12} {:>12} {:>8}",
+            row.label,
+            format_ns(weft),
+            format_ns(peer),
+            ratio
+        );
+    }
+}
+
+/// Criterion's output directory: `$CRITERION_HOME`, `$CARGO_TARGET_DIR/criterion`,
+/// or the `criterion` directory in the nearest ancestor of this executable
+/// (the target directory) that holds results for `group`.
+fn criterion_dir(group: &str) -> Option<PathBuf> {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return Some(PathBuf::from(home));
+    }
+    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
+        return Some(PathBuf::from(target).join("criterion"));
+    }
+    let exe = std::env::current_exe().ok()?;
+    exe.ancestors()
+        .map(|dir| dir.join("criterion"))
+        .find(|dir| dir.join(group).is_dir())
+}
+
+/// The mean point estimate in nanoseconds from a criterion `estimates.json`
+/// written since `since`.
+fn read_mean(path: &Path, since: SystemTime) -> Option<f64> {
+    let modified = std::fs::metadata(path).ok()?.modified().ok()?;
+    if modified < since {
+        return None;
+    }
+    let json = std::fs::read_to_string(path).ok()?;
+    let mean = &json[json.find("\"mean\"")?..];
+    let value = &mean[mean.find("\"point_estimate\"")? + "\"point_estimate\"".len()..];
+    let value = value.trim_start().strip_prefix(':')?.trim_start();
+    let end = value.find([',', '}']).unwrap_or(value.len());
+    value[..end].trim().parse().ok()
+}
+
+/// Formats nanoseconds with a readable unit, or "-" when not measured.
+fn format_ns(ns: Option<f64>) -> String {
+    match ns {
+        None => "-".to_string(),
+        Some(ns) if ns >= 1e9 => format!("{:.3} s", ns / 1e9),
+        Some(ns) if ns >= 1e6 => format!("{:.3} ms", ns / 1e6),
+        Some(ns) if ns >= 1e3 => format!("{:.3} µs", ns / 1e3),
+        Some(ns) => format!("{ns:.1} ns"),
+    }
+}

@@ -1916,12 +1916,10 @@ fn externref_round_trip_through_table_and_global() -> weft::Result<()> {
 // Long-running code
 // ---------------------------------------------------------------------------
 
-/// Sums `0..n` in a loop of 14 Wasm instructions per iteration (the `br_if`
-/// test: 4, the accumulation: 5, the increment: 4, the back branch: 1), so
-/// 20 million iterations execute about 2.8 * 10^8 Wasm instructions (roughly
-/// 10^8 IR instructions after the translator fuses and folds them). If each
-/// dispatch grew the host stack, the test would overflow it long before the
-/// end.
+/// Sums `0..n` through memory, a call and a global: 20 million iterations
+/// of about 30 Wasm instructions execute ~6 * 10^8 Wasm instructions (well
+/// over 10^8 IR instructions after fusing and folding). If any dispatch grew
+/// the host stack, the test would overflow it long before the end.
 #[test]
 fn long_running_loop_does_not_grow_the_host_stack() -> weft::Result<()> {
     const N: i32 = 20_000_000;
@@ -1929,21 +1927,36 @@ fn long_running_loop_does_not_grow_the_host_stack() -> weft::Result<()> {
     let mut store = Store::new(&engine, ());
     let inst = instantiate(
         &mut store,
+        // Every iteration goes through loads, stores, a global, a call and
+        // a select as well as arithmetic and branches, so a handler of any
+        // of those kinds that grew the host stack would overflow it here.
         r#"(module
+            (memory 1)
+            (global $calls (mut i32) (i32.const 0))
+            (func $id (param i64) (result i64)
+                (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+                (local.get 0))
             (func (export "sum") (param $n i32) (result i64)
                 (local $i i32) (local $acc i64)
                 (block $done
                     (loop $top
                         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+                        (i64.store (i32.const 8)
+                            (i64.add (i64.load (i32.const 8)) (i64.extend_i32_u (local.get $i))))
+                        (i32.store8 (i32.const 0) (local.get $i))
                         (local.set $acc
-                            (i64.add (local.get $acc) (i64.extend_i32_u (local.get $i))))
+                            (select (call $id (i64.load (i32.const 8))) (local.get $acc)
+                                (i32.ge_u (i32.load8_u (i32.const 0)) (i32.const 0))))
                         (local.set $i (i32.add (local.get $i) (i32.const 1)))
                         (br $top)))
-                (local.get $acc)))"#,
+                (local.get $acc))
+            (func (export "calls") (result i32) (global.get $calls)))"#,
     );
     let sum = inst.get_typed_func::<i32, i64>(&store, "sum")?;
     let n = i64::from(N);
     assert_eq!(sum.call(&mut store, N)?, n * (n - 1) / 2);
+    let calls = inst.get_typed_func::<(), i32>(&store, "calls")?;
+    assert_eq!(calls.call(&mut store, ())?, N);
     Ok(())
 }
 

@@ -79,6 +79,50 @@ pub(crate) unsafe fn br_cmp_ri<O: BinOp, const NEG: bool>(
     next!(to, fp, mem, len, ctx)
 }
 
+/// `dst = src + imm`, then branch if `dst OP b` (or its negation): the
+/// increment-and-test that ends most counted loops, in one dispatch.
+/// Operands: dst, src, imm, b, rel.
+pub(crate) unsafe fn br_add_cmp_rr<A: BinOp, O: BinOp, const NEG: bool>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let sum = A::apply(get!(fp, ctx, op!(ip, 1)), A::imm(op!(ip, 2))).unwrap_or(0);
+    set!(fp, ctx, op!(ip, 0), sum);
+    let b = get!(fp, ctx, op!(ip, 3));
+    let taken = (O::apply(sum, b) == Ok(1)) != NEG;
+    // SAFETY: 5 operands take 3 words.
+    let to = if taken {
+        jump(ip, op!(ip, 4))
+    } else {
+        unsafe { ip.add(4) }
+    };
+    next!(to, fp, mem, len, ctx)
+}
+
+/// As [`br_add_cmp_rr`] with an immediate `b`. Operands: dst, src, imm,
+/// b imm, rel.
+pub(crate) unsafe fn br_add_cmp_ri<A: BinOp, O: BinOp, const NEG: bool>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let sum = A::apply(get!(fp, ctx, op!(ip, 1)), A::imm(op!(ip, 2))).unwrap_or(0);
+    set!(fp, ctx, op!(ip, 0), sum);
+    let taken = (O::apply(sum, O::imm(op!(ip, 3))) == Ok(1)) != NEG;
+    // SAFETY: 5 operands take 3 words.
+    let to = if taken {
+        jump(ip, op!(ip, 4))
+    } else {
+        unsafe { ip.add(4) }
+    };
+    next!(to, fp, mem, len, ctx)
+}
+
 /// Indexed branch. Operands: index, n, rel_0 .. rel_n (the last is the default).
 pub(crate) unsafe fn br_table(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
     let i = get!(fp, ctx, op!(ip, 0)) as u32;

@@ -13,12 +13,35 @@ use crate::store::MemoryInstance;
 pub(crate) trait LoadOp {
     const SIZE: usize;
     fn decode(bytes: &[u8]) -> u64;
+
+    /// Reads `SIZE` bytes at `p`.
+    ///
+    /// # Safety
+    ///
+    /// `p..p + SIZE` must be readable.
+    unsafe fn read(p: *const u8) -> u64;
 }
 
 /// A store: how many bytes a cell becomes.
 pub(crate) trait StoreOp {
     const SIZE: usize;
     fn encode(v: u64, out: &mut [u8]);
+
+    /// Writes `SIZE` bytes at `p`.
+    ///
+    /// # Safety
+    ///
+    /// `p..p + SIZE` must be writable.
+    unsafe fn write(p: *mut u8, v: u64);
+
+    /// Decodes a 32-bit immediate value (sign-extended for 8-byte stores).
+    fn imm(x: u32) -> u64 {
+        if Self::SIZE == 8 {
+            x as i32 as i64 as u64
+        } else {
+            u64::from(x)
+        }
+    }
 }
 
 macro_rules! loads {
@@ -29,6 +52,12 @@ macro_rules! loads {
             #[inline(always)]
             fn decode($b: &[u8]) -> u64 {
                 let $b: [u8; $n] = $b.try_into().unwrap_or([0; $n]);
+                $body
+            }
+            #[inline(always)]
+            unsafe fn read(p: *const u8) -> u64 {
+                // SAFETY: the caller guarantees `$n` readable bytes.
+                let $b: [u8; $n] = unsafe { p.cast::<[u8; $n]>().read_unaligned() };
                 $body
             }
         }
@@ -44,6 +73,12 @@ macro_rules! stores {
             fn encode($v: u64, out: &mut [u8]) {
                 let bytes: [u8; $n] = $body;
                 out.copy_from_slice(&bytes);
+            }
+            #[inline(always)]
+            unsafe fn write(p: *mut u8, $v: u64) {
+                let bytes: [u8; $n] = $body;
+                // SAFETY: the caller guarantees `$n` writable bytes.
+                unsafe { p.cast::<[u8; $n]>().write_unaligned(bytes) };
             }
         }
     )*};
@@ -97,9 +132,11 @@ pub(crate) unsafe fn load<L: LoadOp>(
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
     // SAFETY: `ea + SIZE <= len`, and `mem`/`len` describe memory 0 of the
-    // running instance (refreshed after anything that can grow it).
-    let bytes = unsafe { std::slice::from_raw_parts(mem.add(ea), L::SIZE) };
-    set!(fp, ctx, op!(ip, 0), L::decode(bytes));
+    // running instance (refreshed after anything that can grow it). A raw
+    // unaligned read: slice helpers can carry checks that defeat the tail
+    // call.
+    let v = unsafe { L::read(mem.add(ea)) };
+    set!(fp, ctx, op!(ip, 0), v);
     // SAFETY: 4 operands take 2 words.
     next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
 }
@@ -116,9 +153,27 @@ pub(crate) unsafe fn store<S: StoreOp>(
     let Some(ea) = effective(addr, offset64(ip, 2), S::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
+    let v = get!(fp, ctx, op!(ip, 1));
     // SAFETY: as for `load`.
-    let out = unsafe { std::slice::from_raw_parts_mut(mem.add(ea), S::SIZE) };
-    S::encode(get!(fp, ctx, op!(ip, 1)), out);
+    unsafe { S::write(mem.add(ea), v) };
+    // SAFETY: 4 operands take 2 words.
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+}
+
+/// Store of an immediate to memory 0. Operands: addr, imm, offset (2).
+pub(crate) unsafe fn store_imm<S: StoreOp>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let addr = get!(fp, ctx, op!(ip, 0));
+    let Some(ea) = effective(addr, offset64(ip, 2), S::SIZE, len) else {
+        trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
+    };
+    // SAFETY: as for `load`.
+    unsafe { S::write(mem.add(ea), S::imm(op!(ip, 1))) };
     // SAFETY: 4 operands take 2 words.
     next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
 }

@@ -37,6 +37,9 @@ pub(super) struct Ctrl {
     else_fixup: Option<(InstrPos, usize)>,
     /// Whether the block was entered from reachable code.
     live: bool,
+    /// For a loop that begins with a test branching out of it: the test,
+    /// the label it exits to, and its length in words.
+    head_exit: Option<(CondJump, usize, usize)>,
 }
 
 impl Ctrl {
@@ -51,6 +54,7 @@ impl Ctrl {
             fixups: Vec::new(),
             else_fixup: None,
             live: true,
+            head_exit: None,
         }
     }
 
@@ -97,6 +101,7 @@ impl Translator<'_> {
             fixups: Vec::new(),
             else_fixup: None,
             live,
+            head_exit: None,
         });
     }
 
@@ -344,6 +349,16 @@ impl Translator<'_> {
             Target::Label(i) => {
                 let (n, dest) = (self.ctrl[i].arity(), self.ctrl[i].dest);
                 self.move_top_to(n, dest);
+                if let Some((cj, exit, words)) = self.ctrl[i].head_exit.clone() {
+                    // Loop inversion: test here and go straight to the body,
+                    // so an iteration takes one branch instead of two.
+                    let body = InstrPos(self.ctrl[i].head.0 + words);
+                    let (pos, k) = self.emit_cond(&cj, false);
+                    self.b.patch_branch(pos, k, body);
+                    let pos = self.b.emit(addr(x::br), &[0]);
+                    self.link(pos, 0, exit);
+                    return;
+                }
                 let pos = self.b.emit(addr(x::br), &[0]);
                 self.link(pos, 0, i);
             }
@@ -400,29 +415,18 @@ impl Translator<'_> {
         }
     }
 
-    /// Emits a conditional branch with an unpatched target; `negate`
-    /// branches when the condition is false. Returns the fixup.
-    fn emit_cond_branch(&mut self, cond: BranchCond, negate: bool) -> (InstrPos, usize) {
+    /// Turns a popped condition into a branch ready to emit, replacing the
+    /// instructions that computed it where a fused handler can (a
+    /// comparison, `eqz`, or an add-immediate followed by a comparison).
+    fn cond_jump(&mut self, cond: BranchCond) -> CondJump {
         match cond {
-            BranchCond::Slot(s) => {
-                let h: HandlerAddr = if negate {
-                    addr(x::br_z)
-                } else {
-                    addr(x::br_nz)
-                };
-                (self.b.emit(h, &[s, 0]), 1)
-            }
+            BranchCond::Slot(s) => CondJump::new([addr(x::br_nz), addr(x::br_z)], &[s]),
             BranchCond::Fused { pos, cond, .. } => {
-                self.b.truncate(pos);
                 self.last = None;
                 match cond {
                     LastCond::Eqz { src } => {
-                        let h = if negate {
-                            addr(x::br_nz)
-                        } else {
-                            addr(x::br_z)
-                        };
-                        (self.b.emit(h, &[src, 0]), 1)
+                        self.b.truncate(pos);
+                        CondJump::new([addr(x::br_z), addr(x::br_nz)], &[src])
                     }
                     LastCond::Cmp {
                         info,
@@ -430,13 +434,44 @@ impl Translator<'_> {
                         b,
                         b_is_imm,
                     } => {
-                        let table = if b_is_imm { info.br_ri } else { info.br_rr };
-                        let h = table.expect("a comparison")[usize::from(negate)];
-                        (self.b.emit(h, &[a, b, 0]), 2)
+                        let add = self.last_add.filter(|add| {
+                            add.end == pos.0 && add.dst == a && info.cmp_width == Some(add.width)
+                        });
+                        let (table, fused_table) = if b_is_imm {
+                            (info.br_ri, info.add_br_ri)
+                        } else {
+                            (info.br_rr, info.add_br_rr)
+                        };
+                        match (add, fused_table) {
+                            (Some(add), Some(handlers)) => {
+                                self.b.truncate(add.pos);
+                                CondJump::new(handlers, &[add.dst, add.src, add.imm, b])
+                            }
+                            _ => {
+                                self.b.truncate(pos);
+                                CondJump::new(table.expect("a comparison"), &[a, b])
+                            }
+                        }
                     }
                 }
             }
         }
+    }
+
+    /// Emits `cj` as a branch taken when the condition equals `when`, with
+    /// an unpatched target; returns the fixup.
+    fn emit_cond(&mut self, cj: &CondJump, when: bool) -> (InstrPos, usize) {
+        let h = cj.handlers[usize::from(!when)];
+        let mut ops = [0u32; 5];
+        ops[..cj.len].copy_from_slice(&cj.ops[..cj.len]);
+        (self.b.emit(h, &ops[..cj.len + 1]), cj.len)
+    }
+
+    /// Emits a conditional branch with an unpatched target; `negate`
+    /// branches when the condition is false. Returns the fixup.
+    fn emit_cond_branch(&mut self, cond: BranchCond, negate: bool) -> (InstrPos, usize) {
+        let cj = self.cond_jump(cond);
+        self.emit_cond(&cj, !negate)
     }
 
     fn br_if(&mut self, depth: u32) {
@@ -446,8 +481,23 @@ impl Translator<'_> {
             let Target::Label(i) = t else {
                 unreachable!("returns need moves")
             };
-            let (pos, k) = self.emit_cond_branch(cond, false);
+            let cj = self.cond_jump(cond);
+            let loop_head = self
+                .ctrl
+                .last()
+                .filter(|c| c.kind == Kind::Loop && c.params == 0 && c.head == self.b.here());
+            // Only value-less exits: at the loop's end the operand stack
+            // differs from the header's.
+            let exits_loop =
+                loop_head.is_some() && self.ctrl[i].kind != Kind::Loop && self.ctrl[i].arity() == 0;
+            let (pos, k) = self.emit_cond(&cj, true);
             self.link(pos, k, i);
+            if exits_loop {
+                // The loop starts with its exit test: branches back to it
+                // can run a copy of the test instead (see `emit_jump_to`).
+                let words = self.b.len() - pos.0;
+                self.ctrl.last_mut().expect("a loop").head_exit = Some((cj, i, words));
+            }
         } else {
             let (skip, k) = self.emit_cond_branch(cond, true);
             self.emit_jump_to(t);
@@ -597,6 +647,28 @@ impl Translator<'_> {
         };
         self.b.emit(h, &[base, r]);
         self.finish_call(np, nr, tail);
+    }
+}
+
+/// A branch condition ready to emit either way round.
+#[derive(Clone)]
+pub(super) struct CondJump {
+    /// Handlers branching when the condition holds, and when it does not.
+    handlers: [HandlerAddr; 2],
+    /// Operands before the branch offset.
+    ops: [u32; 4],
+    len: usize,
+}
+
+impl CondJump {
+    fn new(handlers: [HandlerAddr; 2], ops: &[u32]) -> CondJump {
+        let mut all = [0u32; 4];
+        all[..ops.len()].copy_from_slice(ops);
+        CondJump {
+            handlers,
+            ops: all,
+            len: ops.len(),
+        }
     }
 }
 

@@ -46,6 +46,19 @@ enum LastCond {
     Eqz { src: u32 },
 }
 
+/// A just-emitted add of an immediate (`dst = src + imm`), which a
+/// following comparison of `dst` and branch can absorb.
+#[derive(Copy, Clone)]
+struct AddImm {
+    pos: InstrPos,
+    end: usize,
+    dst: u32,
+    src: u32,
+    imm: u32,
+    /// 32 or 64.
+    width: u8,
+}
+
 /// A just-emitted instruction whose operand 0 is its destination slot.
 #[derive(Copy, Clone)]
 struct LastDef {
@@ -64,6 +77,7 @@ pub(crate) struct Translator<'a> {
     max_height: u32,
     reachable: bool,
     last: Option<LastDef>,
+    last_add: Option<AddImm>,
     num_results: u32,
     direct_calls: Vec<u32>,
     /// Whether to charge fuel, and the open block's charge instruction.
@@ -100,6 +114,7 @@ pub(crate) fn translate_function(
         max_height: 0,
         reachable: true,
         last: None,
+        last_add: None,
         num_results: ft.results().len() as u32,
         direct_calls: Vec::new(),
         fuel: m.engine.config().consume_fuel,
@@ -429,6 +444,16 @@ impl<'a> Translator<'a> {
             b_is_imm: is_imm,
         });
         self.emit_def(h, &mut [0, a, b], cond);
+        if let (Some(width), true, Some(last)) = (info.add_width, is_imm, self.last) {
+            self.last_add = Some(AddImm {
+                pos: last.pos,
+                end: last.end,
+                dst: last.dst,
+                src: a,
+                imm: b,
+                width,
+            });
+        }
     }
 
     fn memory_access(&mut self, access: ops::MemAccess) {
@@ -444,7 +469,15 @@ impl<'a> Translator<'a> {
                 self.emit_def(access.general, &mut [0, a, lo, hi, mem, 0], None);
             }
         } else {
-            let v = self.pop_slot();
+            let (vo, vh) = self.pop();
+            if let (Operand::Const(c), 0, Some((h, class))) = (vo, mem, access.store_imm)
+                && let Some(imm) = class.encode(c)
+            {
+                let a = self.pop_slot();
+                self.b.emit(h, &[a, imm, lo, hi]);
+                return;
+            }
+            let v = self.read(vo, vh);
             let a = self.pop_slot();
             if mem == 0 {
                 self.b.emit(access.fast, &[a, v, lo, hi]);
@@ -468,6 +501,9 @@ impl<'a> Translator<'a> {
                 // Retarget the instruction that computed the value.
                 let last = self.last.take().expect("checked above");
                 self.b.patch(last.pos, 0, local);
+                if let Some(add) = self.last_add.as_mut().filter(|a| a.pos == last.pos) {
+                    add.dst = local;
+                }
             }
             _ => self.emit_move(local, v, h),
         }

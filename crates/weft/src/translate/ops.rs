@@ -39,10 +39,22 @@ pub(crate) struct BinInfo {
     /// whether the branch is taken on false.
     pub br_rr: Option<[HandlerAddr; 2]>,
     pub br_ri: Option<[HandlerAddr; 2]>,
+    /// For integer comparisons: the same, fused with a preceding
+    /// add-immediate of the same width (`x = y + c; br_if (x OP b)`).
+    pub add_br_rr: Option<[HandlerAddr; 2]>,
+    pub add_br_ri: Option<[HandlerAddr; 2]>,
+    /// For `i32.add`/`i64.add`: the integer width (32 or 64), which the
+    /// comparisons above must share.
+    pub add_width: Option<u8>,
+    /// For integer comparisons: their operand width.
+    pub cmp_width: Option<u8>,
 }
 
 macro_rules! bin_table {
-    ($op:expr; $(arith $a:ident => $at:ident, $acls:ident, $acomm:literal;)* $(cmp $c:ident => $ct:ident, $ccls:ident, $ccomm:literal;)*) => {
+    ($op:expr;
+     $(arith $a:ident => $at:ident, $acls:ident, $acomm:literal, $aw:expr;)*
+     $(icmp $c:ident => $ct:ident, $ccls:ident, $ccomm:literal, $add:ident, $cw:literal;)*
+     $(fcmp $f:ident => $ft:ident, $fcls:ident, $fcomm:literal;)*) => {
         match $op {
             $(O::$a => Some(BinInfo {
                 rr: addr(x::bin_rr::<x::$at>),
@@ -52,6 +64,10 @@ macro_rules! bin_table {
                 commutative: $acomm,
                 br_rr: None,
                 br_ri: None,
+                add_br_rr: None,
+                add_br_ri: None,
+                add_width: $aw,
+                cmp_width: None,
             }),)*
             $(O::$c => Some(BinInfo {
                 rr: addr(x::bin_rr::<x::$ct>),
@@ -61,6 +77,29 @@ macro_rules! bin_table {
                 commutative: $ccomm,
                 br_rr: Some([addr(x::br_cmp_rr::<x::$ct, false>), addr(x::br_cmp_rr::<x::$ct, true>)]),
                 br_ri: Some([addr(x::br_cmp_ri::<x::$ct, false>), addr(x::br_cmp_ri::<x::$ct, true>)]),
+                add_br_rr: Some([
+                    addr(x::br_add_cmp_rr::<x::$add, x::$ct, false>),
+                    addr(x::br_add_cmp_rr::<x::$add, x::$ct, true>),
+                ]),
+                add_br_ri: Some([
+                    addr(x::br_add_cmp_ri::<x::$add, x::$ct, false>),
+                    addr(x::br_add_cmp_ri::<x::$add, x::$ct, true>),
+                ]),
+                add_width: None,
+                cmp_width: Some($cw),
+            }),)*
+            $(O::$f => Some(BinInfo {
+                rr: addr(x::bin_rr::<x::$ft>),
+                ri: addr(x::bin_ri::<x::$ft>),
+                ir: addr(x::bin_ir::<x::$ft>),
+                imm: ImmClass::$fcls,
+                commutative: $fcomm,
+                br_rr: Some([addr(x::br_cmp_rr::<x::$ft, false>), addr(x::br_cmp_rr::<x::$ft, true>)]),
+                br_ri: Some([addr(x::br_cmp_ri::<x::$ft, false>), addr(x::br_cmp_ri::<x::$ft, true>)]),
+                add_br_rr: None,
+                add_br_ri: None,
+                add_width: None,
+                cmp_width: None,
             }),)*
             _ => None,
         }
@@ -70,82 +109,82 @@ macro_rules! bin_table {
 /// The handlers of binary operator `op`, if it is one.
 pub(crate) fn binary(op: &O<'_>) -> Option<BinInfo> {
     bin_table! { op;
-        arith I32Add => I32Add, Bits32, true;
-        arith I32Sub => I32Sub, Bits32, false;
-        arith I32Mul => I32Mul, Bits32, true;
-        arith I32DivS => I32DivS, Bits32, false;
-        arith I32DivU => I32DivU, Bits32, false;
-        arith I32RemS => I32RemS, Bits32, false;
-        arith I32RemU => I32RemU, Bits32, false;
-        arith I32And => I32And, Bits32, true;
-        arith I32Or => I32Or, Bits32, true;
-        arith I32Xor => I32Xor, Bits32, true;
-        arith I32Shl => I32Shl, Bits32, false;
-        arith I32ShrS => I32ShrS, Bits32, false;
-        arith I32ShrU => I32ShrU, Bits32, false;
-        arith I32Rotl => I32Rotl, Bits32, false;
-        arith I32Rotr => I32Rotr, Bits32, false;
-        arith I64Add => I64Add, SignExt64, true;
-        arith I64Sub => I64Sub, SignExt64, false;
-        arith I64Mul => I64Mul, SignExt64, true;
-        arith I64DivS => I64DivS, SignExt64, false;
-        arith I64DivU => I64DivU, SignExt64, false;
-        arith I64RemS => I64RemS, SignExt64, false;
-        arith I64RemU => I64RemU, SignExt64, false;
-        arith I64And => I64And, SignExt64, true;
-        arith I64Or => I64Or, SignExt64, true;
-        arith I64Xor => I64Xor, SignExt64, true;
-        arith I64Shl => I64Shl, SignExt64, false;
-        arith I64ShrS => I64ShrS, SignExt64, false;
-        arith I64ShrU => I64ShrU, SignExt64, false;
-        arith I64Rotl => I64Rotl, SignExt64, false;
-        arith I64Rotr => I64Rotr, SignExt64, false;
-        arith F32Add => F32Add, Bits32, true;
-        arith F32Sub => F32Sub, Bits32, false;
-        arith F32Mul => F32Mul, Bits32, true;
-        arith F32Div => F32Div, Bits32, false;
-        arith F32Min => F32Min, Bits32, true;
-        arith F32Max => F32Max, Bits32, true;
-        arith F32Copysign => F32Copysign, Bits32, false;
-        arith F64Add => F64Add, None, true;
-        arith F64Sub => F64Sub, None, false;
-        arith F64Mul => F64Mul, None, true;
-        arith F64Div => F64Div, None, false;
-        arith F64Min => F64Min, None, true;
-        arith F64Max => F64Max, None, true;
-        arith F64Copysign => F64Copysign, None, false;
-        cmp I32Eq => I32Eq, Bits32, true;
-        cmp I32Ne => I32Ne, Bits32, true;
-        cmp I32LtS => I32LtS, Bits32, false;
-        cmp I32LtU => I32LtU, Bits32, false;
-        cmp I32GtS => I32GtS, Bits32, false;
-        cmp I32GtU => I32GtU, Bits32, false;
-        cmp I32LeS => I32LeS, Bits32, false;
-        cmp I32LeU => I32LeU, Bits32, false;
-        cmp I32GeS => I32GeS, Bits32, false;
-        cmp I32GeU => I32GeU, Bits32, false;
-        cmp I64Eq => I64Eq, SignExt64, true;
-        cmp I64Ne => I64Ne, SignExt64, true;
-        cmp I64LtS => I64LtS, SignExt64, false;
-        cmp I64LtU => I64LtU, SignExt64, false;
-        cmp I64GtS => I64GtS, SignExt64, false;
-        cmp I64GtU => I64GtU, SignExt64, false;
-        cmp I64LeS => I64LeS, SignExt64, false;
-        cmp I64LeU => I64LeU, SignExt64, false;
-        cmp I64GeS => I64GeS, SignExt64, false;
-        cmp I64GeU => I64GeU, SignExt64, false;
-        cmp F32Eq => F32Eq, Bits32, true;
-        cmp F32Ne => F32Ne, Bits32, true;
-        cmp F32Lt => F32Lt, Bits32, false;
-        cmp F32Gt => F32Gt, Bits32, false;
-        cmp F32Le => F32Le, Bits32, false;
-        cmp F32Ge => F32Ge, Bits32, false;
-        cmp F64Eq => F64Eq, None, true;
-        cmp F64Ne => F64Ne, None, true;
-        cmp F64Lt => F64Lt, None, false;
-        cmp F64Gt => F64Gt, None, false;
-        cmp F64Le => F64Le, None, false;
-        cmp F64Ge => F64Ge, None, false;
+        arith I32Add => I32Add, Bits32, true, Some(32);
+        arith I32Sub => I32Sub, Bits32, false, None;
+        arith I32Mul => I32Mul, Bits32, true, None;
+        arith I32DivS => I32DivS, Bits32, false, None;
+        arith I32DivU => I32DivU, Bits32, false, None;
+        arith I32RemS => I32RemS, Bits32, false, None;
+        arith I32RemU => I32RemU, Bits32, false, None;
+        arith I32And => I32And, Bits32, true, None;
+        arith I32Or => I32Or, Bits32, true, None;
+        arith I32Xor => I32Xor, Bits32, true, None;
+        arith I32Shl => I32Shl, Bits32, false, None;
+        arith I32ShrS => I32ShrS, Bits32, false, None;
+        arith I32ShrU => I32ShrU, Bits32, false, None;
+        arith I32Rotl => I32Rotl, Bits32, false, None;
+        arith I32Rotr => I32Rotr, Bits32, false, None;
+        arith I64Add => I64Add, SignExt64, true, Some(64);
+        arith I64Sub => I64Sub, SignExt64, false, None;
+        arith I64Mul => I64Mul, SignExt64, true, None;
+        arith I64DivS => I64DivS, SignExt64, false, None;
+        arith I64DivU => I64DivU, SignExt64, false, None;
+        arith I64RemS => I64RemS, SignExt64, false, None;
+        arith I64RemU => I64RemU, SignExt64, false, None;
+        arith I64And => I64And, SignExt64, true, None;
+        arith I64Or => I64Or, SignExt64, true, None;
+        arith I64Xor => I64Xor, SignExt64, true, None;
+        arith I64Shl => I64Shl, SignExt64, false, None;
+        arith I64ShrS => I64ShrS, SignExt64, false, None;
+        arith I64ShrU => I64ShrU, SignExt64, false, None;
+        arith I64Rotl => I64Rotl, SignExt64, false, None;
+        arith I64Rotr => I64Rotr, SignExt64, false, None;
+        arith F32Add => F32Add, Bits32, true, None;
+        arith F32Sub => F32Sub, Bits32, false, None;
+        arith F32Mul => F32Mul, Bits32, true, None;
+        arith F32Div => F32Div, Bits32, false, None;
+        arith F32Min => F32Min, Bits32, true, None;
+        arith F32Max => F32Max, Bits32, true, None;
+        arith F32Copysign => F32Copysign, Bits32, false, None;
+        arith F64Add => F64Add, None, true, None;
+        arith F64Sub => F64Sub, None, false, None;
+        arith F64Mul => F64Mul, None, true, None;
+        arith F64Div => F64Div, None, false, None;
+        arith F64Min => F64Min, None, true, None;
+        arith F64Max => F64Max, None, true, None;
+        arith F64Copysign => F64Copysign, None, false, None;
+        icmp I32Eq => I32Eq, Bits32, true, I32Add, 32;
+        icmp I32Ne => I32Ne, Bits32, true, I32Add, 32;
+        icmp I32LtS => I32LtS, Bits32, false, I32Add, 32;
+        icmp I32LtU => I32LtU, Bits32, false, I32Add, 32;
+        icmp I32GtS => I32GtS, Bits32, false, I32Add, 32;
+        icmp I32GtU => I32GtU, Bits32, false, I32Add, 32;
+        icmp I32LeS => I32LeS, Bits32, false, I32Add, 32;
+        icmp I32LeU => I32LeU, Bits32, false, I32Add, 32;
+        icmp I32GeS => I32GeS, Bits32, false, I32Add, 32;
+        icmp I32GeU => I32GeU, Bits32, false, I32Add, 32;
+        icmp I64Eq => I64Eq, SignExt64, true, I64Add, 64;
+        icmp I64Ne => I64Ne, SignExt64, true, I64Add, 64;
+        icmp I64LtS => I64LtS, SignExt64, false, I64Add, 64;
+        icmp I64LtU => I64LtU, SignExt64, false, I64Add, 64;
+        icmp I64GtS => I64GtS, SignExt64, false, I64Add, 64;
+        icmp I64GtU => I64GtU, SignExt64, false, I64Add, 64;
+        icmp I64LeS => I64LeS, SignExt64, false, I64Add, 64;
+        icmp I64LeU => I64LeU, SignExt64, false, I64Add, 64;
+        icmp I64GeS => I64GeS, SignExt64, false, I64Add, 64;
+        icmp I64GeU => I64GeU, SignExt64, false, I64Add, 64;
+        fcmp F32Eq => F32Eq, Bits32, true;
+        fcmp F32Ne => F32Ne, Bits32, true;
+        fcmp F32Lt => F32Lt, Bits32, false;
+        fcmp F32Gt => F32Gt, Bits32, false;
+        fcmp F32Le => F32Le, Bits32, false;
+        fcmp F32Ge => F32Ge, Bits32, false;
+        fcmp F64Eq => F64Eq, None, true;
+        fcmp F64Ne => F64Ne, None, true;
+        fcmp F64Lt => F64Lt, None, false;
+        fcmp F64Gt => F64Gt, None, false;
+        fcmp F64Le => F64Le, None, false;
+        fcmp F64Ge => F64Ge, None, false;
     }
 }
 
@@ -194,6 +233,9 @@ pub(crate) struct MemAccess {
     pub fast: HandlerAddr,
     pub general: HandlerAddr,
     pub is_load: bool,
+    /// For stores to memory 0: the handler taking the value as a 32-bit
+    /// immediate, and which constants fit it.
+    pub store_imm: Option<(HandlerAddr, ImmClass)>,
 }
 
 macro_rules! mem_table {
@@ -204,12 +246,17 @@ macro_rules! mem_table {
                 fast: addr(x::load::<x::$lt>),
                 general: addr(x::load_m::<x::$lt>),
                 is_load: true,
+                store_imm: None,
             }),)*
             $(O::$s { memarg } => Some(MemAccess {
                 memarg: *memarg,
                 fast: addr(x::store::<x::$st>),
                 general: addr(x::store_m::<x::$st>),
                 is_load: false,
+                store_imm: Some((
+                    addr(x::store_imm::<x::$st>),
+                    if <x::$st as x::StoreOp>::SIZE == 8 { ImmClass::SignExt64 } else { ImmClass::Bits32 },
+                )),
             }),)*
             _ => None,
         }
