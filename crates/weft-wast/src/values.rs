@@ -1,9 +1,9 @@
 //! Script values: turning `.wast` arguments into weft values and checking
 //! results against the script's expectations (NaN patterns, references).
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use std::collections::HashMap;
-use wast::core::{AbstractHeapType, HeapType, NanPattern, WastArgCore, WastRetCore};
+use wast::core::{AbstractHeapType, HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use weft::{ExternRef, Store, Val};
 
 /// The payload of a script's `ref.extern N`.
@@ -27,7 +27,7 @@ impl ExternRefs {
             WastArgCore::I64(v) => Val::I64(*v),
             WastArgCore::F32(v) => Val::F32(v.bits),
             WastArgCore::F64(v) => Val::F64(v.bits),
-            WastArgCore::V128(_) => bail!("v128 arguments are not supported yet"),
+            WastArgCore::V128(v) => Val::V128(u128::from_le_bytes(v.to_le_bytes())),
             WastArgCore::RefNull(h) => null_of(h),
             WastArgCore::RefExtern(n) => Val::ExternRef(Some(self.get(store, false, *n))),
             WastArgCore::RefHost(n) => Val::ExternRef(Some(self.get(store, true, *n))),
@@ -90,6 +90,40 @@ fn nan_matches<T: Copy>(
     }
 }
 
+/// Whether a `v128` result matches a lane-wise pattern (float lanes may be
+/// NaN patterns).
+fn v128_matches(got: u128, want: &V128Pattern) -> bool {
+    let bytes = got.to_le_bytes();
+    let lane = |i: usize, n: usize| -> u64 {
+        let mut b = [0u8; 8];
+        b[..n].copy_from_slice(&bytes[i * n..i * n + n]);
+        u64::from_le_bytes(b)
+    };
+    match want {
+        V128Pattern::I8x16(w) => w
+            .iter()
+            .enumerate()
+            .all(|(i, x)| lane(i, 1) == u64::from(*x as u8)),
+        V128Pattern::I16x8(w) => w
+            .iter()
+            .enumerate()
+            .all(|(i, x)| lane(i, 2) == u64::from(*x as u16)),
+        V128Pattern::I32x4(w) => w
+            .iter()
+            .enumerate()
+            .all(|(i, x)| lane(i, 4) == u64::from(*x as u32)),
+        V128Pattern::I64x2(w) => w.iter().enumerate().all(|(i, x)| lane(i, 8) == *x as u64),
+        V128Pattern::F32x4(w) => w
+            .iter()
+            .enumerate()
+            .all(|(i, p)| nan_matches(lane(i, 4), p, |f| u64::from(f.bits), 32)),
+        V128Pattern::F64x2(w) => w
+            .iter()
+            .enumerate()
+            .all(|(i, p)| nan_matches(lane(i, 8), p, |f| f.bits, 64)),
+    }
+}
+
 /// Whether weft's value `got` is what the script expects.
 pub(crate) fn matches(store: &Store<()>, got: &Val, want: &WastRetCore<'_>) -> bool {
     match (got, want) {
@@ -120,6 +154,7 @@ pub(crate) fn matches(store: &Store<()>, got: &Val, want: &WastRetCore<'_>) -> b
                 == Some(&ScriptHost(*n))
         }
         (Val::AnyRef(Some(_)), WastRetCore::RefAny) => true,
+        (Val::V128(g), WastRetCore::V128(w)) => v128_matches(*g, w),
         (_, WastRetCore::Either(options)) => options.iter().any(|w| matches(store, got, w)),
         _ => false,
     }

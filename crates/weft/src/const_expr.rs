@@ -7,7 +7,7 @@ use wasmparser as wp;
 
 #[derive(Clone, Debug)]
 enum ConstOp {
-    Const(u64),
+    Const(u128),
     RefNull,
     RefFunc(u32),
     GlobalGet(u32),
@@ -40,10 +40,11 @@ impl ConstExpr {
         while !reader.eof() {
             use wp::Operator as O;
             let op = match reader.read()? {
-                O::I32Const { value } => ConstOp::Const(u64::from(value as u32)),
-                O::I64Const { value } => ConstOp::Const(value as u64),
-                O::F32Const { value } => ConstOp::Const(u64::from(value.bits())),
-                O::F64Const { value } => ConstOp::Const(value.bits()),
+                O::I32Const { value } => ConstOp::Const(u128::from(value as u32)),
+                O::I64Const { value } => ConstOp::Const(u128::from(value as u64)),
+                O::F32Const { value } => ConstOp::Const(u128::from(value.bits())),
+                O::F64Const { value } => ConstOp::Const(u128::from(value.bits())),
+                O::V128Const { value } => ConstOp::Const(value.i128() as u128),
                 O::RefNull { .. } => ConstOp::RefNull,
                 O::RefFunc { function_index } => ConstOp::RefFunc(function_index),
                 O::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
@@ -65,28 +66,29 @@ impl ConstExpr {
         Ok(ConstExpr { ops })
     }
 
-    /// Evaluates to a cell, reading globals and function references through
-    /// the given lookups (both already in cell form).
-    pub(crate) fn eval(&self, global: &dyn Fn(u32) -> u64, func: &dyn Fn(u32) -> u64) -> u64 {
-        let mut stack: Vec<u64> = Vec::with_capacity(2);
+    /// Evaluates to a value (a `v128` in all 128 bits, anything else in the
+    /// low cell), reading globals and function references through the
+    /// given lookups.
+    pub(crate) fn eval(&self, global: &dyn Fn(u32) -> u128, func: &dyn Fn(u32) -> u64) -> u128 {
+        let mut stack: Vec<u128> = Vec::with_capacity(2);
         for op in &self.ops {
             let v = match op {
                 ConstOp::Const(c) => *c,
                 ConstOp::RefNull => 0,
-                ConstOp::RefFunc(i) => func(*i),
+                ConstOp::RefFunc(i) => u128::from(func(*i)),
                 ConstOp::GlobalGet(i) => global(*i),
                 bin => {
-                    let b = stack.pop().unwrap_or(0);
-                    let a = stack.pop().unwrap_or(0);
+                    let b = stack.pop().unwrap_or(0) as u64;
+                    let a = stack.pop().unwrap_or(0) as u64;
                     let (a32, b32) = (a as u32, b as u32);
-                    match bin {
+                    u128::from(match bin {
                         ConstOp::I32Add => u64::from(a32.wrapping_add(b32)),
                         ConstOp::I32Sub => u64::from(a32.wrapping_sub(b32)),
                         ConstOp::I32Mul => u64::from(a32.wrapping_mul(b32)),
                         ConstOp::I64Add => a.wrapping_add(b),
                         ConstOp::I64Sub => a.wrapping_sub(b),
                         _ => a.wrapping_mul(b),
-                    }
+                    })
                 }
             };
             stack.push(v);

@@ -51,8 +51,11 @@ feature_switches! {
     wasm_bulk_memory => BULK_MEMORY,
     /// Enables multiple results and block parameters.
     wasm_multi_value => MULTI_VALUE,
-    /// Enables SIMD (not yet executable by weft).
+    /// Enables SIMD.
     wasm_simd => SIMD,
+    /// Enables relaxed SIMD (weft makes one deterministic choice per
+    /// instruction).
+    wasm_relaxed_simd => RELAXED_SIMD,
     /// Enables GC types (instructions not yet executable by weft).
     wasm_gc => GC,
     /// Enables exception handling (not yet executable by weft).
@@ -76,7 +79,9 @@ impl Config {
             | F::FUNCTION_REFERENCES
             | F::EXTENDED_CONST
             | F::GC_TYPES
-            | F::GC;
+            | F::GC
+            | F::SIMD
+            | F::RELAXED_SIMD;
         Config {
             features,
             max_wasm_stack: 8 << 20,

@@ -254,8 +254,14 @@ impl Global {
                 ty.content
             )));
         }
-        let value = value.to_cell(inner)?;
-        let index = inner.push_global(GlobalInstance { value, ty });
+        let mut cells = Vec::with_capacity(2);
+        value.push_cells(inner, &mut cells)?;
+        let global = GlobalInstance {
+            value: cells[0],
+            hi: cells.get(1).copied().unwrap_or(0),
+            ty,
+        };
+        let index = inner.push_global(global);
         Ok(Global {
             store: inner.id,
             index,
@@ -281,7 +287,7 @@ impl Global {
     pub fn get(&self, store: impl AsContext) -> Val {
         let cx = store.as_context();
         let g = &cx.inner.owning(self.store).globals[self.index as usize];
-        Val::from_cell(g.value, g.ty.content, cx.inner)
+        Val::from_cells(&[g.value, g.hi], g.ty.content, cx.inner).0
     }
 
     /// Sets the global's value (it must be mutable).
@@ -298,7 +304,11 @@ impl Global {
                 ty.content
             )));
         }
-        inner.globals[self.index as usize].value = value.to_cell(inner)?;
+        let mut cells = Vec::with_capacity(2);
+        value.push_cells(inner, &mut cells)?;
+        let g = &mut inner.globals[self.index as usize];
+        g.value = cells[0];
+        g.hi = cells.get(1).copied().unwrap_or(0);
         Ok(())
     }
 }

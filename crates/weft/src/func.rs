@@ -155,12 +155,15 @@ impl Func {
             if !p.matches(*t, cx.inner) {
                 return Err(Error::usage(format!("argument {i} is not of type {t}")));
             }
-            args.push(p.to_cell(cx.inner)?);
+            p.push_cells(cx.inner, &mut args)?;
         }
-        let mut out = vec![0u64; results.len()];
+        let mut out = vec![0u64; Val::cell_count(ty.results())];
         exec::invoke(cx.inner, cx.data, self.index, None, &args, &mut out)?;
-        for ((r, c), t) in results.iter_mut().zip(out).zip(ty.results()) {
-            *r = Val::from_cell(c, *t, cx.inner);
+        for (r, v) in results
+            .iter_mut()
+            .zip(Val::all_from_cells(&out, ty.results(), cx.inner))
+        {
+            *r = v;
         }
         Ok(())
     }
@@ -190,14 +193,9 @@ pub(crate) fn dynamic_host_func<T: 'static>(
     ty: FuncType,
     f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
 ) -> Arc<HostFunc> {
-    let (np, nr) = (ty.params().len(), ty.results().len());
+    let (np, nr) = (Val::cell_count(ty.params()), Val::cell_count(ty.results()));
     let callback: Box<HostCallback> = Box::new(move |store, data, cells| {
-        let params: Vec<Val> = ty
-            .params()
-            .iter()
-            .zip(cells.iter())
-            .map(|(t, c)| Val::from_cell(*c, *t, store))
-            .collect();
+        let params = Val::all_from_cells(cells, ty.params(), store);
         let mut results: Vec<Val> = ty
             .results()
             .iter()
@@ -205,14 +203,16 @@ pub(crate) fn dynamic_host_func<T: 'static>(
             .collect();
         let caller = caller(store, data)?;
         f(caller, &params, &mut results)?;
+        let mut out = Vec::with_capacity(nr);
         for (i, (r, t)) in results.iter().zip(ty.results()).enumerate() {
             if !r.matches(*t, store) {
                 return Err(Error::usage(format!(
                     "host function result {i} is not of type {t}"
                 )));
             }
-            cells[i] = r.to_cell(store)?;
+            r.push_cells(store, &mut out)?;
         }
+        cells[..nr].copy_from_slice(&out);
         Ok(())
     });
     Arc::new(HostFunc {

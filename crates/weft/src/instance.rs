@@ -336,20 +336,22 @@ pub(crate) fn instantiate(
     let func_cell = |funcs: &[u32], i: u32| u64::from(funcs[i as usize]) + 1;
     for (def, init) in m.global_inits.iter().enumerate() {
         let ty = m.globals[m.num_imported_globals as usize + def];
-        let value = init.eval(
-            &|g| store.globals[data.globals[g as usize] as usize].value,
-            &|f| func_cell(&data.funcs, f),
-        );
-        data.globals
-            .push(store.push_global(GlobalInstance { value, ty }));
+        let v = init.eval(&|g| global_value(store, &data.globals, g), &|f| {
+            func_cell(&data.funcs, f)
+        });
+        let global = GlobalInstance {
+            value: v as u64,
+            hi: (v >> 64) as u64,
+            ty,
+        };
+        data.globals.push(store.push_global(global));
     }
     for (def, init) in m.table_inits.iter().enumerate() {
         let ty = m.tables[m.num_imported_tables as usize + def];
         let fill = match init {
-            Some(e) => e.eval(
-                &|g| store.globals[data.globals[g as usize] as usize].value,
-                &|f| func_cell(&data.funcs, f),
-            ),
+            Some(e) => e.eval(&|g| global_value(store, &data.globals, g), &|f| {
+                func_cell(&data.funcs, f)
+            }) as u64,
             None => 0,
         };
         data.tables.push(store.new_table(ty, fill)?);
@@ -362,10 +364,9 @@ pub(crate) fn instantiate(
             .items
             .iter()
             .map(|e| {
-                e.eval(
-                    &|g| store.globals[data.globals[g as usize] as usize].value,
-                    &|f| func_cell(&data.funcs, f),
-                )
+                e.eval(&|g| global_value(store, &data.globals, g), &|f| {
+                    func_cell(&data.funcs, f)
+                }) as u64
             })
             .collect();
         data.elems.push(items.into());
@@ -383,6 +384,12 @@ pub(crate) fn instantiate(
     })
 }
 
+/// The value of global `g` of an instance's global index space.
+fn global_value(store: &StoreInner, globals: &[u32], g: u32) -> u128 {
+    let g = &store.globals[globals[g as usize] as usize];
+    u128::from(g.value) | u128::from(g.hi) << 64
+}
+
 /// Applies active element and data segments in order, then drops them and
 /// the declared ones. A segment out of bounds traps, keeping the effects of
 /// the segments before it.
@@ -390,8 +397,7 @@ fn initialize(store: &mut StoreInner, index: u32) -> Result<()> {
     let module = store.instances[index as usize].module.clone();
     let m = module.inner();
     let global = |store: &StoreInner, g: u32| {
-        let gi = store.instances[index as usize].globals[g as usize];
-        store.globals[gi as usize].value
+        global_value(store, &store.instances[index as usize].globals, g)
     };
     for (i, seg) in m.elems.iter().enumerate() {
         match &seg.mode {
@@ -399,7 +405,7 @@ fn initialize(store: &mut StoreInner, index: u32) -> Result<()> {
                 index: table,
                 offset,
             } => {
-                let start = offset.eval(&|g| global(store, g), &|_| 0);
+                let start = offset.eval(&|g| global(store, g), &|_| 0) as u64;
                 let inst = &store.instances[index as usize];
                 let items: Arc<[u64]> = inst.elems[i].clone();
                 let t = inst.tables[*table as usize];
@@ -419,7 +425,7 @@ fn initialize(store: &mut StoreInner, index: u32) -> Result<()> {
     }
     for (i, seg) in m.datas.iter().enumerate() {
         if let SegmentMode::Active { index: mem, offset } = &seg.mode {
-            let start = offset.eval(&|g| global(store, g), &|_| 0);
+            let start = offset.eval(&|g| global(store, g), &|_| 0) as u64;
             let mi = store.instances[index as usize].memories[*mem as usize];
             let bytes = &mut store.memories[mi as usize].data;
             let in_bounds = start

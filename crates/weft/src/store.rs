@@ -136,6 +136,8 @@ impl TableInstance {
 /// A global's value cells and type.
 pub(crate) struct GlobalInstance {
     pub value: u64,
+    /// The high half of a `v128` global.
+    pub hi: u64,
     pub ty: GlobalType,
 }
 

@@ -1,7 +1,7 @@
 //! Values as the embedder sees them (`Val`, `Ref`, `ExternRef`), and their
 //! conversion to and from the executor's 64-bit cells.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::func::Func;
 use crate::store::{AsContext, AsContextMut, StoreId, StoreInner};
 use crate::types::{HeapType, Hierarchy, RefType, ValType};
@@ -157,7 +157,7 @@ impl Val {
             Val::I64(v) => *v as u64,
             Val::F32(v) => u64::from(*v),
             Val::F64(v) => *v,
-            Val::V128(_) => return Err(Error::Unsupported("v128 values".into())),
+            Val::V128(v) => *v as u64,
             Val::FuncRef(None) | Val::ExternRef(None) | Val::AnyRef(None) => 0,
             Val::FuncRef(Some(f)) => {
                 store.check(f.store)?;
@@ -172,6 +172,46 @@ impl Val {
                 a.cell
             }
         })
+    }
+
+    /// Appends the cells of this value (two for a `v128`, low half first).
+    pub(crate) fn push_cells(&self, store: &StoreInner, out: &mut Vec<u64>) -> Result<()> {
+        out.push(self.to_cell(store)?);
+        if let Val::V128(v) = self {
+            out.push((*v >> 64) as u64);
+        }
+        Ok(())
+    }
+
+    /// The value of type `ty` at the start of `cells`, and how many cells
+    /// it took.
+    pub(crate) fn from_cells(cells: &[u64], ty: ValType, store: &StoreInner) -> (Val, usize) {
+        match ty {
+            ValType::V128 => {
+                let v = u128::from(cells[0]) | u128::from(cells[1]) << 64;
+                (Val::V128(v), 2)
+            }
+            other => (Val::from_cell(cells[0], other, store), 1),
+        }
+    }
+
+    /// Decodes values of types `tys` from consecutive cells.
+    pub(crate) fn all_from_cells(cells: &[u64], tys: &[ValType], store: &StoreInner) -> Vec<Val> {
+        let mut at = 0;
+        tys.iter()
+            .map(|t| {
+                let (v, n) = Val::from_cells(&cells[at..], *t, store);
+                at += n;
+                v
+            })
+            .collect()
+    }
+
+    /// How many cells values of types `tys` take.
+    pub(crate) fn cell_count(tys: &[ValType]) -> usize {
+        tys.iter()
+            .map(|t| if *t == ValType::V128 { 2 } else { 1 })
+            .sum()
     }
 
     /// The value of type `ty` held in `cell`.

@@ -2336,15 +2336,30 @@ fn deep_reentrant_recursion(depth: i32) -> String {
 }
 
 #[test]
-fn unsupported_features_are_errors_not_panics() {
+fn feature_switches_and_unsupported_features_are_errors_not_panics() -> weft::Result<()> {
+    // SIMD is on by default and runs; switched off, the module is invalid.
     let simd_wat = r#"(module (func (export "f") (result i32)
-        (i32x4.extract_lane 0 (v128.const i32x4 1 2 3 4))))"#;
-    let err = Module::new(&Engine::default(), simd_wat).err();
-    assert!(matches!(err, Some(Error::Invalid { .. })), "{err:?}");
+        (i32x4.extract_lane 2 (i32x4.add (v128.const i32x4 1 2 3 4) (v128.const i32x4 10 20 30 40)))))"#;
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine).instantiate(&mut store, &Module::new(&engine, simd_wat)?)?;
+    assert_eq!(
+        inst.get_typed_func::<(), i32>(&store, "f")?
+            .call(&mut store, ())?,
+        33
+    );
     let mut config = Config::new();
-    config.wasm_simd(true);
+    config.wasm_simd(false);
     let err = Module::new(&Engine::new(&config), simd_wat).err();
+    assert!(matches!(err, Some(Error::Invalid { .. })), "{err:?}");
+
+    // Exception handling validates when enabled but is not executable yet.
+    let eh_wat = r#"(module (tag $t) (func (export "f") (throw $t)))"#;
+    let mut config = Config::new();
+    config.wasm_exceptions(true);
+    let err = Module::new(&Engine::new(&config), eh_wat).err();
     assert!(matches!(err, Some(Error::Unsupported(_))), "{err:?}");
+    Ok(())
 }
 
 /// The linker and module of the start-function tests: `init` writes 5 to

@@ -19,11 +19,13 @@ mod control;
 mod memory;
 mod numeric;
 mod reference;
+mod simd;
 
 pub(crate) use control::*;
 pub(crate) use memory::*;
 pub(crate) use numeric::*;
 pub(crate) use reference::*;
+pub(crate) use simd::*;
 
 use crate::error::{FrameInfo, Trap, TrapKind};
 use crate::ir::{CompiledFunc, HandlerAddr};

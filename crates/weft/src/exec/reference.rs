@@ -28,6 +28,42 @@ pub(crate) unsafe fn global_set(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &
     next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
 }
 
+/// `global.get` of a `v128`. Operands: dst, global.
+pub(crate) unsafe fn global_get_v128(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let g = ctx.inst().globals[op!(ip, 1) as usize];
+    // SAFETY: global pointers of an instance are live boxes of the store.
+    let (lo, hi) = unsafe { ((*g).value, (*g).hi) };
+    set!(fp, ctx, op!(ip, 0), lo);
+    set!(fp, ctx, op!(ip, 0) + 1, hi);
+    // SAFETY: 2 operands take 1 word.
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+}
+
+/// `global.set` of a `v128`. Operands: global, src.
+pub(crate) unsafe fn global_set_v128(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let g = ctx.inst().globals[op!(ip, 0) as usize];
+    let (lo, hi) = (get!(fp, ctx, op!(ip, 1)), get!(fp, ctx, op!(ip, 1) + 1));
+    // SAFETY: as for `global_get_v128`.
+    unsafe {
+        (*g).value = lo;
+        (*g).hi = hi;
+    }
+    // SAFETY: 2 operands take 1 word.
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+}
+
 /// `ref.func`. Operands: dst, func.
 pub(crate) unsafe fn ref_func(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
     let id = ctx.inst().funcs[op!(ip, 1) as usize];

@@ -9,6 +9,7 @@ use super::{LastCond, Operand, Translator};
 use crate::error::Result;
 use crate::exec::{self as x, addr};
 use crate::ir::{CodeBuilder, HandlerAddr, InstrPos};
+use crate::types::{FuncType, ValType};
 use wasmparser::{BlockType, Operator};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -29,6 +30,8 @@ pub(super) struct Ctrl {
     dest: u32,
     params: u32,
     results: u32,
+    /// Which results are `v128`s.
+    result_wide: Box<[bool]>,
     /// Start of a loop's body.
     head: InstrPos,
     /// Forward branches to the block's end: (instruction, operand).
@@ -43,13 +46,14 @@ pub(super) struct Ctrl {
 }
 
 impl Ctrl {
-    pub(super) fn function(results: u32) -> Ctrl {
+    pub(super) fn function(results: &[ValType]) -> Ctrl {
         Ctrl {
             kind: Kind::Func,
             floor: 0,
             dest: 0,
             params: 0,
-            results,
+            results: results.len() as u32,
+            result_wide: results.iter().map(|t| *t == ValType::V128).collect(),
             head: InstrPos(0),
             fixups: Vec::new(),
             else_fixup: None,
@@ -77,26 +81,29 @@ enum Target {
 }
 
 impl Translator<'_> {
-    fn block_arity(&self, bt: BlockType) -> (u32, u32) {
+    /// A block type's parameter count and which of its results are wide.
+    fn block_arity(&self, bt: BlockType) -> (u32, Box<[bool]>) {
         match bt {
-            BlockType::Empty => (0, 0),
-            BlockType::Type(_) => (0, 1),
+            BlockType::Empty => (0, Box::new([])),
+            BlockType::Type(t) => (0, Box::new([t == wasmparser::ValType::V128])),
             BlockType::FuncType(i) => {
                 let ft = self.func_type_of(self.m.types[i as usize]);
-                (ft.params().len() as u32, ft.results().len() as u32)
+                let wide = ft.results().iter().map(|t| *t == ValType::V128).collect();
+                (ft.params().len() as u32, wide)
             }
         }
     }
 
     fn push_ctrl(&mut self, kind: Kind, bt: BlockType, live: bool) {
-        let (params, results) = self.block_arity(bt);
+        let (params, result_wide) = self.block_arity(bt);
         let floor = self.height().saturating_sub(params);
         self.ctrl.push(Ctrl {
             kind,
             floor,
             dest: floor,
             params,
-            results,
+            results: result_wide.len() as u32,
+            result_wide,
             head: self.b.here(),
             fixups: Vec::new(),
             else_fixup: None,
@@ -193,7 +200,7 @@ impl Translator<'_> {
 
     fn translate_if(&mut self, bt: BlockType) {
         let mut cond = self.pop_branch_cond();
-        if self.stack.iter().any(|o| *o != Operand::Temp) {
+        if self.stack.iter().any(|e| e.op != Operand::Temp) {
             // Materialising emits code after the comparison, which then can
             // no longer be replaced by the branch.
             cond = cond.unfused();
@@ -216,10 +223,9 @@ impl Translator<'_> {
             return;
         }
         for k in 0..p {
-            let s = self.slot(dest + k);
-            self.push(Operand::Temp);
-            let d = self.slot(self.height() - 1);
-            self.b.emit(addr(x::copy), &[d, s]);
+            let original = self.stack[(dest + k) as usize];
+            let copy = self.push_temp(original.wide);
+            self.emit_copy(copy, original.slot, original.wide);
         }
         self.ctrl.last_mut().expect("an if").floor = dest + p;
     }
@@ -286,8 +292,8 @@ impl Translator<'_> {
             reachable = true;
         }
         self.stack.truncate(c.dest as usize);
-        for _ in 0..c.results {
-            self.push(Operand::Temp);
+        for wide in c.result_wide.iter() {
+            self.push(Operand::Temp, *wide);
         }
         self.reachable = reachable;
         self.last = None;
@@ -301,9 +307,11 @@ impl Translator<'_> {
     /// ascending order never overwrites a pending source.
     fn move_top_to(&mut self, n: u32, dest: u32) {
         let h0 = self.height() - n;
+        let mut slot = self.slot_at(dest);
         for k in 0..n {
-            let o = self.stack[(h0 + k) as usize];
-            self.emit_move(self.slot(dest + k), o, h0 + k);
+            let e = self.stack[(h0 + k) as usize];
+            self.emit_move(slot, e);
+            slot += e.cells();
         }
     }
 
@@ -324,8 +332,9 @@ impl Translator<'_> {
                 let c = &self.ctrl[*i];
                 let n = c.arity();
                 let h0 = self.height() - n;
-                (0..n)
-                    .all(|k| self.stack[(h0 + k) as usize] == Operand::Temp && h0 + k == c.dest + k)
+                (0..n).all(|k| {
+                    self.stack[(h0 + k) as usize].op == Operand::Temp && h0 + k == c.dest + k
+                })
             }
         }
     }
@@ -373,41 +382,43 @@ impl Translator<'_> {
 
     /// Returns with the top operands as results.
     pub(super) fn emit_return(&mut self) {
-        let n = self.num_results;
+        let n = self.results.len() as u32;
         let h0 = self.height() - n;
-        match n {
-            0 => {
-                self.b.emit(addr(x::ret), &[]);
-            }
-            1 => {
-                let o = self.stack[h0 as usize];
-                let s = self.read(o, h0);
-                self.b.emit(addr(x::ret1), &[s]);
-            }
-            _ => {
-                // A local read for result k must not have been overwritten
-                // by the move of an earlier result: copy such locals out.
-                for k in 0..n {
-                    if let Operand::Local(j) = self.stack[(h0 + k) as usize]
-                        && j < k
-                    {
-                        self.materialize_at(h0 + k);
-                    }
-                }
-                for k in 0..n {
-                    let o = self.stack[(h0 + k) as usize];
-                    self.emit_move(k, o, h0 + k);
-                }
-                self.b.emit(addr(x::ret), &[]);
-            }
+        if n == 1 && !self.stack[h0 as usize].wide {
+            let e = self.stack[h0 as usize];
+            let s = self.read(e);
+            self.b.emit(addr(x::ret1), &[s]);
+            return;
         }
+        // Results go to the frame's first cells, in order. A local read for
+        // a result must not be overwritten by the move of an earlier one:
+        // copy such locals out first.
+        let mut dest = 0;
+        for k in 0..n {
+            let e = self.stack[(h0 + k) as usize];
+            if let Operand::Local(j) = e.op
+                && self.local_slot(j) < dest
+            {
+                self.materialize_at(h0 + k);
+            }
+            dest += e.cells();
+        }
+        let mut dest = 0;
+        for k in 0..n {
+            let e = self.stack[(h0 + k) as usize];
+            self.emit_move(dest, e);
+            dest += e.cells();
+        }
+        self.b.emit(addr(x::ret), &[]);
     }
 
     /// Pops a branch condition, noting whether the instruction that
     /// computed it can be fused into the branch.
     fn pop_branch_cond(&mut self) -> BranchCond {
-        let h = self.height() - 1;
-        let fused = self.last_def_of(h).and_then(|l| l.cond.map(|c| (l.pos, c)));
+        let top = self.stack.last().map_or(u32::MAX, |e| e.slot);
+        let fused = self
+            .last_def_of(top)
+            .and_then(|l| l.cond.map(|c| (l.pos, c)));
         let slot = self.pop_slot();
         match fused {
             Some((pos, cond)) => BranchCond::Fused { pos, cond, slot },
@@ -531,8 +542,8 @@ impl Translator<'_> {
     }
 
     fn br_on_null(&mut self, depth: u32) {
-        let (o, h) = self.pop();
-        let r = self.read(o, h);
+        let e = self.pop();
+        let r = self.read(e);
         let t = self.target(depth);
         if self.values_in_place(&t) {
             let Target::Label(i) = t else {
@@ -547,18 +558,18 @@ impl Translator<'_> {
             self.b.patch_branch(skip, 1, here);
         }
         // The (now known non-null) reference stays where it was read from.
-        self.push(if let Operand::Local(i) = o {
+        let op = if let Operand::Local(i) = e.op {
             Operand::Local(i)
         } else {
             Operand::Temp
-        });
+        };
+        self.push(op, false);
         self.last = None;
     }
 
     fn br_on_non_null(&mut self, depth: u32) {
-        let h = self.height() - 1;
-        let o = self.stack[h as usize];
-        let r = self.read(o, h);
+        let e = *self.stack.last().expect("validated");
+        let r = self.read(e);
         let t = self.target(depth);
         if self.values_in_place(&t) {
             let Target::Label(i) = t else {
@@ -579,18 +590,19 @@ impl Translator<'_> {
     /// Places the top `np` operands as arguments; returns the base slot.
     fn place_args(&mut self, np: u32) -> u32 {
         self.materialize_top(np);
-        self.slot(self.height() - np)
+        self.slot_at(self.height() - np)
     }
 
-    fn finish_call(&mut self, np: u32, nr: u32, tail: bool) {
-        for _ in 0..np {
+    /// Pops a call's arguments and pushes its results (of type `ft`).
+    fn finish_call(&mut self, ft: &FuncType, tail: bool) {
+        for _ in ft.params() {
             self.pop();
         }
         if tail {
             self.set_unreachable();
         } else {
-            for _ in 0..nr {
-                self.push(Operand::Temp);
+            for r in ft.results() {
+                self.push(Operand::Temp, *r == ValType::V128);
             }
             self.last = None;
         }
@@ -598,7 +610,7 @@ impl Translator<'_> {
 
     fn call(&mut self, func: u32, tail: bool) {
         let ft = self.func_type_of(self.m.funcs[func as usize]);
-        let (np, nr) = (ft.params().len() as u32, ft.results().len() as u32);
+        let np = ft.params().len() as u32;
         let base = self.place_args(np);
         let imported = self.m.num_imported_funcs;
         if func >= imported {
@@ -617,13 +629,13 @@ impl Translator<'_> {
             };
             self.b.emit(h, &[base, func]);
         }
-        self.finish_call(np, nr, tail);
+        self.finish_call(&ft, tail);
     }
 
     fn call_indirect(&mut self, type_index: u32, table: u32, tail: bool) {
         let type_id = self.m.types[type_index as usize];
         let ft = self.func_type_of(type_id);
-        let (np, nr) = (ft.params().len() as u32, ft.results().len() as u32);
+        let np = ft.params().len() as u32;
         let idx = self.pop_slot();
         let base = self.place_args(np);
         let h = if tail {
@@ -632,12 +644,12 @@ impl Translator<'_> {
             addr(x::call_indirect)
         };
         self.b.emit(h, &[base, idx, table, type_id.0]);
-        self.finish_call(np, nr, tail);
+        self.finish_call(&ft, tail);
     }
 
     fn call_ref(&mut self, type_index: u32, tail: bool) {
         let ft = self.func_type_of(self.m.types[type_index as usize]);
-        let (np, nr) = (ft.params().len() as u32, ft.results().len() as u32);
+        let np = ft.params().len() as u32;
         let r = self.pop_slot();
         let base = self.place_args(np);
         let h = if tail {
@@ -646,7 +658,7 @@ impl Translator<'_> {
             addr(x::call_ref)
         };
         self.b.emit(h, &[base, r]);
-        self.finish_call(np, nr, tail);
+        self.finish_call(&ft, tail);
     }
 }
 

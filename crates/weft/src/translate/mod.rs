@@ -11,14 +11,31 @@
 
 mod control;
 mod ops;
+mod simd;
+pub(crate) mod simd_ops;
 
 use crate::error::Result;
 use crate::exec::{self as x, addr};
 use crate::ir::{CodeBuilder, CompiledFunc, HandlerAddr, InstrPos, imm64};
 use crate::module::ModuleInner;
-use crate::types::{FuncType, TypeId};
+use crate::types::{FuncType, TypeId, ValType};
 use control::Ctrl;
 use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources};
+
+/// An operand of the virtual stack: where it is, its canonical slot (where
+/// it goes when materialised), and whether it is a `v128` (two cells).
+#[derive(Copy, Clone, Debug)]
+struct Entry {
+    op: Operand,
+    slot: u32,
+    wide: bool,
+}
+
+impl Entry {
+    fn cells(&self) -> u32 {
+        if self.wide { 2 } else { 1 }
+    }
+}
 
 /// Where an operand of the virtual stack is.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -71,14 +88,18 @@ struct LastDef {
 pub(crate) struct Translator<'a> {
     m: &'a ModuleInner,
     b: CodeBuilder,
-    stack: Vec<Operand>,
+    stack: Vec<Entry>,
+    /// Each local's slot and whether it is a `v128`.
+    locals: Vec<(u32, bool)>,
+    /// Types of the function's results.
+    results: Vec<ValType>,
     ctrl: Vec<Ctrl>,
     temp_base: u32,
-    max_height: u32,
+    /// The most temporary cells in use at once.
+    max_cells: u32,
     reachable: bool,
     last: Option<LastDef>,
     last_add: Option<AddImm>,
-    num_results: u32,
     direct_calls: Vec<u32>,
     /// Whether to charge fuel, and the open block's charge instruction.
     fuel: bool,
@@ -103,34 +124,47 @@ pub(crate) fn translate_function(
         let (count, ty) = locals.read()?;
         fv.define_locals(offset, count, ty)?;
     }
-    let num_params = ft.params().len() as u32;
-    let total_locals = fv.len_locals();
+    // Locals take one cell each, a v128 two; temporaries follow them.
+    let mut locals = Vec::with_capacity(fv.len_locals() as usize);
+    let mut cells = 0u32;
+    let mut param_cells = 0;
+    for i in 0..fv.len_locals() {
+        let wide = fv.get_local_type(i) == Some(wasmparser::ValType::V128);
+        if i == ft.params().len() as u32 {
+            param_cells = cells;
+        }
+        locals.push((cells, wide));
+        cells = cells
+            .checked_add(if wide { 2 } else { 1 })
+            .ok_or_else(|| crate::Error::Unsupported("too many locals".into()))?;
+    }
+    if ft.params().len() as u32 == fv.len_locals() {
+        param_cells = cells;
+    }
     let mut t = Translator {
         m,
         b: CodeBuilder::default(),
         stack: Vec::new(),
+        locals,
+        results: ft.results().to_vec(),
         ctrl: Vec::new(),
-        temp_base: total_locals,
-        max_height: 0,
+        temp_base: cells,
+        max_cells: 0,
         reachable: true,
         last: None,
         last_add: None,
-        num_results: ft.results().len() as u32,
         direct_calls: Vec::new(),
         fuel: m.engine.config().consume_fuel,
         fuel_charge: None,
         fuel_count: 0,
         epoch: m.engine.config().epoch_interruption,
     };
-    if total_locals > num_params {
-        t.b.emit(
-            addr(x::zero_locals),
-            &[num_params, total_locals - num_params],
-        );
+    if cells > param_cells {
+        t.b.emit(addr(x::zero_locals), &[param_cells, cells - param_cells]);
     }
     t.check_epoch();
     t.begin_basic_block();
-    t.ctrl.push(Ctrl::function(ft.results().len() as u32));
+    t.ctrl.push(Ctrl::function(ft.results()));
     let mut reader = body.get_operators_reader()?;
     while !reader.eof() {
         let (op, offset) = reader.read_with_offset()?;
@@ -141,17 +175,23 @@ pub(crate) fn translate_function(
     reader.finish()?;
     t.close_basic_block();
     let (code, offsets) = t.b.finish();
-    let frame_size = (t.temp_base + t.max_height)
-        .max(t.num_results)
-        .max(num_params);
+    let result_cells: u32 = t.results.iter().map(|r| cells_of(*r)).sum();
+    let frame_size = (t.temp_base + t.max_cells)
+        .max(result_cells)
+        .max(param_cells);
     Ok(CompiledFunc {
         code,
         frame_size,
-        num_params,
+        num_params: param_cells,
         direct_calls: t.direct_calls.into(),
         func_index: index,
         offsets,
     })
+}
+
+/// How many cells a value of type `t` takes.
+fn cells_of(t: ValType) -> u32 {
+    if t == ValType::V128 { 2 } else { 1 }
 }
 
 impl<'a> Translator<'a> {
@@ -161,45 +201,63 @@ impl<'a> Translator<'a> {
         self.stack.len() as u32
     }
 
-    fn slot(&self, height: u32) -> u32 {
-        self.temp_base + height
+    /// The canonical slot of the next operand pushed.
+    fn next_slot(&self) -> u32 {
+        self.stack
+            .last()
+            .map_or(self.temp_base, |e| e.slot + e.cells())
     }
 
-    fn push(&mut self, o: Operand) {
-        self.stack.push(o);
-        self.max_height = self.max_height.max(self.height());
+    /// The canonical slot of stack height `h` (at most the current height).
+    fn slot_at(&self, h: u32) -> u32 {
+        self.stack
+            .get(h as usize)
+            .map_or_else(|| self.next_slot(), |e| e.slot)
+    }
+
+    /// The slot of local `i`.
+    fn local_slot(&self, i: u32) -> u32 {
+        self.locals[i as usize].0
+    }
+
+    fn push(&mut self, op: Operand, wide: bool) {
+        let slot = self.next_slot();
+        let e = Entry { op, slot, wide };
+        self.max_cells = self.max_cells.max(slot + e.cells() - self.temp_base);
+        self.stack.push(e);
     }
 
     /// Pushes the result of an instruction and returns its slot.
-    fn push_temp(&mut self) -> u32 {
-        let s = self.slot(self.height());
-        self.push(Operand::Temp);
-        s
+    fn push_temp(&mut self, wide: bool) -> u32 {
+        self.push(Operand::Temp, wide);
+        self.stack.last().expect("just pushed").slot
     }
 
-    fn pop(&mut self) -> (Operand, u32) {
-        let o = self.stack.pop().unwrap_or(Operand::Temp);
-        (o, self.height())
+    fn pop(&mut self) -> Entry {
+        self.stack.pop().unwrap_or(Entry {
+            op: Operand::Temp,
+            slot: self.temp_base,
+            wide: false,
+        })
     }
 
-    /// A slot holding operand `o` at height `h`, materialising a constant
-    /// into its canonical slot.
-    fn read(&mut self, o: Operand, h: u32) -> u32 {
-        match o {
-            Operand::Local(i) => i,
-            Operand::Temp => self.slot(h),
+    /// A slot holding entry `e`, materialising a constant into its
+    /// canonical slot.
+    fn read(&mut self, e: Entry) -> u32 {
+        match e.op {
+            Operand::Local(i) => self.local_slot(i),
+            Operand::Temp => e.slot,
             Operand::Const(c) => {
-                let s = self.slot(h);
-                self.emit_const(s, c);
-                s
+                self.emit_const(e.slot, c);
+                e.slot
             }
         }
     }
 
     /// Pops an operand and returns a slot holding it.
     fn pop_slot(&mut self) -> u32 {
-        let (o, h) = self.pop();
-        self.read(o, h)
+        let e = self.pop();
+        self.read(e)
     }
 
     fn emit_const(&mut self, dst: u32, c: u64) {
@@ -211,26 +269,29 @@ impl<'a> Translator<'a> {
         }
     }
 
-    /// Emits a copy of operand `o` into slot `dst`, if it is not there.
-    fn emit_move(&mut self, dst: u32, o: Operand, h: u32) {
-        match o {
-            Operand::Local(i) if i != dst => {
-                self.b.emit(addr(x::copy), &[dst, i]);
-            }
-            Operand::Temp if self.slot(h) != dst => {
-                self.b.emit(addr(x::copy), &[dst, self.slot(h)]);
-            }
+    /// Emits a copy of slot `src` (one or two cells) to `dst`, if they differ.
+    fn emit_copy(&mut self, dst: u32, src: u32, wide: bool) {
+        if dst != src {
+            let h = if wide { addr(x::v_copy) } else { addr(x::copy) };
+            self.b.emit(h, &[dst, src]);
+        }
+    }
+
+    /// Emits a copy of entry `e` into slot `dst`, if it is not there.
+    fn emit_move(&mut self, dst: u32, e: Entry) {
+        match e.op {
+            Operand::Local(i) => self.emit_copy(dst, self.local_slot(i), e.wide),
+            Operand::Temp => self.emit_copy(dst, e.slot, e.wide),
             Operand::Const(c) => self.emit_const(dst, c),
-            _ => {}
         }
     }
 
     /// Moves the operand at height `h` into its canonical slot.
     fn materialize_at(&mut self, h: u32) {
-        let o = self.stack[h as usize];
-        if o != Operand::Temp {
-            self.emit_move(self.slot(h), o, h);
-            self.stack[h as usize] = Operand::Temp;
+        let e = self.stack[h as usize];
+        if e.op != Operand::Temp {
+            self.emit_move(e.slot, e);
+            self.stack[h as usize].op = Operand::Temp;
         }
     }
 
@@ -252,7 +313,22 @@ impl<'a> Translator<'a> {
     /// Emits an instruction that writes a new top operand, recording it so
     /// that `local.set` can retarget it and branches can fuse with it.
     fn emit_def(&mut self, h: HandlerAddr, ops: &mut [u32], cond: Option<LastCond>) {
-        let dst = self.push_temp();
+        self.emit_def_sized(h, ops, cond, false);
+    }
+
+    /// As [`Translator::emit_def`] for an instruction producing a `v128`.
+    fn emit_def_wide(&mut self, h: HandlerAddr, ops: &mut [u32]) {
+        self.emit_def_sized(h, ops, None, true);
+    }
+
+    fn emit_def_sized(
+        &mut self,
+        h: HandlerAddr,
+        ops: &mut [u32],
+        cond: Option<LastCond>,
+        wide: bool,
+    ) {
+        let dst = self.push_temp(wide);
         ops[0] = dst;
         let pos = self.b.emit(h, ops);
         self.last = Some(LastDef {
@@ -264,10 +340,9 @@ impl<'a> Translator<'a> {
     }
 
     /// The last instruction, if it is still the last one emitted and wrote
-    /// the canonical slot of height `h`.
-    fn last_def_of(&self, h: u32) -> Option<LastDef> {
-        self.last
-            .filter(|l| l.end == self.b.len() && l.dst == self.slot(h))
+    /// slot `slot`.
+    fn last_def_of(&self, slot: u32) -> Option<LastDef> {
+        self.last.filter(|l| l.end == self.b.len() && l.dst == slot)
     }
 
     // ----- operators ---------------------------------------------------
@@ -282,8 +357,8 @@ impl<'a> Translator<'a> {
             return Ok(());
         }
         if let Some(h) = ops::unary(&op) {
-            let (o, hh) = self.pop();
-            let a = self.read(o, hh);
+            let e = self.pop();
+            let a = self.read(e);
             let is_eqz = matches!(op, Operator::I32Eqz | Operator::I64Eqz);
             let cond = is_eqz.then_some(LastCond::Eqz { src: a });
             self.emit_def(h, &mut [0, a], cond);
@@ -293,6 +368,9 @@ impl<'a> Translator<'a> {
             self.memory_access(access);
             return Ok(());
         }
+        if self.translate_simd(&op) {
+            return Ok(());
+        }
         use Operator as O;
         match op {
             O::Nop => {}
@@ -300,34 +378,51 @@ impl<'a> Translator<'a> {
                 self.b.emit(addr(x::unreachable), &[]);
                 self.set_unreachable();
             }
-            O::I32Const { value } => self.push(Operand::Const(u64::from(value as u32))),
-            O::I64Const { value } => self.push(Operand::Const(value as u64)),
-            O::F32Const { value } => self.push(Operand::Const(u64::from(value.bits()))),
-            O::F64Const { value } => self.push(Operand::Const(value.bits())),
+            O::I32Const { value } => self.push(Operand::Const(u64::from(value as u32)), false),
+            O::I64Const { value } => self.push(Operand::Const(value as u64), false),
+            O::F32Const { value } => self.push(Operand::Const(u64::from(value.bits())), false),
+            O::F64Const { value } => self.push(Operand::Const(value.bits()), false),
             O::I32ReinterpretF32
             | O::F32ReinterpretI32
             | O::I64ReinterpretF64
             | O::F64ReinterpretI64 => {}
-            O::LocalGet { local_index } => self.push(Operand::Local(local_index)),
+            O::LocalGet { local_index } => {
+                let wide = self.locals[local_index as usize].1;
+                self.push(Operand::Local(local_index), wide);
+            }
             O::LocalSet { local_index } => self.local_set(local_index, false),
             O::LocalTee { local_index } => self.local_set(local_index, true),
             O::GlobalGet { global_index } => {
-                self.emit_def(addr(x::global_get), &mut [0, global_index], None);
+                if self.m.globals[global_index as usize].content == ValType::V128 {
+                    self.emit_def_wide(addr(x::global_get_v128), &mut [0, global_index]);
+                } else {
+                    self.emit_def(addr(x::global_get), &mut [0, global_index], None);
+                }
             }
             O::GlobalSet { global_index } => {
                 let v = self.pop_slot();
-                self.b.emit(addr(x::global_set), &[global_index, v]);
+                let h = if self.m.globals[global_index as usize].content == ValType::V128 {
+                    addr(x::global_set_v128)
+                } else {
+                    addr(x::global_set)
+                };
+                self.b.emit(h, &[global_index, v]);
             }
             O::Drop => {
                 self.pop();
             }
             O::Select | O::TypedSelect { .. } => {
                 let c = self.pop_slot();
-                let bb = self.pop_slot();
+                let eb = self.pop();
+                let bb = self.read(eb);
                 let a = self.pop_slot();
-                self.emit_def(addr(x::select), &mut [0, c, a, bb], None);
+                if eb.wide {
+                    self.emit_def_wide(addr(x::v_select), &mut [0, c, a, bb]);
+                } else {
+                    self.emit_def(addr(x::select), &mut [0, c, a, bb], None);
+                }
             }
-            O::RefNull { .. } => self.push(Operand::Const(0)),
+            O::RefNull { .. } => self.push(Operand::Const(0), false),
             O::RefIsNull => {
                 let a = self.pop_slot();
                 self.emit_def(addr(x::ref_is_null), &mut [0, a], None);
@@ -410,27 +505,28 @@ impl<'a> Translator<'a> {
     }
 
     fn binary(&mut self, info: ops::BinInfo) {
-        let (ob, hb) = self.pop();
-        let (oa, ha) = self.pop();
+        let eb = self.pop();
+        let ea = self.pop();
+        let (ob, oa) = (eb.op, ea.op);
         let imm_of = |o: Operand| match o {
             Operand::Const(c) => info.imm.encode(c),
             _ => None,
         };
         let (h, a, bb, is_imm) = if let Some(imm) = imm_of(ob) {
-            (info.ri, self.read(oa, ha), imm, true)
+            (info.ri, self.read(ea), imm, true)
         } else if let Some(imm) = imm_of(oa) {
-            let b_slot = self.read(ob, hb);
+            let b_slot = self.read(eb);
             let h = if info.commutative { info.ri } else { info.ir };
             // Comparisons fuse only in (slot, imm) order.
             if info.br_rr.is_some() && !info.commutative {
-                let a_slot = self.read(oa, ha);
+                let a_slot = self.read(ea);
                 self.emit_bin(info, info.rr, a_slot, b_slot, false);
                 return;
             }
             (h, b_slot, imm, info.commutative)
         } else {
-            let a = self.read(oa, ha);
-            let b = self.read(ob, hb);
+            let a = self.read(ea);
+            let b = self.read(eb);
             (info.rr, a, b, false)
         };
         self.emit_bin(info, h, a, bb, is_imm);
@@ -469,15 +565,15 @@ impl<'a> Translator<'a> {
                 self.emit_def(access.general, &mut [0, a, lo, hi, mem, 0], None);
             }
         } else {
-            let (vo, vh) = self.pop();
-            if let (Operand::Const(c), 0, Some((h, class))) = (vo, mem, access.store_imm)
+            let ve = self.pop();
+            if let (Operand::Const(c), 0, Some((h, class))) = (ve.op, mem, access.store_imm)
                 && let Some(imm) = class.encode(c)
             {
                 let a = self.pop_slot();
                 self.b.emit(h, &[a, imm, lo, hi]);
                 return;
             }
-            let v = self.read(vo, vh);
+            let v = self.read(ve);
             let a = self.pop_slot();
             if mem == 0 {
                 self.b.emit(access.fast, &[a, v, lo, hi]);
@@ -488,28 +584,29 @@ impl<'a> Translator<'a> {
     }
 
     fn local_set(&mut self, local: u32, tee: bool) {
-        let (v, h) = self.pop();
+        let v = self.pop();
         // Operands that still refer to the local's old value must be
         // copied out before it changes.
         for i in 0..self.stack.len() {
-            if self.stack[i] == Operand::Local(local) {
+            if matches!(self.stack[i].op, Operand::Local(l) if l == local) {
                 self.materialize_at(i as u32);
             }
         }
-        match v {
-            Operand::Temp if self.last_def_of(h).is_some() => {
+        let slot = self.local_slot(local);
+        match v.op {
+            Operand::Temp if self.last_def_of(v.slot).is_some() => {
                 // Retarget the instruction that computed the value.
                 let last = self.last.take().expect("checked above");
-                self.b.patch(last.pos, 0, local);
+                self.b.patch(last.pos, 0, slot);
                 if let Some(add) = self.last_add.as_mut().filter(|a| a.pos == last.pos) {
-                    add.dst = local;
+                    add.dst = slot;
                 }
             }
-            _ => self.emit_move(local, v, h),
+            _ => self.emit_move(slot, v),
         }
         self.last = None;
         if tee {
-            self.push(Operand::Local(local));
+            self.push(Operand::Local(local), v.wide);
         }
     }
 
