@@ -174,6 +174,7 @@ pub fn show(v: &Val) -> String {
         Val::FuncRef(f) => null_or(f.is_some(), "funcref"),
         Val::ExternRef(e) => null_or(e.is_some(), "externref"),
         Val::AnyRef(a) => null_or(a.is_some(), "anyref"),
+        Val::ExnRef(e) => null_or(e.is_some(), "exnref"),
     }
 }
 

@@ -4,6 +4,7 @@
 //! does what the script says (a module compiles, a call returns the expected
 //! values, a trap of the named kind happens, a bad module is rejected, ...).
 
+mod legacy;
 mod values;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -46,6 +47,13 @@ pub fn run_file(path: &Path) -> Report {
 /// Runs a script given as text.
 pub fn run_script(name: &str, text: &str, config: &Config) -> Report {
     let mut report = Report::default();
+    let desugared;
+    let text = if text.contains("(do") {
+        desugared = legacy::desugar_folded_try(text);
+        desugared.as_str()
+    } else {
+        text
+    };
     let mut lexer = wast::lexer::Lexer::new(text);
     // The names test uses bidi and other confusing characters on purpose.
     lexer.allow_confusing_unicode(true);
@@ -220,7 +228,11 @@ impl Runner {
             D::AssertInvalidCustom { .. } | D::AssertMalformedCustom { .. } => {
                 bail!("custom-section assertions are not supported")
             }
-            D::AssertException { .. } => bail!("exception handling is not supported yet"),
+            D::AssertException { exec, .. } => match self.execute(exec)? {
+                Ok(vals) => bail!("expected an uncaught exception, got {vals:?}"),
+                Err(Error::Exception(_)) => {}
+                Err(e) => bail!("expected an uncaught exception, got: {e}"),
+            },
             D::AssertSuspension { .. } | D::Thread(_) | D::Wait { .. } => {
                 bail!("threads and stack switching are not supported")
             }

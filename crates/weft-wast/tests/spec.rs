@@ -1,8 +1,8 @@
 //! Conformance: runs every script of the official core test suite (from
 //! `../shared/testsuite`) and compares each file's passed-assertion count
 //! with the checked-in manifest. A file may do better than the manifest,
-//! never worse; every file of the groups weft fully supports (base, simd)
-//! must pass in full.
+//! never worse; every file of the groups weft fully supports (base, simd,
+//! eh) must pass in full.
 //!
 //! `WEFT_BLESS=1 cargo test -p weft-wast --test spec` rewrites the manifest
 //! with the current counts (it refuses to lower any of them).
@@ -52,7 +52,7 @@ fn core_suite_meets_manifest() {
         files.len()
     );
     let manifest = read_manifest();
-    let full: Vec<String> = ["base.txt", "simd.txt"]
+    let full: Vec<String> = ["base.txt", "simd.txt", "eh.txt"]
         .iter()
         .flat_map(|g| group(g))
         .collect();
@@ -131,6 +131,32 @@ fn base_group_passes_with_fuel_and_epochs() {
                 "{file}: {:?}",
                 report.failures.iter().take(3).collect::<Vec<_>>()
             ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The legacy exception instructions (`try`, `catch`, `delegate`,
+/// `rethrow`) pass their four scripts with `Config::wasm_legacy_exceptions`.
+#[test]
+fn legacy_exception_scripts_pass_with_the_switch_on() {
+    let mut config = weft::Config::new();
+    config.wasm_legacy_exceptions(true);
+    let dir = testsuite().join("legacy");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("legacy scripts present")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "wast"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 4, "expected the four legacy scripts");
+    let mut problems = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).expect("script readable");
+        let name = path.display().to_string();
+        let report = weft_wast::run_script(&name, &text, &config);
+        if report.failed() > 0 || report.passed == 0 {
+            problems.push(format!("{name}: {} passed, {:?}", report.passed, report.failures));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));

@@ -58,8 +58,11 @@ feature_switches! {
     wasm_relaxed_simd => RELAXED_SIMD,
     /// Enables GC types (instructions not yet executable by weft).
     wasm_gc => GC,
-    /// Enables exception handling (not yet executable by weft).
+    /// Enables exception handling.
     wasm_exceptions => EXCEPTIONS,
+    /// Enables the legacy exception instructions (`try`, `catch`,
+    /// `delegate`, `rethrow`); off by default.
+    wasm_legacy_exceptions => LEGACY_EXCEPTIONS,
 }
 
 impl Config {
@@ -81,7 +84,8 @@ impl Config {
             | F::GC_TYPES
             | F::GC
             | F::SIMD
-            | F::RELAXED_SIMD;
+            | F::RELAXED_SIMD
+            | F::EXCEPTIONS;
         Config {
             features,
             max_wasm_stack: 8 << 20,

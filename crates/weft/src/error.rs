@@ -185,6 +185,10 @@ pub enum Error {
     /// Execution trapped.
     #[error(transparent)]
     Trap(#[from] Trap),
+    /// A Wasm exception escaped to the embedder (its tag and payload are
+    /// in the store).
+    #[error("{0}")]
+    Exception(crate::exception::Exception),
     /// A host function failed.
     #[error("host function failed: {0}")]
     Host(Box<dyn std::error::Error + Send + Sync>),
@@ -194,6 +198,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// The exception, if this error is an uncaught Wasm exception.
+    pub fn as_exception(&self) -> Option<crate::exception::Exception> {
+        match self {
+            Error::Exception(e) => Some(*e),
+            _ => None,
+        }
+    }
+
     /// The trap, if this error is one.
     pub fn as_trap(&self) -> Option<&Trap> {
         match self {

@@ -3,6 +3,7 @@
 //! and running the start function.
 
 use crate::error::{Error, LinkError, Result, Trap, TrapKind};
+use crate::exception::Tag;
 use crate::exec;
 use crate::externals::{Global, Memory, Table};
 use crate::func::{Func, TypedFunc, WasmParams, WasmResults};
@@ -29,6 +30,8 @@ pub enum Extern {
     Memory(Memory),
     /// A global.
     Global(Global),
+    /// An exception tag.
+    Tag(Tag),
 }
 
 impl Extern {
@@ -64,6 +67,14 @@ impl Extern {
             None
         }
     }
+    /// The tag, if this is one.
+    pub fn into_tag(self) -> Option<Tag> {
+        if let Extern::Tag(t) = self {
+            Some(t)
+        } else {
+            None
+        }
+    }
 
     fn store_id(&self) -> StoreId {
         match self {
@@ -71,6 +82,7 @@ impl Extern {
             Extern::Table(t) => t.store,
             Extern::Memory(m) => m.store,
             Extern::Global(g) => g.store,
+            Extern::Tag(t) => t.store,
         }
     }
 }
@@ -88,6 +100,11 @@ impl From<Table> for Extern {
 impl From<Memory> for Extern {
     fn from(m: Memory) -> Extern {
         Extern::Memory(m)
+    }
+}
+impl From<Tag> for Extern {
+    fn from(t: Tag) -> Extern {
+        Extern::Tag(t)
     }
 }
 impl From<Global> for Extern {
@@ -205,7 +222,7 @@ fn entity_extern(store: &StoreInner, data: &InstanceData, idx: EntityIndex) -> E
         EntityIndex::Table(i) => Extern::Table(Table::from_raw(id, data.tables[i as usize])),
         EntityIndex::Memory(i) => Extern::Memory(Memory::from_raw(id, data.memories[i as usize])),
         EntityIndex::Global(i) => Extern::Global(Global::from_raw(id, data.globals[i as usize])),
-        EntityIndex::Tag(_) => unreachable!("tags are rejected at instantiation"),
+        EntityIndex::Tag(i) => Extern::Tag(Tag::from_raw(id, data.tags[i as usize])),
     }
 }
 
@@ -281,6 +298,11 @@ fn check_import(store: &StoreInner, module: &Module, i: usize, provided: &Extern
                 return Err(mismatch("global types differ".into()));
             }
         }
+        (EntityIndex::Tag(t), Extern::Tag(p)) => {
+            if store.tags[p.index as usize].ty != m.tags[t as usize] {
+                return Err(mismatch("tag types differ".into()));
+            }
+        }
         _ => return Err(mismatch("wrong kind of item".into())),
     }
     Ok(())
@@ -304,15 +326,13 @@ pub(crate) fn instantiate(
         )));
     }
     store.check_instance_limit()?;
-    if !m.tags.is_empty() {
-        return Err(Error::Unsupported("exception tags".into()));
-    }
     let mut data = InstanceData {
         module: module.clone(),
         funcs: Vec::with_capacity(m.funcs.len()),
         tables: Vec::new(),
         memories: Vec::new(),
         globals: Vec::new(),
+        tags: Vec::new(),
         elems: Vec::new(),
         data_dropped: vec![false; m.datas.len()],
     };
@@ -323,6 +343,7 @@ pub(crate) fn instantiate(
             Extern::Table(t) => data.tables.push(t.index),
             Extern::Memory(mm) => data.memories.push(mm.index),
             Extern::Global(g) => data.globals.push(g.index),
+            Extern::Tag(t) => data.tags.push(t.index),
         }
     }
     let index = store.instances.len() as u32;
@@ -355,6 +376,9 @@ pub(crate) fn instantiate(
             None => 0,
         };
         data.tables.push(store.new_table(ty, fill)?);
+    }
+    for &ty in &m.tags[m.num_imported_tags as usize..] {
+        data.tags.push(store.push_tag(ty));
     }
     for ty in &m.memories[m.num_imported_memories as usize..] {
         data.memories.push(store.new_memory(*ty)?);

@@ -20,6 +20,8 @@ pub(crate) struct CompiledFunc {
     pub direct_calls: Box<[u32]>,
     /// Index in the module's function index space.
     pub func_index: u32,
+    /// Exception handlers: code regions and what catches there.
+    pub handlers: Box<[HandlerEntry]>,
     /// Pairs of (word index, byte offset in the module) at each instruction
     /// that may trap or call, sorted by word index, for backtraces.
     pub offsets: Box<[(u32, u32)]>,
@@ -31,6 +33,38 @@ impl CompiledFunc {
         let i = self.offsets.partition_point(|&(w, _)| (w as usize) <= word);
         i.checked_sub(1).map(|i| u64::from(self.offsets[i].1))
     }
+}
+
+/// A region of a function body (in words) where thrown exceptions are
+/// handled, innermost regions having the latest start.
+pub(crate) struct HandlerEntry {
+    pub start: u32,
+    pub end: u32,
+    /// The entry whose region encloses this one's, where the search
+    /// continues if nothing here matches.
+    pub parent: Option<u32>,
+    pub action: HandlerAction,
+}
+
+/// What a handler region does with an exception.
+pub(crate) enum HandlerAction {
+    /// Try these clauses in order.
+    Catch(Box<[Clause]>),
+    /// Legacy `delegate`: continue the search at this entry (or leave the
+    /// function if `None`).
+    Delegate(Option<u32>),
+}
+
+/// One catch clause.
+pub(crate) struct Clause {
+    /// The module tag caught, or `None` for `catch_all`.
+    pub tag: Option<u32>,
+    /// Where the landing code starts (word index).
+    pub pad: u32,
+    /// The first slot the payload is written to.
+    pub dest: u32,
+    /// Where the exception reference goes, if the clause keeps it.
+    pub exn_slot: Option<u32>,
 }
 
 /// The type-erased handler pointer stored in the first word of an

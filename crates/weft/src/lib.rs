@@ -23,6 +23,7 @@
 mod const_expr;
 mod engine;
 mod error;
+mod exception;
 mod exec;
 mod externals;
 mod func;
@@ -39,6 +40,7 @@ mod values;
 
 pub use engine::{Config, Engine};
 pub use error::{Error, FrameInfo, LinkError, Result, Trap, TrapKind};
+pub use exception::{Exception, Tag};
 pub use externals::{Global, Memory, Table};
 pub use func::{Caller, Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 pub use instance::{Extern, Instance};

@@ -74,6 +74,7 @@ pub(crate) struct ModuleInner {
     pub global_inits: Vec<ConstExpr>,
     pub num_imported_globals: u32,
     pub tags: Vec<TypeId>,
+    pub num_imported_tags: u32,
     pub imports: Vec<ImportDecl>,
     pub exports: Vec<(String, EntityIndex)>,
     pub start: Option<u32>,
@@ -279,6 +280,7 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
         global_inits: Vec::new(),
         num_imported_globals: 0,
         tags: Vec::new(),
+        num_imported_tags: 0,
         imports: Vec::new(),
         exports: Vec::new(),
         start: None,
@@ -374,6 +376,7 @@ fn declare<'a>(
                     }
                     wp::TypeRef::Tag(t) => {
                         m.tags.push(m.types[t.func_type_idx as usize]);
+                        m.num_imported_tags += 1;
                         EntityIndex::Tag(m.tags.len() as u32 - 1)
                     }
                 };

@@ -141,6 +141,17 @@ pub(crate) struct GlobalInstance {
     pub ty: GlobalType,
 }
 
+/// An exception tag: the type of its payload.
+pub(crate) struct TagInstance {
+    pub ty: TypeId,
+}
+
+/// A thrown exception: its tag and payload cells.
+pub(crate) struct ExnObject {
+    pub tag: u32,
+    pub payload: Box<[u64]>,
+}
+
 /// An instantiated module's view of the store.
 pub(crate) struct InstanceData {
     pub module: Module,
@@ -148,6 +159,7 @@ pub(crate) struct InstanceData {
     pub tables: Vec<u32>,
     pub memories: Vec<u32>,
     pub globals: Vec<u32>,
+    pub tags: Vec<u32>,
     /// Element segments, as reference cells; emptied by `elem.drop`.
     pub elems: Vec<Arc<[u64]>>,
     /// Whether each data segment was dropped.
@@ -169,6 +181,10 @@ pub struct StoreInner {
     pub(crate) globals: Vec<Box<GlobalInstance>>,
     pub(crate) instances: Vec<InstanceData>,
     pub(crate) externs: Vec<Box<dyn Any + Send + Sync>>,
+    pub(crate) tags: Vec<TagInstance>,
+    /// Every exception thrown so far; an `exnref` is an index in here plus
+    /// one. Kept for the store's life until the GC heap collects them.
+    pub(crate) exceptions: Vec<ExnObject>,
     pub(crate) rt: Runtime,
     pub(crate) limiter: Option<Box<dyn ResourceLimiter>>,
     /// Fuel left, when the engine consumes fuel.
@@ -307,6 +323,17 @@ impl StoreInner {
         Ok(self.tables[index as usize].grow(delta, init))
     }
 
+    pub(crate) fn push_tag(&mut self, ty: TypeId) -> u32 {
+        self.tags.push(TagInstance { ty });
+        (self.tags.len() - 1) as u32
+    }
+
+    /// Records a thrown exception; returns its index.
+    pub(crate) fn push_exception(&mut self, tag: u32, payload: Box<[u64]>) -> u32 {
+        self.exceptions.push(ExnObject { tag, payload });
+        (self.exceptions.len() - 1) as u32
+    }
+
     pub(crate) fn push_global(&mut self, g: GlobalInstance) -> u32 {
         self.globals.push(Box::new(g));
         (self.globals.len() - 1) as u32
@@ -339,6 +366,8 @@ impl<T: 'static> Store<T> {
                 globals: Vec::new(),
                 instances: Vec::new(),
                 externs: Vec::new(),
+                tags: Vec::new(),
+                exceptions: Vec::new(),
                 rt: Runtime::new(max_stack),
                 limiter: None,
                 fuel: 0,

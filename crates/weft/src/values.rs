@@ -2,6 +2,7 @@
 //! conversion to and from the executor's 64-bit cells.
 
 use crate::error::Result;
+use crate::exception::Exception;
 use crate::func::Func;
 use crate::store::{AsContext, AsContextMut, StoreId, StoreInner};
 use crate::types::{HeapType, Hierarchy, RefType, ValType};
@@ -26,6 +27,8 @@ pub enum Val {
     ExternRef(Option<ExternRef>),
     /// An internal (GC) reference.
     AnyRef(Option<AnyRef>),
+    /// An exception reference.
+    ExnRef(Option<Exception>),
 }
 
 /// A reference value.
@@ -37,6 +40,8 @@ pub enum Ref {
     Extern(Option<ExternRef>),
     /// An internal reference.
     Any(Option<AnyRef>),
+    /// An exception reference.
+    Exn(Option<Exception>),
 }
 
 /// A reference to host data of any type, owned by a store.
@@ -89,6 +94,7 @@ impl Val {
             Val::FuncRef(_) => ValType::FUNCREF,
             Val::ExternRef(_) => ValType::EXTERNREF,
             Val::AnyRef(_) => ValType::Ref(RefType::ANYREF),
+            Val::ExnRef(_) => ValType::Ref(RefType::EXNREF),
         }
     }
 
@@ -145,6 +151,7 @@ impl Val {
         match heap.abstract_hierarchy() {
             Some(Hierarchy::Extern) => Val::ExternRef(None),
             Some(Hierarchy::Any) => Val::AnyRef(None),
+            Some(Hierarchy::Exn) => Val::ExnRef(None),
             _ => Val::FuncRef(None),
         }
     }
@@ -158,7 +165,8 @@ impl Val {
             Val::F32(v) => u64::from(*v),
             Val::F64(v) => *v,
             Val::V128(v) => *v as u64,
-            Val::FuncRef(None) | Val::ExternRef(None) | Val::AnyRef(None) => 0,
+            Val::FuncRef(None) | Val::ExternRef(None) | Val::AnyRef(None) | Val::ExnRef(None) => 0,
+            Val::ExnRef(Some(e)) => e.cell(store)?,
             Val::FuncRef(Some(f)) => {
                 store.check(f.store)?;
                 u64::from(f.index) + 1
@@ -235,7 +243,10 @@ impl Val {
                     })),
                     (Hierarchy::Any, 0) => Val::AnyRef(None),
                     (Hierarchy::Any, c) => Val::AnyRef(Some(AnyRef { store: id, cell: c })),
-                    (Hierarchy::Exn, _) => Val::AnyRef(None),
+                    (Hierarchy::Exn, 0) => Val::ExnRef(None),
+                    (Hierarchy::Exn, c) => {
+                        Val::ExnRef(Some(Exception::from_raw(id, (c - 1) as u32)))
+                    }
                 }
             }
         }
@@ -264,6 +275,12 @@ impl Val {
                 h == Hierarchy::Extern
                     && (e.is_some() || r.nullable)
                     && (e.is_none() || r.heap == HeapType::Extern)
+            }
+            (Val::ExnRef(e), ValType::Ref(r)) => {
+                let h = store.engine.types().hierarchy(r.heap);
+                h == Hierarchy::Exn
+                    && (e.is_some() || r.nullable)
+                    && (e.is_none() || r.heap == HeapType::Exn)
             }
             (Val::AnyRef(a), ValType::Ref(r)) => {
                 let h = store.engine.types().hierarchy(r.heap);
@@ -304,6 +321,7 @@ impl From<Ref> for Val {
             Ref::Func(f) => Val::FuncRef(f),
             Ref::Extern(e) => Val::ExternRef(e),
             Ref::Any(a) => Val::AnyRef(a),
+            Ref::Exn(e) => Val::ExnRef(e),
         }
     }
 }
@@ -315,12 +333,16 @@ impl Ref {
             Val::FuncRef(f) => Some(Ref::Func(f)),
             Val::ExternRef(e) => Some(Ref::Extern(e)),
             Val::AnyRef(a) => Some(Ref::Any(a)),
+            Val::ExnRef(e) => Some(Ref::Exn(e)),
             _ => None,
         }
     }
 
     /// Whether this is a null reference.
     pub fn is_null(&self) -> bool {
-        matches!(self, Ref::Func(None) | Ref::Extern(None) | Ref::Any(None))
+        matches!(
+            self,
+            Ref::Func(None) | Ref::Extern(None) | Ref::Any(None) | Ref::Exn(None)
+        )
     }
 }

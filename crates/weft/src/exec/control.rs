@@ -276,6 +276,7 @@ unsafe fn call_id(
                 base,
                 resume: next_ip,
                 tail,
+                site: ip,
             };
             ctx.trap_ip = ip;
             Exit::HostCall

@@ -16,18 +16,21 @@
 //! checked ones.
 
 mod control;
+mod exception;
 mod memory;
 mod numeric;
 mod reference;
 mod simd;
 
 pub(crate) use control::*;
+pub(crate) use exception::*;
 pub(crate) use memory::*;
 pub(crate) use numeric::*;
 pub(crate) use reference::*;
 pub(crate) use simd::*;
 
 use crate::error::{FrameInfo, Trap, TrapKind};
+use crate::exception::Exception;
 use crate::ir::{CompiledFunc, HandlerAddr};
 use crate::store::{FuncKind, GlobalInstance, MemoryInstance, StoreInner, TableInstance};
 use crate::{Error, Result};
@@ -43,6 +46,8 @@ pub(crate) enum Exit {
     Trap,
     /// A call to a host function, described in [`Ctx::host`].
     HostCall,
+    /// An exception no frame of this activation catches, in [`Ctx::thrown`].
+    Throw,
 }
 
 /// Instruction pointer: the first word of the current instruction.
@@ -134,6 +139,8 @@ pub(crate) struct InstanceRt {
     /// Code of the module's own functions, by defined-function index.
     pub defined: Box<[*const CompiledFunc]>,
     pub globals: Box<[*mut GlobalInstance]>,
+    /// Store tag ids of the module's tag index space.
+    pub tags: Box<[u32]>,
     pub memories: Box<[*mut MemoryInstance]>,
     pub tables: Box<[*mut TableInstance]>,
 }
@@ -241,6 +248,8 @@ pub(crate) struct Ctx {
     pub stack_end: *mut u64,
     pub trap: Option<TrapKind>,
     pub trap_ip: Ip,
+    /// An exception leaving the activation (store exception index).
+    pub thrown: Option<u32>,
     /// The engine's epoch counter (shared with other threads).
     pub epoch: *const std::sync::atomic::AtomicU64,
     /// A pending host call.
@@ -258,6 +267,8 @@ pub(crate) struct HostCall {
     pub resume: Ip,
     /// Whether this was a tail call: the caller returns right after.
     pub tail: bool,
+    /// The calling instruction.
+    pub site: Ip,
 }
 
 impl Ctx {
@@ -420,6 +431,7 @@ fn run_entry(
         stacks,
         stack_end,
         trap: None,
+        thrown: None,
         epoch: store.engine.epoch_counter(),
         trap_ip: std::ptr::null(),
         host: HostCall {
@@ -428,6 +440,7 @@ fn run_entry(
             base: 0,
             resume: std::ptr::null(),
             tail: false,
+            site: std::ptr::null(),
         },
     };
     drive(&mut ctx, host, f.code.as_ptr(), fp)?;
@@ -452,9 +465,27 @@ fn drive(ctx: &mut Ctx, host: &mut dyn Any, mut ip: Ip, mut fp: Fp) -> Result<()
                 let trap = Trap::new(kind).with_backtrace(backtrace(ctx));
                 return Err(trap.into());
             }
+            Exit::Throw => {
+                let exn = ctx.thrown.take().unwrap_or(0);
+                let store = ctx.store().id;
+                return Err(Error::Exception(Exception::from_raw(store, exn)));
+            }
             Exit::HostCall => {
                 let call = ctx.host;
-                let results = host_call(ctx, host, &call).map_err(|e| with_backtrace(e, ctx))?;
+                let results = match host_call(ctx, host, &call) {
+                    Ok(n) => n,
+                    // A host function threw: unwind from its call site.
+                    Err(Error::Exception(e)) if ctx.store().check(e.store).is_ok() => {
+                        match unwind(ctx, call.site, call.fp, e.index) {
+                            Some((to, frame)) => {
+                                (ip, fp) = (to, frame);
+                                continue;
+                            }
+                            None => return Err(Error::Exception(e)),
+                        }
+                    }
+                    Err(e) => return Err(with_backtrace(e, ctx)),
+                };
                 if call.tail {
                     (ip, fp) = return_from(ctx, call.fp, call.base, results);
                 } else {
@@ -604,6 +635,7 @@ pub(crate) fn register_instance(store: &mut StoreInner, index: u32) {
         funcs: data.funcs.clone().into(),
         defined,
         globals,
+        tags: data.tags.clone().into(),
         memories,
         tables,
     };

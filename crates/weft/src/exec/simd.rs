@@ -1054,6 +1054,7 @@ mod tests {
                 stack_end: std::ptr::null_mut(),
                 trap: None,
                 trap_ip: std::ptr::null(),
+                thrown: None,
                 epoch: std::ptr::null(),
                 host: HostCall {
                     func: 0,
@@ -1061,6 +1062,7 @@ mod tests {
                     base: 0,
                     resume: std::ptr::null(),
                     tail: false,
+                    site: std::ptr::null(),
                 },
             };
             // SAFETY: every slot operand is inside `frame`, memory 0 is `mem`
@@ -1077,7 +1079,7 @@ mod tests {
             match exit {
                 Exit::Done => Ok(()),
                 Exit::Trap => Err(ctx.trap.expect("a trap kind")),
-                Exit::HostCall => panic!("host call"),
+                Exit::HostCall | Exit::Throw => panic!("no SIMD handler calls or throws"),
             }
         }
 

@@ -19,15 +19,21 @@ pub(super) enum Kind {
     Loop,
     If,
     Else,
+    /// `try_table`.
+    TryTable,
+    /// Legacy `try`, in its body.
+    Try,
+    /// Legacy `try`, in a `catch` or `catch_all` body.
+    Catch,
 }
 
 /// A control frame of the translator.
 pub(super) struct Ctrl {
-    kind: Kind,
+    pub kind: Kind,
     /// Stack height where this block's own operands begin.
     pub floor: u32,
     /// Height of the label's value slots.
-    dest: u32,
+    pub dest: u32,
     params: u32,
     results: u32,
     /// Which results are `v128`s.
@@ -35,14 +41,20 @@ pub(super) struct Ctrl {
     /// Start of a loop's body.
     head: InstrPos,
     /// Forward branches to the block's end: (instruction, operand).
-    fixups: Vec<(InstrPos, usize)>,
+    pub fixups: Vec<(InstrPos, usize)>,
     /// An `if`'s branch to its `else`.
     else_fixup: Option<(InstrPos, usize)>,
     /// Whether the block was entered from reachable code.
-    live: bool,
+    pub live: bool,
     /// For a loop that begins with a test branching out of it: the test,
     /// the label it exits to, and its length in words.
     head_exit: Option<(CondJump, usize, usize)>,
+    /// The handler region this block opened (`try_table`, legacy `try`).
+    pub handler: Option<u32>,
+    /// The innermost handler region open when the block started.
+    pub handler_at_open: Option<u32>,
+    /// Legacy `try`: the slot holding the caught exception.
+    pub exn_slot: Option<u32>,
 }
 
 impl Ctrl {
@@ -59,11 +71,14 @@ impl Ctrl {
             else_fixup: None,
             live: true,
             head_exit: None,
+            handler: None,
+            handler_at_open: None,
+            exn_slot: None,
         }
     }
 
     /// How many values a branch to this label carries.
-    fn arity(&self) -> u32 {
+    pub(super) fn arity(&self) -> u32 {
         if self.kind == Kind::Loop {
             self.params
         } else {
@@ -73,7 +88,7 @@ impl Ctrl {
 }
 
 /// Where a branch's values must go.
-enum Target {
+pub(super) enum Target {
     /// Return from the function.
     Return,
     /// The label at this control depth.
@@ -94,7 +109,7 @@ impl Translator<'_> {
         }
     }
 
-    fn push_ctrl(&mut self, kind: Kind, bt: BlockType, live: bool) {
+    pub(super) fn push_ctrl(&mut self, kind: Kind, bt: BlockType, live: bool) {
         let (params, result_wide) = self.block_arity(bt);
         let floor = self.height().saturating_sub(params);
         self.ctrl.push(Ctrl {
@@ -109,15 +124,38 @@ impl Translator<'_> {
             else_fixup: None,
             live,
             head_exit: None,
+            handler: None,
+            handler_at_open: self.open_handlers.last().copied(),
+            exn_slot: None,
         });
     }
 
     /// Operators seen in unreachable code: only nesting matters.
     pub(super) fn translate_unreachable(&mut self, op: &Operator<'_>) -> Result<()> {
         match op {
-            Operator::Block { blockty } | Operator::Loop { blockty } | Operator::If { blockty } => {
+            Operator::Block { blockty }
+            | Operator::Loop { blockty }
+            | Operator::If { blockty }
+            | Operator::Try { blockty } => {
                 let bt = *blockty;
                 self.push_ctrl(Kind::Block, bt, false);
+            }
+            Operator::TryTable { try_table } => {
+                let bt = try_table.ty;
+                self.push_ctrl(Kind::Block, bt, false);
+            }
+            Operator::Catch { tag_index } if self.ctrl.last().is_some_and(|c| c.live) => {
+                self.translate_catch(Some(*tag_index));
+            }
+            Operator::CatchAll if self.ctrl.last().is_some_and(|c| c.live) => {
+                self.translate_catch(None);
+            }
+            Operator::Delegate { relative_depth } => {
+                if self.ctrl.last().is_some_and(|c| c.live) {
+                    self.translate_delegate(*relative_depth);
+                } else {
+                    self.ctrl.pop();
+                }
             }
             Operator::Else => {
                 let c = self.ctrl.last().expect("validated");
@@ -191,6 +229,25 @@ impl Translator<'_> {
             } => self.call_indirect(type_index, table_index, true),
             O::CallRef { type_index } => self.call_ref(type_index, false),
             O::ReturnCallRef { type_index } => self.call_ref(type_index, true),
+            O::TryTable { try_table } => self.translate_try_table(&try_table),
+            O::Throw { tag_index } => self.translate_throw(tag_index),
+            O::ThrowRef => {
+                let s = self.pop_slot();
+                self.b.emit(addr(x::throw_ref), &[s]);
+                self.set_unreachable();
+            }
+            O::Try { blockty } => self.translate_try(blockty),
+            O::Catch { tag_index } => self.translate_catch(Some(tag_index)),
+            O::CatchAll => self.translate_catch(None),
+            O::Delegate { relative_depth } => self.translate_delegate(relative_depth),
+            O::Rethrow { relative_depth } => {
+                let i = self.ctrl.len() - 1 - relative_depth as usize;
+                let slot = self.ctrl[i]
+                    .exn_slot
+                    .expect("validated: rethrow targets a catch");
+                self.b.emit(addr(x::throw_ref), &[slot]);
+                self.set_unreachable();
+            }
             other => {
                 return Err(crate::Error::Unsupported(format!("instruction {other:?}")));
             }
@@ -261,13 +318,13 @@ impl Translator<'_> {
     }
 
     /// Moves the results of the innermost block into its label slots.
-    fn move_results_of_top(&mut self) {
+    pub(super) fn move_results_of_top(&mut self) {
         let c = self.ctrl.last().expect("a block");
         let (n, dest) = (c.results, c.dest);
         self.move_top_to(n, dest);
     }
 
-    fn translate_end(&mut self) {
+    pub(super) fn translate_end(&mut self) {
         let c = self.ctrl.last().expect("validated");
         if c.kind == Kind::Func {
             if self.reachable {
@@ -280,6 +337,9 @@ impl Translator<'_> {
             self.move_results_of_top();
         }
         let c = self.ctrl.pop().expect("validated");
+        if let Some(h) = c.handler {
+            self.close_handler(h);
+        }
         let here = self.b.here();
         for (pos, k) in &c.fixups {
             self.b.patch_branch(*pos, *k, here);
@@ -315,7 +375,7 @@ impl Translator<'_> {
         }
     }
 
-    fn target(&self, depth: u32) -> Target {
+    pub(super) fn target(&self, depth: u32) -> Target {
         let i = self.ctrl.len() - 1 - depth as usize;
         if self.ctrl[i].kind == Kind::Func {
             Target::Return
@@ -341,7 +401,7 @@ impl Translator<'_> {
 
     /// Emits a jump to label `i` (operand `k` of the instruction at `pos`
     /// holds the offset).
-    fn link(&mut self, pos: InstrPos, k: usize, i: usize) {
+    pub(super) fn link(&mut self, pos: InstrPos, k: usize, i: usize) {
         let c = &mut self.ctrl[i];
         if c.kind == Kind::Loop {
             let head = c.head;
@@ -588,13 +648,13 @@ impl Translator<'_> {
     }
 
     /// Places the top `np` operands as arguments; returns the base slot.
-    fn place_args(&mut self, np: u32) -> u32 {
+    pub(super) fn place_args(&mut self, np: u32) -> u32 {
         self.materialize_top(np);
         self.slot_at(self.height() - np)
     }
 
     /// Pops a call's arguments and pushes its results (of type `ft`).
-    fn finish_call(&mut self, ft: &FuncType, tail: bool) {
+    pub(super) fn finish_call(&mut self, ft: &FuncType, tail: bool) {
         for _ in ft.params() {
             self.pop();
         }

@@ -10,13 +10,14 @@
 //! (block entries, branches, calls), so straight-line code needs no copies.
 
 mod control;
+mod exceptions;
 mod ops;
 mod simd;
 pub(crate) mod simd_ops;
 
 use crate::error::Result;
 use crate::exec::{self as x, addr};
-use crate::ir::{CodeBuilder, CompiledFunc, HandlerAddr, InstrPos, imm64};
+use crate::ir::{CodeBuilder, CompiledFunc, HandlerAddr, HandlerEntry, InstrPos, imm64};
 use crate::module::ModuleInner;
 use crate::types::{FuncType, TypeId, ValType};
 use control::Ctrl;
@@ -101,6 +102,9 @@ pub(crate) struct Translator<'a> {
     last: Option<LastDef>,
     last_add: Option<AddImm>,
     direct_calls: Vec<u32>,
+    /// Exception handler regions, and those whose body is being translated.
+    handlers: Vec<HandlerEntry>,
+    open_handlers: Vec<u32>,
     /// Whether to charge fuel, and the open block's charge instruction.
     fuel: bool,
     fuel_charge: Option<InstrPos>,
@@ -154,6 +158,8 @@ pub(crate) fn translate_function(
         last: None,
         last_add: None,
         direct_calls: Vec::new(),
+        handlers: Vec::new(),
+        open_handlers: Vec::new(),
         fuel: m.engine.config().consume_fuel,
         fuel_charge: None,
         fuel_count: 0,
@@ -184,6 +190,7 @@ pub(crate) fn translate_function(
         frame_size,
         num_params: param_cells,
         direct_calls: t.direct_calls.into(),
+        handlers: t.handlers.into(),
         func_index: index,
         offsets,
     })

@@ -1,0 +1,183 @@
+//! Translation of exception handling: `try_table` with its catch clauses,
+//! `throw`, and the legacy `try`/`catch`/`catch_all`/`delegate`/`rethrow`.
+//!
+//! A block that catches opens a handler region (`ir::HandlerEntry`) over
+//! its body. Each clause names landing code: for `try_table`, a small pad
+//! before the body that branches to the clause's label (the unwinder has
+//! already written the payload into the label's value slots); for a legacy
+//! `catch`, the catch body itself, which finds the payload on its operand
+//! stack and the caught exception in a slot reserved below the block.
+
+use super::Operand;
+use super::Translator;
+use super::control::{Kind, Target};
+use crate::exec::{self as x, addr};
+use crate::ir::{Clause, HandlerAction, HandlerEntry};
+use crate::types::ValType;
+use wasmparser::{BlockType, Catch, TryTable};
+
+impl Translator<'_> {
+    /// Cells of the payload of module tag `tag`.
+    fn tag_cells(&self, tag: u32) -> (u32, Vec<ValType>) {
+        let ft = self.func_type_of(self.m.tags[tag as usize]);
+        let cells = ft
+            .params()
+            .iter()
+            .map(|t| if *t == ValType::V128 { 2 } else { 1 })
+            .sum();
+        (cells, ft.params().to_vec())
+    }
+
+    /// Opens a handler region starting here, nested in the open one.
+    fn open_handler(&mut self, action: HandlerAction) -> u32 {
+        let start = self.b.len() as u32;
+        let parent = self.open_handlers.last().copied();
+        self.handlers.push(HandlerEntry {
+            start,
+            end: start,
+            parent,
+            action,
+        });
+        let index = (self.handlers.len() - 1) as u32;
+        self.open_handlers.push(index);
+        index
+    }
+
+    /// Ends the protected region of handler `h` here, if still open.
+    pub(super) fn close_handler(&mut self, h: u32) {
+        if self.open_handlers.last() == Some(&h) {
+            self.open_handlers.pop();
+            self.handlers[h as usize].end = self.b.len() as u32;
+        }
+    }
+
+    pub(super) fn translate_try_table(&mut self, tt: &TryTable) {
+        self.materialize_all();
+        // Landing pads come first, jumped over on entry. Clause labels are
+        // resolved outside the try_table's own label.
+        let skip = self.b.emit(addr(x::br), &[0]);
+        let mut clauses = Vec::with_capacity(tt.catches.len());
+        for c in &tt.catches {
+            let (tag, with_ref, depth) = match *c {
+                Catch::One { tag, label } => (Some(tag), false, label),
+                Catch::OneRef { tag, label } => (Some(tag), true, label),
+                Catch::All { label } => (None, false, label),
+                Catch::AllRef { label } => (None, true, label),
+            };
+            let cells = tag.map_or(0, |t| self.tag_cells(t).0);
+            let pad = self.b.len() as u32;
+            let dest = match self.target(depth) {
+                Target::Return => {
+                    self.b.emit(addr(x::ret), &[]);
+                    0
+                }
+                Target::Label(i) => {
+                    let dest = self.slot_at(self.ctrl[i].dest);
+                    let pos = self.b.emit(addr(x::br), &[0]);
+                    self.link(pos, 0, i);
+                    dest
+                }
+            };
+            let exn_slot = with_ref.then_some(dest + cells);
+            clauses.push(Clause {
+                tag,
+                pad,
+                dest,
+                exn_slot,
+            });
+        }
+        let here = self.b.here();
+        self.b.patch_branch(skip, 0, here);
+        self.push_ctrl(Kind::TryTable, tt.ty, true);
+        let h = self.open_handler(HandlerAction::Catch(clauses.into()));
+        self.ctrl.last_mut().expect("just pushed").handler = Some(h);
+        self.last = None;
+    }
+
+    pub(super) fn translate_throw(&mut self, tag: u32) {
+        let ft = self.func_type_of(self.m.tags[tag as usize]);
+        let (cells, _) = self.tag_cells(tag);
+        let base = self.place_args(ft.params().len() as u32);
+        self.b.emit(addr(x::throw), &[base, tag, cells]);
+        self.finish_call(&ft, true);
+    }
+
+    /// Legacy `try`: a block with a slot for the caught exception reserved
+    /// just below its parameters. Its results later land on that slot.
+    pub(super) fn translate_try(&mut self, bt: BlockType) {
+        self.materialize_all();
+        let params = match bt {
+            BlockType::FuncType(i) => self.func_type_of(self.m.types[i as usize]).params().len(),
+            _ => 0,
+        };
+        // Shift the parameters up one cell to make room for the slot.
+        let moved: Vec<_> = self.stack.split_off(self.stack.len() - params);
+        self.push(Operand::Temp, false);
+        let exn_slot = self.stack.last().expect("just pushed").slot;
+        let mut new_slots = Vec::with_capacity(moved.len());
+        for e in &moved {
+            new_slots.push(self.push_temp(e.wide));
+        }
+        for (e, &to) in moved.iter().zip(&new_slots).rev() {
+            self.emit_copy(to, e.slot, e.wide);
+        }
+        self.push_ctrl(Kind::Try, bt, true);
+        let h = self.open_handler(HandlerAction::Catch(Box::new([])));
+        let c = self.ctrl.last_mut().expect("just pushed");
+        c.dest -= 1;
+        c.handler = Some(h);
+        c.exn_slot = Some(exn_slot);
+        self.last = None;
+    }
+
+    /// Legacy `catch`/`catch_all`: ends the previous part of the `try` and
+    /// starts a catch body, which the unwinder enters with the payload on
+    /// the operand stack.
+    pub(super) fn translate_catch(&mut self, tag: Option<u32>) {
+        if self.reachable {
+            self.move_results_of_top();
+            let pos = self.b.emit(addr(x::br), &[0]);
+            self.ctrl.last_mut().expect("a try").fixups.push((pos, 0));
+        }
+        let c = self.ctrl.last_mut().expect("a try");
+        let (h, exn_slot, floor) = (c.handler.expect("a try"), c.exn_slot, c.dest + 1);
+        c.kind = Kind::Catch;
+        self.close_handler(h);
+        self.stack.truncate(floor as usize);
+        let dest = self.slot_at(floor);
+        if let Some(t) = tag {
+            for ty in self.tag_cells(t).1 {
+                self.push(Operand::Temp, ty == ValType::V128);
+            }
+        }
+        let pad = self.b.len() as u32;
+        if let HandlerAction::Catch(clauses) = &mut self.handlers[h as usize].action {
+            let mut all = std::mem::take(clauses).into_vec();
+            all.push(Clause {
+                tag,
+                pad,
+                dest,
+                exn_slot,
+            });
+            *clauses = all.into();
+        }
+        self.reachable = true;
+        self.last = None;
+        self.begin_basic_block();
+    }
+
+    /// Legacy `delegate`: ends the `try`; exceptions from its body continue
+    /// at the handlers around label `depth` (outside the `try`).
+    pub(super) fn translate_delegate(&mut self, depth: u32) {
+        let me = self.ctrl.len() - 1;
+        let h = self.ctrl[me].handler.expect("a try");
+        let t = &self.ctrl[me - 1 - depth as usize];
+        let target = match t.kind {
+            Kind::Func => None,
+            Kind::Try => t.handler,
+            _ => t.handler_at_open,
+        };
+        self.handlers[h as usize].action = HandlerAction::Delegate(target);
+        self.translate_end();
+    }
+}
