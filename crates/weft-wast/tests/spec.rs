@@ -156,7 +156,10 @@ fn legacy_exception_scripts_pass_with_the_switch_on() {
         let name = path.display().to_string();
         let report = weft_wast::run_script(&name, &text, &config);
         if report.failed() > 0 || report.passed == 0 {
-            problems.push(format!("{name}: {} passed, {:?}", report.passed, report.failures));
+            problems.push(format!(
+                "{name}: {} passed, {:?}",
+                report.passed, report.failures
+            ));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));

@@ -5,6 +5,7 @@
 //! Every access is bounds-checked in 64-bit (or wider) arithmetic, so the
 //! same handlers serve 32- and 64-bit memories.
 
+use super::numeric::BinOp;
 use super::{Ctx, Exit, Fp, Ip, get, next, op, set, trap};
 use crate::error::TrapKind;
 use crate::store::MemoryInstance;
@@ -158,6 +159,59 @@ pub(crate) unsafe fn store<S: StoreOp>(
     unsafe { S::write(mem.add(ea), v) };
     // SAFETY: 4 operands take 2 words.
     next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+}
+
+/// Load from memory 0 at `a + b` (an `i32.add`/`i64.add` fused in, with
+/// its wrap-around). Operands: dst, a, b (slot, or immediate with `IMM`),
+/// offset (2).
+pub(crate) unsafe fn load_add<L: LoadOp, A: BinOp, const IMM: bool>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let a = get!(fp, ctx, op!(ip, 1));
+    let b = if IMM {
+        A::imm(op!(ip, 2))
+    } else {
+        get!(fp, ctx, op!(ip, 2))
+    };
+    let addr = A::apply(a, b).unwrap_or(0);
+    let Some(ea) = effective(addr, offset64(ip, 3), L::SIZE, len) else {
+        trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
+    };
+    // SAFETY: as for `load`.
+    let v = unsafe { L::read(mem.add(ea)) };
+    set!(fp, ctx, op!(ip, 0), v);
+    // SAFETY: 5 operands take 3 words.
+    next!(unsafe { ip.add(4) }, fp, mem, len, ctx)
+}
+
+/// Store to memory 0 at `a + b`. Operands: a, b (slot or immediate),
+/// value, offset (2).
+pub(crate) unsafe fn store_add<S: StoreOp, A: BinOp, const IMM: bool>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let a = get!(fp, ctx, op!(ip, 0));
+    let b = if IMM {
+        A::imm(op!(ip, 1))
+    } else {
+        get!(fp, ctx, op!(ip, 1))
+    };
+    let addr = A::apply(a, b).unwrap_or(0);
+    let Some(ea) = effective(addr, offset64(ip, 3), S::SIZE, len) else {
+        trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
+    };
+    let v = get!(fp, ctx, op!(ip, 2));
+    // SAFETY: as for `load`.
+    unsafe { S::write(mem.add(ea), v) };
+    // SAFETY: 5 operands take 3 words.
+    next!(unsafe { ip.add(4) }, fp, mem, len, ctx)
 }
 
 /// Store of an immediate to memory 0. Operands: addr, imm, offset (2).

@@ -506,7 +506,10 @@ impl Translator<'_> {
                         b_is_imm,
                     } => {
                         let add = self.last_add.filter(|add| {
-                            add.end == pos.0 && add.dst == a && info.cmp_width == Some(add.width)
+                            add.b_is_imm
+                                && add.end == pos.0
+                                && add.dst == a
+                                && info.cmp_width == Some(add.width)
                         });
                         let (table, fused_table) = if b_is_imm {
                             (info.br_ri, info.add_br_ri)
@@ -516,7 +519,7 @@ impl Translator<'_> {
                         match (add, fused_table) {
                             (Some(add), Some(handlers)) => {
                                 self.b.truncate(add.pos);
-                                CondJump::new(handlers, &[add.dst, add.src, add.imm, b])
+                                CondJump::new(handlers, &[add.dst, add.a, add.b, b])
                             }
                             _ => {
                                 self.b.truncate(pos);

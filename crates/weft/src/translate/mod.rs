@@ -64,15 +64,17 @@ enum LastCond {
     Eqz { src: u32 },
 }
 
-/// A just-emitted add of an immediate (`dst = src + imm`), which a
-/// following comparison of `dst` and branch can absorb.
+/// A just-emitted integer add (`dst = a + b`, `b` a slot or an
+/// immediate), which a following memory access of `dst`, or comparison of
+/// `dst` and branch, can absorb.
 #[derive(Copy, Clone)]
-struct AddImm {
+struct AddDef {
     pos: InstrPos,
     end: usize,
     dst: u32,
-    src: u32,
-    imm: u32,
+    a: u32,
+    b: u32,
+    b_is_imm: bool,
     /// 32 or 64.
     width: u8,
 }
@@ -100,7 +102,9 @@ pub(crate) struct Translator<'a> {
     max_cells: u32,
     reachable: bool,
     last: Option<LastDef>,
-    last_add: Option<AddImm>,
+    last_add: Option<AddDef>,
+    /// Byte offset of the operator being translated.
+    offset: usize,
     direct_calls: Vec<u32>,
     /// Exception handler regions, and those whose body is being translated.
     handlers: Vec<HandlerEntry>,
@@ -157,6 +161,7 @@ pub(crate) fn translate_function(
         reachable: true,
         last: None,
         last_add: None,
+        offset: 0,
         direct_calls: Vec::new(),
         handlers: Vec::new(),
         open_handlers: Vec::new(),
@@ -355,6 +360,7 @@ impl<'a> Translator<'a> {
     // ----- operators ---------------------------------------------------
 
     fn translate(&mut self, op: Operator<'_>, offset: usize) -> Result<()> {
+        self.offset = offset;
         if !self.reachable {
             return self.translate_unreachable(&op);
         }
@@ -547,13 +553,14 @@ impl<'a> Translator<'a> {
             b_is_imm: is_imm,
         });
         self.emit_def(h, &mut [0, a, b], cond);
-        if let (Some(width), true, Some(last)) = (info.add_width, is_imm, self.last) {
-            self.last_add = Some(AddImm {
+        if let (Some(width), Some(last)) = (info.add_width, self.last) {
+            self.last_add = Some(AddDef {
                 pos: last.pos,
                 end: last.end,
                 dst: last.dst,
-                src: a,
-                imm: b,
+                a,
+                b,
+                b_is_imm: is_imm,
                 width,
             });
         }
@@ -565,7 +572,15 @@ impl<'a> Translator<'a> {
             unreachable!("array memargs are GC-only")
         };
         if access.is_load {
-            let a = self.pop_slot();
+            let e = self.pop();
+            if mem == 0
+                && let Some(add) = self.take_address_add(&e)
+            {
+                let h = access.with_add[usize::from(add.width == 64)][usize::from(add.b_is_imm)];
+                self.emit_def(h, &mut [0, add.a, add.b, lo, hi], None);
+                return;
+            }
+            let a = self.read(e);
             if mem == 0 {
                 self.emit_def(access.fast, &mut [0, a, lo, hi], None);
             } else {
@@ -581,13 +596,40 @@ impl<'a> Translator<'a> {
                 return;
             }
             let v = self.read(ve);
-            let a = self.pop_slot();
+            let e = self.pop();
+            if mem == 0
+                && let Some(add) = self.take_address_add(&e)
+            {
+                let h = access.with_add[usize::from(add.width == 64)][usize::from(add.b_is_imm)];
+                self.b.emit(h, &[add.a, add.b, v, lo, hi]);
+                return;
+            }
+            let a = self.read(e);
             if mem == 0 {
                 self.b.emit(access.fast, &[a, v, lo, hi]);
             } else {
                 self.b.emit(access.general, &[a, v, lo, hi, mem, 0]);
             }
         }
+    }
+
+    /// If address `e` was computed by the instruction just emitted, an add
+    /// of memory 0's index width, removes that add so the access can do it.
+    fn take_address_add(&mut self, e: &Entry) -> Option<AddDef> {
+        let width = if self.m.memories.first()?.memory64 {
+            64
+        } else {
+            32
+        };
+        let add = self.last_add.filter(|a| {
+            e.op == Operand::Temp && a.end == self.b.len() && a.dst == e.slot && a.width == width
+        })?;
+        self.b.truncate(add.pos);
+        // Truncating dropped this access's offset record: traps need it.
+        self.b.mark_offset(self.offset);
+        self.last = None;
+        self.last_add = None;
+        Some(add)
     }
 
     fn local_set(&mut self, local: u32, tee: bool) {

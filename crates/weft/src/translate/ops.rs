@@ -236,6 +236,9 @@ pub(crate) struct MemAccess {
     /// For stores to memory 0: the handler taking the value as a 32-bit
     /// immediate, and which constants fit it.
     pub store_imm: Option<(HandlerAddr, ImmClass)>,
+    /// For memory 0: the handlers with an address add fused in, indexed
+    /// by [64-bit add][immediate second operand].
+    pub with_add: [[HandlerAddr; 2]; 2],
 }
 
 macro_rules! mem_table {
@@ -247,6 +250,10 @@ macro_rules! mem_table {
                 general: addr(x::load_m::<x::$lt>),
                 is_load: true,
                 store_imm: None,
+                with_add: [
+                    [addr(x::load_add::<x::$lt, x::I32Add, false>), addr(x::load_add::<x::$lt, x::I32Add, true>)],
+                    [addr(x::load_add::<x::$lt, x::I64Add, false>), addr(x::load_add::<x::$lt, x::I64Add, true>)],
+                ],
             }),)*
             $(O::$s { memarg } => Some(MemAccess {
                 memarg: *memarg,
@@ -257,6 +264,10 @@ macro_rules! mem_table {
                     addr(x::store_imm::<x::$st>),
                     if <x::$st as x::StoreOp>::SIZE == 8 { ImmClass::SignExt64 } else { ImmClass::Bits32 },
                 )),
+                with_add: [
+                    [addr(x::store_add::<x::$st, x::I32Add, false>), addr(x::store_add::<x::$st, x::I32Add, true>)],
+                    [addr(x::store_add::<x::$st, x::I64Add, false>), addr(x::store_add::<x::$st, x::I64Add, true>)],
+                ],
             }),)*
             _ => None,
         }
