@@ -56,7 +56,30 @@ fn main() {
     });
 
     c.final_summary();
-    print_summary(&rows, started);
+    print_summary(
+        &rows,
+        started,
+        "weft vs wasmi 2.0: criterion mean time per iteration, this run\n\
+         (ratio = weft / wasmi; below 1.0 means weft is faster)",
+        ("weft", "wasmi"),
+    );
+    let overhead: Vec<Row> = WORKLOADS
+        .iter()
+        .flat_map(|w| {
+            ["weft_fuel", "weft_epoch"].map(|id| Row {
+                label: format!("{}({}) {id}", w.name, w.bench_input),
+                group: w.name.to_string(),
+                weft: id,
+                peer: "weft",
+            })
+        })
+        .collect();
+    print_summary(
+        &overhead,
+        started,
+        "weft's interruption checks, enabled vs disabled\n(ratio = with checks / without)",
+        ("checked", "plain"),
+    );
 }
 
 /// Times one call of `workload` at its benchmark size on each runtime.
@@ -72,6 +95,24 @@ fn bench_workload(c: &mut Criterion, workload: &Workload) {
     group.bench_function("weft", |b| {
         b.iter(|| weft.call(black_box(input)).expect("weft call"));
     });
+
+    // The cost of interruption checks when enabled (issue: report it).
+    let mut fuel = weft::Config::new();
+    fuel.consume_fuel(true);
+    let mut epoch = weft::Config::new();
+    epoch.epoch_interruption(true);
+    for (id, config) in [("weft_fuel", fuel), ("weft_epoch", epoch)] {
+        let mut runner = WeftRunner::with_config(workload, &config).expect("weft instantiates");
+        assert_eq!(
+            runner.call(input).expect("weft runs"),
+            expected,
+            "{} on {id}",
+            workload.name
+        );
+        group.bench_function(id, |b| {
+            b.iter(|| runner.call(black_box(input)).expect("weft call"));
+        });
+    }
 
     let mut wasmi = WasmiRunner::new(workload);
     assert_eq!(wasmi.call(input), expected, "{} on wasmi", workload.name);
@@ -159,7 +200,7 @@ impl WasmiRunner {
 
 /// Prints the table of means measured in this run (estimates criterion
 /// wrote before `started` are from an earlier run and are not shown).
-fn print_summary(rows: &[Row], started: SystemTime) {
+fn print_summary(rows: &[Row], started: SystemTime, title: &str, columns: (&str, &str)) {
     let Some(dir) = criterion_dir(&rows[0].group) else {
         println!("\nno criterion estimates found (test mode or nothing measured)");
         return;
@@ -170,11 +211,10 @@ fn print_summary(rows: &[Row], started: SystemTime) {
             started,
         )
     };
-    println!("\nweft vs wasmi 2.0: criterion mean time per iteration, this run");
-    println!("(ratio = weft / wasmi; below 1.0 means weft is faster)\n");
+    println!("\n{title}\n");
     println!(
         "{:<42} {:>12} {:>12} {:>8}",
-        "workload", "weft", "wasmi", "ratio"
+        "workload", columns.0, columns.1, "ratio"
     );
     for row in rows {
         let weft = mean(&row.group, row.weft);

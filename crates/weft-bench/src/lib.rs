@@ -121,9 +121,22 @@ impl WeftRunner {
     /// If weft rejects the module or it does not export [`EXPORT`] with the
     /// expected signature.
     pub fn new(workload: &Workload) -> weft::Result<WeftRunner> {
-        let engine = weft::Engine::default();
+        WeftRunner::with_config(workload, &weft::Config::new())
+    }
+
+    /// As [`WeftRunner::new`] with `config`; with fuel or epochs on, the
+    /// store gets unlimited fuel and no deadline, so only the cost of the
+    /// checks is measured.
+    ///
+    /// # Errors
+    ///
+    /// As for [`WeftRunner::new`].
+    pub fn with_config(workload: &Workload, config: &weft::Config) -> weft::Result<WeftRunner> {
+        let engine = weft::Engine::new(config);
         let module = weft::Module::from_binary(&engine, &workload.wasm())?;
         let mut store = weft::Store::new(&engine, ());
+        let _ = store.set_fuel(u64::MAX);
+        store.set_epoch_deadline(u64::MAX);
         let instance = weft::Linker::new(&engine).instantiate(&mut store, &module)?;
         let run = instance.get_typed_func::<(i32,), i64>(&store, EXPORT)?;
         Ok(WeftRunner { store, run })

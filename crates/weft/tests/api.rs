@@ -9,7 +9,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use weft::{
     Caller, Config, Engine, Error, Extern, ExternRef, ExternType, Func, FuncType, Global,
     GlobalType, Instance, LinkError, Linker, Memory, MemoryType, Module, Mutability, Ref, RefType,
-    Store, Table, TableType, Trap, TrapKind, Val, ValType,
+    Store, Table, TableType, Trap, TrapKind, TypedFunc, Val, ValType,
 };
 
 // ---------------------------------------------------------------------------
@@ -677,8 +677,9 @@ fn reentrant_calls_nest_and_return_results() -> weft::Result<()> {
     Ok(())
 }
 
-#[test]
-fn reentrant_trap_propagates_through_host() -> weft::Result<()> {
+/// A module whose `entry` calls a host function that calls back into its
+/// `div` (100 / x): Wasm → host → Wasm.
+fn reentrant_div() -> weft::Result<(Store<()>, TypedFunc<i32, i32>)> {
     let engine = Engine::default();
     let mut linker = Linker::<()>::new(&engine);
     linker.func_wrap(
@@ -704,6 +705,12 @@ fn reentrant_trap_propagates_through_host() -> weft::Result<()> {
     let mut store = Store::new(&engine, ());
     let inst = linker.instantiate(&mut store, &module)?;
     let entry = inst.get_typed_func::<i32, i32>(&store, "entry")?;
+    Ok((store, entry))
+}
+
+#[test]
+fn reentrant_trap_propagates_through_host() -> weft::Result<()> {
+    let (mut store, entry) = reentrant_div()?;
     assert_eq!(entry.call(&mut store, 5)?, 20);
     let err = entry.call(&mut store, 0).expect_err("division by zero");
     let trap = trap_of(&err);
@@ -2012,31 +2019,7 @@ fn host_can_recover_from_a_trap_in_a_nested_call() -> weft::Result<()> {
 /// every Wasm frame active at the trap, including those below the host call.
 #[test]
 fn reentrant_trap_backtrace_includes_outer_frames() -> weft::Result<()> {
-    let engine = Engine::default();
-    let mut linker = Linker::<()>::new(&engine);
-    linker.func_wrap(
-        "env",
-        "host",
-        |mut caller: Caller<'_, ()>, x: i32| -> weft::Result<i32> {
-            let f = caller
-                .get_export("div")
-                .and_then(Extern::into_func)
-                .unwrap();
-            f.typed::<i32, i32>(&caller)?.call(&mut caller, x)
-        },
-    )?;
-    let module = Module::new(
-        &engine,
-        r#"(module
-            (import "env" "host" (func $host (param i32) (result i32)))
-            (func $div (export "div") (param i32) (result i32)
-                (i32.div_s (i32.const 100) (local.get 0)))
-            (func $entry (export "entry") (param i32) (result i32)
-                (call $host (local.get 0))))"#,
-    )?;
-    let mut store = Store::new(&engine, ());
-    let inst = linker.instantiate(&mut store, &module)?;
-    let entry = inst.get_typed_func::<i32, i32>(&store, "entry")?;
+    let (mut store, entry) = reentrant_div()?;
     let err = entry.call(&mut store, 0).unwrap_err();
     let names: Vec<_> = trap_of(&err)
         .backtrace()

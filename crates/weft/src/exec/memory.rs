@@ -106,7 +106,7 @@ stores! {
 
 /// The start of the `size`-byte access at `addr + offset`, if in bounds.
 #[inline(always)]
-fn effective(addr: u64, offset: u64, size: usize, len: usize) -> Option<usize> {
+pub(super) fn effective(addr: u64, offset: u64, size: usize, len: usize) -> Option<usize> {
     let end = u128::from(addr) + u128::from(offset) + size as u128;
     if end <= len as u128 {
         Some((end - size as u128) as usize)
@@ -115,8 +115,9 @@ fn effective(addr: u64, offset: u64, size: usize, len: usize) -> Option<usize> {
     }
 }
 
+/// The 64-bit offset in operands `first` and `first + 1`.
 #[inline(always)]
-fn offset64(ip: Ip, first: usize) -> u64 {
+pub(super) fn offset64(ip: Ip, first: usize) -> u64 {
     u64::from(op!(ip, first)) | u64::from(op!(ip, first + 1)) << 32
 }
 

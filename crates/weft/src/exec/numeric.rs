@@ -297,7 +297,8 @@ bin_ops! {
 
 macro_rules! fminmax {
     ($min:ident, $max:ident, $t:ty) => {
-        fn $min(a: $t, b: $t) -> $t {
+        /// Wasm `min`: NaN if either is NaN, and -0 below +0.
+        pub(super) fn $min(a: $t, b: $t) -> $t {
             if a.is_nan() || b.is_nan() {
                 a + b
             } else if a == b {
@@ -309,7 +310,8 @@ macro_rules! fminmax {
                 b
             }
         }
-        fn $max(a: $t, b: $t) -> $t {
+        /// Wasm `max`: NaN if either is NaN, and +0 above -0.
+        pub(super) fn $max(a: $t, b: $t) -> $t {
             if a.is_nan() || b.is_nan() {
                 a + b
             } else if a == b {

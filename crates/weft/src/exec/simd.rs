@@ -67,6 +67,7 @@ mod simd_lanes;
 
 pub(crate) use simd_lanes::*;
 
+use super::memory::{effective, offset64};
 use super::{Ctx, Exit, Fp, Ip, get, next, op, set, trap};
 use crate::error::TrapKind;
 
@@ -306,24 +307,6 @@ pub(crate) unsafe fn v_select(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mu
 fn imm128(ip: Ip, first: usize) -> u128 {
     (0..4).fold(0, |v, k| v | u128::from(op!(ip, first + k)) << (32 * k))
 }
-
-/// The 64-bit offset in operands `first` and `first + 1`.
-#[inline(always)]
-fn offset64(ip: Ip, first: usize) -> u64 {
-    u64::from(op!(ip, first)) | u64::from(op!(ip, first + 1)) << 32
-}
-
-/// The start of the `size`-byte access at `addr + offset`, if in bounds.
-#[inline(always)]
-fn effective(addr: u64, offset: u64, size: usize, len: usize) -> Option<usize> {
-    let end = u128::from(addr) + u128::from(offset) + size as u128;
-    if end <= len as u128 {
-        Some((end - size as u128) as usize)
-    } else {
-        None
-    }
-}
-
 /// Base and length of memory `index`: the cached ones for memory 0.
 #[inline(always)]
 fn memory_of(ctx: &Ctx, index: u32, mem: *mut u8, len: usize) -> (*mut u8, usize) {

@@ -7,6 +7,7 @@
 //! Operators split values into lane arrays, work lanewise in portable Rust
 //! and join the lanes again; LLVM turns most of this into vector code.
 
+use super::super::numeric::{fmax32, fmax64, fmin32, fmin64};
 use super::{VBinOp, VExtractOp, VLoadOp, VReplaceOp, VShiftOp, VSplatOp, VTernOp, VTestOp, VUnOp};
 
 /// A lane type: how the low `BITS` bits of a `u128` become a lane value
@@ -224,40 +225,6 @@ fn q64(f: f64) -> f64 {
         f
     }
 }
-
-/// Defines Wasm's `min` and `max` for a float type.
-macro_rules! fminmax {
-    ($min:ident, $max:ident, $t:ty) => {
-        /// Wasm `min`: NaN if either is NaN, and -0 below +0.
-        #[inline(always)]
-        fn $min(a: $t, b: $t) -> $t {
-            if a.is_nan() || b.is_nan() {
-                a + b
-            } else if a == b {
-                if a.is_sign_negative() { a } else { b }
-            } else if a < b {
-                a
-            } else {
-                b
-            }
-        }
-        /// Wasm `max`: NaN if either is NaN, and +0 above -0.
-        #[inline(always)]
-        fn $max(a: $t, b: $t) -> $t {
-            if a.is_nan() || b.is_nan() {
-                a + b
-            } else if a == b {
-                if a.is_sign_positive() { a } else { b }
-            } else if a > b {
-                a
-            } else {
-                b
-            }
-        }
-    };
-}
-fminmax!(fmin32, fmax32, f32);
-fminmax!(fmin64, fmax64, f64);
 
 /// `i16x8.q15mulr_sat_s` of one lane.
 #[inline(always)]
