@@ -115,6 +115,28 @@ pub(super) fn effective(addr: u64, offset: u64, size: usize, len: usize) -> Opti
     }
 }
 
+/// [`effective`] for a memory whose index type is known: for a 32-bit
+/// memory, address and offset both fit in 32 bits (masked, so a broken
+/// invariant cannot overflow), and the check is exact in 64-bit arithmetic.
+#[inline(always)]
+pub(super) fn effective_for<const M64: bool>(
+    addr: u64,
+    offset: u64,
+    size: usize,
+    len: usize,
+) -> Option<usize> {
+    if M64 {
+        effective(addr, offset, size, len)
+    } else {
+        let end = u64::from(addr as u32) + u64::from(offset as u32) + size as u64;
+        if end <= len as u64 {
+            Some((end - size as u64) as usize)
+        } else {
+            None
+        }
+    }
+}
+
 /// The 64-bit offset in operands `first` and `first + 1`.
 #[inline(always)]
 pub(super) fn offset64(ip: Ip, first: usize) -> u64 {
@@ -122,7 +144,7 @@ pub(super) fn offset64(ip: Ip, first: usize) -> u64 {
 }
 
 /// Load from memory 0. Operands: dst, addr, offset (2).
-pub(crate) unsafe fn load<L: LoadOp>(
+pub(crate) unsafe fn load<L: LoadOp, const M64: bool>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -130,7 +152,7 @@ pub(crate) unsafe fn load<L: LoadOp>(
     ctx: &mut Ctx,
 ) -> Exit {
     let addr = get!(fp, ctx, op!(ip, 1));
-    let Some(ea) = effective(addr, offset64(ip, 2), L::SIZE, len) else {
+    let Some(ea) = effective_for::<M64>(addr, offset64(ip, 2), L::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
     // SAFETY: `ea + SIZE <= len`, and `mem`/`len` describe memory 0 of the
@@ -144,7 +166,7 @@ pub(crate) unsafe fn load<L: LoadOp>(
 }
 
 /// Store to memory 0. Operands: addr, value, offset (2).
-pub(crate) unsafe fn store<S: StoreOp>(
+pub(crate) unsafe fn store<S: StoreOp, const M64: bool>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -152,7 +174,7 @@ pub(crate) unsafe fn store<S: StoreOp>(
     ctx: &mut Ctx,
 ) -> Exit {
     let addr = get!(fp, ctx, op!(ip, 0));
-    let Some(ea) = effective(addr, offset64(ip, 2), S::SIZE, len) else {
+    let Some(ea) = effective_for::<M64>(addr, offset64(ip, 2), S::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
     let v = get!(fp, ctx, op!(ip, 1));
@@ -165,7 +187,7 @@ pub(crate) unsafe fn store<S: StoreOp>(
 /// Load from memory 0 at `a + b` (an `i32.add`/`i64.add` fused in, with
 /// its wrap-around). Operands: dst, a, b (slot, or immediate with `IMM`),
 /// offset (2).
-pub(crate) unsafe fn load_add<L: LoadOp, A: BinOp, const IMM: bool>(
+pub(crate) unsafe fn load_add<L: LoadOp, A: BinOp, const IMM: bool, const M64: bool>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -179,7 +201,7 @@ pub(crate) unsafe fn load_add<L: LoadOp, A: BinOp, const IMM: bool>(
         get!(fp, ctx, op!(ip, 2))
     };
     let addr = A::apply(a, b).unwrap_or(0);
-    let Some(ea) = effective(addr, offset64(ip, 3), L::SIZE, len) else {
+    let Some(ea) = effective_for::<M64>(addr, offset64(ip, 3), L::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
     // SAFETY: as for `load`.
@@ -191,7 +213,7 @@ pub(crate) unsafe fn load_add<L: LoadOp, A: BinOp, const IMM: bool>(
 
 /// Store to memory 0 at `a + b`. Operands: a, b (slot or immediate),
 /// value, offset (2).
-pub(crate) unsafe fn store_add<S: StoreOp, A: BinOp, const IMM: bool>(
+pub(crate) unsafe fn store_add<S: StoreOp, A: BinOp, const IMM: bool, const M64: bool>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -205,7 +227,7 @@ pub(crate) unsafe fn store_add<S: StoreOp, A: BinOp, const IMM: bool>(
         get!(fp, ctx, op!(ip, 1))
     };
     let addr = A::apply(a, b).unwrap_or(0);
-    let Some(ea) = effective(addr, offset64(ip, 3), S::SIZE, len) else {
+    let Some(ea) = effective_for::<M64>(addr, offset64(ip, 3), S::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
     let v = get!(fp, ctx, op!(ip, 2));
@@ -216,7 +238,7 @@ pub(crate) unsafe fn store_add<S: StoreOp, A: BinOp, const IMM: bool>(
 }
 
 /// Store of an immediate to memory 0. Operands: addr, imm, offset (2).
-pub(crate) unsafe fn store_imm<S: StoreOp>(
+pub(crate) unsafe fn store_imm<S: StoreOp, const M64: bool>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -224,7 +246,7 @@ pub(crate) unsafe fn store_imm<S: StoreOp>(
     ctx: &mut Ctx,
 ) -> Exit {
     let addr = get!(fp, ctx, op!(ip, 0));
-    let Some(ea) = effective(addr, offset64(ip, 2), S::SIZE, len) else {
+    let Some(ea) = effective_for::<M64>(addr, offset64(ip, 2), S::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
     // SAFETY: as for `load`.

@@ -422,7 +422,24 @@ impl Translator<'_> {
                     // Loop inversion: test here and go straight to the body,
                     // so an iteration takes one branch instead of two.
                     let body = InstrPos(self.ctrl[i].head.0 + words);
-                    let (pos, k) = self.emit_cond(&cj, false);
+                    // The loop's increment usually comes right before: fuse it.
+                    let fused = cj.with_add.and_then(|(handlers, width)| {
+                        self.last_add
+                            .filter(|add| {
+                                add.b_is_imm
+                                    && add.end == self.b.len()
+                                    && add.dst == cj.ops[0]
+                                    && add.width == width
+                            })
+                            .map(|add| CondJump::new(handlers, &[add.dst, add.a, add.b, cj.ops[1]]))
+                    });
+                    let (pos, k) = match fused {
+                        Some(fj) => {
+                            self.drop_last_add();
+                            self.emit_cond(&fj, false)
+                        }
+                        None => self.emit_cond(&cj, false),
+                    };
                     self.b.patch_branch(pos, k, body);
                     let pos = self.b.emit(addr(x::br), &[0]);
                     self.link(pos, 0, exit);
@@ -518,12 +535,14 @@ impl Translator<'_> {
                         };
                         match (add, fused_table) {
                             (Some(add), Some(handlers)) => {
-                                self.b.truncate(add.pos);
+                                self.drop_last_add();
                                 CondJump::new(handlers, &[add.dst, add.a, add.b, b])
                             }
                             _ => {
                                 self.b.truncate(pos);
-                                CondJump::new(table.expect("a comparison"), &[a, b])
+                                let mut cj = CondJump::new(table.expect("a comparison"), &[a, b]);
+                                cj.with_add = fused_table.zip(info.cmp_width);
+                                cj
                             }
                         }
                     }
@@ -733,6 +752,9 @@ pub(super) struct CondJump {
     /// Operands before the branch offset.
     ops: [u32; 4],
     len: usize,
+    /// For an integer comparison: the same test fused with an
+    /// add-immediate to its first operand, and the integer width.
+    with_add: Option<([HandlerAddr; 2], u8)>,
 }
 
 impl CondJump {
@@ -743,6 +765,7 @@ impl CondJump {
             handlers,
             ops: all,
             len: ops.len(),
+            with_add: None,
         }
     }
 }

@@ -571,6 +571,7 @@ impl<'a> Translator<'a> {
         let wasmparser::MemArgTarget::Memory(mem) = access.memarg.target else {
             unreachable!("array memargs are GC-only")
         };
+        let m64 = usize::from(self.m.memories.first().is_some_and(|m| m.memory64));
         if access.is_load {
             let e = self.pop();
             if mem == 0
@@ -582,7 +583,7 @@ impl<'a> Translator<'a> {
             }
             let a = self.read(e);
             if mem == 0 {
-                self.emit_def(access.fast, &mut [0, a, lo, hi], None);
+                self.emit_def(access.fast[m64], &mut [0, a, lo, hi], None);
             } else {
                 self.emit_def(access.general, &mut [0, a, lo, hi, mem, 0], None);
             }
@@ -592,7 +593,7 @@ impl<'a> Translator<'a> {
                 && let Some(imm) = class.encode(c)
             {
                 let a = self.pop_slot();
-                self.b.emit(h, &[a, imm, lo, hi]);
+                self.b.emit(h[m64], &[a, imm, lo, hi]);
                 return;
             }
             let v = self.read(ve);
@@ -606,10 +607,18 @@ impl<'a> Translator<'a> {
             }
             let a = self.read(e);
             if mem == 0 {
-                self.b.emit(access.fast, &[a, v, lo, hi]);
+                self.b.emit(access.fast[m64], &[a, v, lo, hi]);
             } else {
                 self.b.emit(access.general, &[a, v, lo, hi, mem, 0]);
             }
+        }
+    }
+
+    /// Removes the add just emitted (another instruction does its work).
+    fn drop_last_add(&mut self) {
+        if let Some(add) = self.last_add.take() {
+            self.b.truncate(add.pos);
+            self.last = None;
         }
     }
 
@@ -624,11 +633,9 @@ impl<'a> Translator<'a> {
         let add = self.last_add.filter(|a| {
             e.op == Operand::Temp && a.end == self.b.len() && a.dst == e.slot && a.width == width
         })?;
-        self.b.truncate(add.pos);
+        self.drop_last_add();
         // Truncating dropped this access's offset record: traps need it.
         self.b.mark_offset(self.offset);
-        self.last = None;
-        self.last_add = None;
         Some(add)
     }
 

@@ -230,14 +230,15 @@ pub(crate) fn unary(op: &O<'_>) -> Option<HandlerAddr> {
 /// A memory access: its memarg and its handlers for memory 0 and others.
 pub(crate) struct MemAccess {
     pub memarg: wasmparser::MemArg,
-    pub fast: HandlerAddr,
+    /// Handlers for memory 0, indexed by whether it is 64-bit.
+    pub fast: [HandlerAddr; 2],
     pub general: HandlerAddr,
     pub is_load: bool,
-    /// For stores to memory 0: the handler taking the value as a 32-bit
-    /// immediate, and which constants fit it.
-    pub store_imm: Option<(HandlerAddr, ImmClass)>,
+    /// For stores to memory 0: the handlers taking the value as a 32-bit
+    /// immediate (by memory index width), and which constants fit them.
+    pub store_imm: Option<([HandlerAddr; 2], ImmClass)>,
     /// For memory 0: the handlers with an address add fused in, indexed
-    /// by [64-bit add][immediate second operand].
+    /// by [64-bit add and memory][immediate second operand].
     pub with_add: [[HandlerAddr; 2]; 2],
 }
 
@@ -246,27 +247,27 @@ macro_rules! mem_table {
         match $op {
             $(O::$l { memarg } => Some(MemAccess {
                 memarg: *memarg,
-                fast: addr(x::load::<x::$lt>),
+                fast: [addr(x::load::<x::$lt, false>), addr(x::load::<x::$lt, true>)],
                 general: addr(x::load_m::<x::$lt>),
                 is_load: true,
                 store_imm: None,
                 with_add: [
-                    [addr(x::load_add::<x::$lt, x::I32Add, false>), addr(x::load_add::<x::$lt, x::I32Add, true>)],
-                    [addr(x::load_add::<x::$lt, x::I64Add, false>), addr(x::load_add::<x::$lt, x::I64Add, true>)],
+                    [addr(x::load_add::<x::$lt, x::I32Add, false, false>), addr(x::load_add::<x::$lt, x::I32Add, true, false>)],
+                    [addr(x::load_add::<x::$lt, x::I64Add, false, true>), addr(x::load_add::<x::$lt, x::I64Add, true, true>)],
                 ],
             }),)*
             $(O::$s { memarg } => Some(MemAccess {
                 memarg: *memarg,
-                fast: addr(x::store::<x::$st>),
+                fast: [addr(x::store::<x::$st, false>), addr(x::store::<x::$st, true>)],
                 general: addr(x::store_m::<x::$st>),
                 is_load: false,
                 store_imm: Some((
-                    addr(x::store_imm::<x::$st>),
+                    [addr(x::store_imm::<x::$st, false>), addr(x::store_imm::<x::$st, true>)],
                     if <x::$st as x::StoreOp>::SIZE == 8 { ImmClass::SignExt64 } else { ImmClass::Bits32 },
                 )),
                 with_add: [
-                    [addr(x::store_add::<x::$st, x::I32Add, false>), addr(x::store_add::<x::$st, x::I32Add, true>)],
-                    [addr(x::store_add::<x::$st, x::I64Add, false>), addr(x::store_add::<x::$st, x::I64Add, true>)],
+                    [addr(x::store_add::<x::$st, x::I32Add, false, false>), addr(x::store_add::<x::$st, x::I32Add, true, false>)],
+                    [addr(x::store_add::<x::$st, x::I64Add, false, true>), addr(x::store_add::<x::$st, x::I64Add, true, true>)],
                 ],
             }),)*
             _ => None,
