@@ -76,6 +76,9 @@ pub(crate) type HandlerAddr = usize;
 pub(crate) struct CodeBuilder {
     words: Vec<u64>,
     offsets: Vec<(u32, u32)>,
+    /// Where the last branch target is: code before it may be reached from
+    /// elsewhere, so no fusion may remove or rewrite it.
+    floor: usize,
 }
 
 /// Where an instruction starts, for patching branch targets.
@@ -86,6 +89,19 @@ impl CodeBuilder {
     /// The position the next instruction will take.
     pub(crate) fn here(&self) -> InstrPos {
         InstrPos(self.words.len())
+    }
+
+    /// The position the next instruction will take, which branches will
+    /// target: instructions before it are now fixed.
+    pub(crate) fn label(&mut self) -> InstrPos {
+        self.floor = self.words.len();
+        self.here()
+    }
+
+    /// Whether the instruction at `pos` may still be removed or rewritten
+    /// (no branch target lies after it).
+    pub(crate) fn is_open(&self, pos: InstrPos) -> bool {
+        pos.0 >= self.floor
     }
 
     /// Appends one instruction.
@@ -131,8 +147,19 @@ impl CodeBuilder {
         self.words.len()
     }
 
-    /// Removes everything from `pos` on (used to drop dead code).
+    /// Removes everything from `pos` on (to replace just-emitted code by a
+    /// fused instruction).
+    ///
+    /// # Panics
+    ///
+    /// If a branch target lies after `pos`: the fusions check `is_open`
+    /// first, so this would be a translator bug, and continuing would make
+    /// branches land inside other instructions.
     pub(crate) fn truncate(&mut self, pos: InstrPos) {
+        assert!(
+            self.is_open(pos),
+            "translator bug: removing code before a branch target"
+        );
         self.words.truncate(pos.0);
         while self.offsets.last().is_some_and(|o| o.0 as usize >= pos.0) {
             self.offsets.pop();

@@ -119,7 +119,11 @@ impl Translator<'_> {
             params,
             results: result_wide.len() as u32,
             result_wide,
-            head: self.b.here(),
+            head: if kind == Kind::Loop {
+                self.b.label()
+            } else {
+                self.b.here()
+            },
             fixups: Vec::new(),
             else_fixup: None,
             live,
@@ -299,7 +303,7 @@ impl Translator<'_> {
         let dest = c.dest;
         let params = c.params;
         if let Some((pos, k)) = fix {
-            let here = self.b.here();
+            let here = self.b.label();
             self.b.patch_branch(pos, k, here);
         }
         self.stack.truncate((dest + params) as usize);
@@ -340,7 +344,7 @@ impl Translator<'_> {
         if let Some(h) = c.handler {
             self.close_handler(h);
         }
-        let here = self.b.here();
+        let here = self.b.label();
         for (pos, k) in &c.fixups {
             self.b.patch_branch(*pos, *k, here);
         }
@@ -430,6 +434,7 @@ impl Translator<'_> {
                                     && add.end == self.b.len()
                                     && add.dst == cj.ops[0]
                                     && add.width == width
+                                    && self.b.is_open(add.pos)
                             })
                             .map(|add| CondJump::new(handlers, &[add.dst, add.a, add.b, cj.ops[1]]))
                     });
@@ -527,6 +532,7 @@ impl Translator<'_> {
                                 && add.end == pos.0
                                 && add.dst == a
                                 && info.cmp_width == Some(add.width)
+                                && self.b.is_open(add.pos)
                         });
                         let (table, fused_table) = if b_is_imm {
                             (info.br_ri, info.add_br_ri)
@@ -590,11 +596,13 @@ impl Translator<'_> {
                 // can run a copy of the test instead (see `emit_jump_to`).
                 let words = self.b.len() - pos.0;
                 self.ctrl.last_mut().expect("a loop").head_exit = Some((cj, i, words));
+                // The inverted copy at the loop's end jumps here.
+                self.b.label();
             }
         } else {
             let (skip, k) = self.emit_cond_branch(cond, true);
             self.emit_jump_to(t);
-            let here = self.b.here();
+            let here = self.b.label();
             self.b.patch_branch(skip, k, here);
         }
         self.last = None;
@@ -615,7 +623,7 @@ impl Translator<'_> {
                 };
                 self.link(pos, 2 + k, i);
             } else {
-                let stub = self.b.here();
+                let stub = self.b.label();
                 self.b.patch(pos, 2 + k, CodeBuilder::rel(pos, stub));
                 self.emit_jump_to(t);
             }
@@ -636,7 +644,7 @@ impl Translator<'_> {
         } else {
             let skip = self.b.emit(addr(x::br_nz), &[r, 0]);
             self.emit_jump_to(t);
-            let here = self.b.here();
+            let here = self.b.label();
             self.b.patch_branch(skip, 1, here);
         }
         // The (now known non-null) reference stays where it was read from.
@@ -662,7 +670,7 @@ impl Translator<'_> {
         } else {
             let skip = self.b.emit(addr(x::br_z), &[r, 0]);
             self.emit_jump_to(t);
-            let here = self.b.here();
+            let here = self.b.label();
             self.b.patch_branch(skip, 1, here);
         }
         self.pop();

@@ -86,7 +86,7 @@ impl Translator<'_> {
                 exn_slot,
             });
         }
-        let here = self.b.here();
+        let here = self.b.label();
         self.b.patch_branch(skip, 0, here);
         self.push_ctrl(Kind::TryTable, tt.ty, true);
         let h = self.open_handler(HandlerAction::Catch(clauses.into()));
@@ -150,7 +150,7 @@ impl Translator<'_> {
                 self.push(Operand::Temp, ty == ValType::V128);
             }
         }
-        let pad = self.b.len() as u32;
+        let pad = self.b.label().0 as u32;
         if let HandlerAction::Catch(clauses) = &mut self.handlers[h as usize].action {
             let mut all = std::mem::take(clauses).into_vec();
             all.push(Clause {

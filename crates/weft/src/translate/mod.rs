@@ -354,7 +354,8 @@ impl<'a> Translator<'a> {
     /// The last instruction, if it is still the last one emitted and wrote
     /// slot `slot`.
     fn last_def_of(&self, slot: u32) -> Option<LastDef> {
-        self.last.filter(|l| l.end == self.b.len() && l.dst == slot)
+        self.last
+            .filter(|l| l.end == self.b.len() && l.dst == slot && self.b.is_open(l.pos))
     }
 
     // ----- operators ---------------------------------------------------
@@ -631,7 +632,11 @@ impl<'a> Translator<'a> {
             32
         };
         let add = self.last_add.filter(|a| {
-            e.op == Operand::Temp && a.end == self.b.len() && a.dst == e.slot && a.width == width
+            e.op == Operand::Temp
+                && a.end == self.b.len()
+                && a.dst == e.slot
+                && a.width == width
+                && self.b.is_open(a.pos)
         })?;
         self.drop_last_add();
         // Truncating dropped this access's offset record: traps need it.
