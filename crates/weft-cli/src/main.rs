@@ -2,6 +2,7 @@
 
 mod run;
 mod values;
+mod wasi;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -24,12 +25,13 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Runs a WebAssembly module (`.wasm` or `.wat`) or calls one of its
-    /// exported functions.
+    /// exported functions, with WASI preview 1.
     ///
     /// With `--invoke NAME`, calls that exported function with ARGS and
     /// prints each result on its own line. Without it, runs `_start` if the
-    /// module exports it, else only instantiates the module (which runs its
-    /// start function).
+    /// module exports it, with ARGS as the program's arguments, and exits
+    /// with the program's exit status; else only instantiates the module
+    /// (which runs its start function).
     Run(run::RunArgs),
     /// Runs WebAssembly spec test scripts (`.wast`).
     ///

@@ -1,12 +1,17 @@
-//! `weft run`: load a module, instantiate it, and call one of its exports
-//! with arguments taken from the command line.
+//! `weft run`: load a module, instantiate it with WASI, and run it as a
+//! command (`_start` with the program's arguments) or call one of its
+//! exports with arguments taken from the command line.
 
 use crate::values::{parse_arg, show};
+use crate::wasi::{
+    GuestSetup, Preopen, WasmOptions, build_ctx, parse_dir, parse_env, parse_wasm_options,
+};
 use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use weft::{Engine, Error, ExternType, FuncType, Linker, Module, Store, Trap, Val};
+use weft_wasi::{I32Exit, WasiCtx};
 
 /// Exit status for a trap: 128 + SIGABRT, as other runtimes use.
 const TRAP_STATUS: u8 = 134;
@@ -18,29 +23,57 @@ const ERROR_STATUS: u8 = 1;
 /// The export `weft run` calls when `--invoke` is not given.
 const START: &str = "_start";
 
+/// The export a WASI reactor module initialises itself with.
+const INITIALIZE: &str = "_initialize";
+
 /// Options of `weft run`.
 #[derive(Args)]
 #[command(after_help = "\
 Examples:
   weft run --invoke fib examples/fib.wat 20     prints 6765
   weft run --invoke add math.wasm -1 0x10       negative and hex arguments
-  weft run app.wasm                             runs `_start`
+  weft run app.wasm a b                         runs `_start`, argv = app.wasm a b
+  weft run --dir data::. --env K=V app.wasm     grants ./data as `.` and sets K
 
-Arguments are parsed by the parameter types of the function: i32/i64 take
-decimal (signed, or unsigned up to the type's width) or 0x-prefixed hex;
-f32/f64 take decimal, inf, -inf, nan or nan:0xPAYLOAD. Each result is printed
-on its own line. A trap prints its kind and the Wasm backtrace on stderr and
-exits with status 134; any other error prints one `error:` line and exits
-with status 1.")]
+Modules get WASI preview 1 (wasi_snapshot_preview1) with the host's stdin,
+stdout and stderr, and only the directories given with --dir. Without
+--invoke, ARGS are the program's arguments after argv[0] (FILE as given), and
+weft exits with the guest's exit status (proc_exit, or 0 when `_start`
+returns; statuses above 255 are truncated as the OS does).
+
+With --invoke, arguments are parsed by the parameter types of the function:
+i32/i64 take decimal (signed, or unsigned up to the type's width) or
+0x-prefixed hex; f32/f64 take decimal, inf, -inf, nan or nan:0xPAYLOAD. Each
+result is printed on its own line.
+
+A trap prints its kind and the Wasm backtrace on stderr and exits with status
+134; any other error prints one `error:` line and exits with status 1.")]
 pub struct RunArgs {
     /// Call this exported function, passing ARGS as its parameters
     /// [default: `_start` if the module exports it, else only instantiate]
     #[arg(long, value_name = "NAME")]
     invoke: Option<String>,
+    /// Grant the guest the host directory HOST, named GUEST for the guest
+    /// (default: HOST); repeatable
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    dirs: Vec<String>,
+    /// Set an environment variable of the guest (a bare NAME passes the
+    /// host's value); repeatable
+    #[arg(long = "env", value_name = "NAME=VALUE")]
+    envs: Vec<String>,
+    /// Pass the host's whole environment to the guest (--env still applies
+    /// on top)
+    #[arg(long)]
+    inherit_env: bool,
+    /// Runtime option: `unknown-imports-default=y` makes every function
+    /// import nothing defines a function returning zeros
+    #[arg(short = 'W', value_name = "OPTION[=y|n]")]
+    options: Vec<String>,
     /// The module: a binary `.wasm` or text `.wat` file.
     file: PathBuf,
-    /// Arguments of the invoked function, one per parameter. Everything
-    /// after FILE is an argument, so negative numbers need no `--`.
+    /// The program's arguments, or with --invoke the function's, one per
+    /// parameter. Everything after FILE is an argument, so negative numbers
+    /// need no `--`.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<String>,
 }
@@ -49,6 +82,8 @@ pub struct RunArgs {
 pub fn run(args: &RunArgs) -> ExitCode {
     match execute(args) {
         Ok(()) => ExitCode::SUCCESS,
+        // The OS keeps the low 8 bits of a process's exit status.
+        Err(Failure::Exit(status)) => ExitCode::from(status as u8),
         Err(Failure::Trap(trap)) => {
             report(&trap.to_string());
             ExitCode::from(TRAP_STATUS)
@@ -68,6 +103,8 @@ fn report(msg: &str) {
 
 /// Why `weft run` failed.
 enum Failure {
+    /// The guest exited with this status (`proc_exit`).
+    Exit(i32),
     /// The Wasm code trapped (exit status 134).
     Trap(Trap),
     /// Anything else, as the one-line message to print (exit status 1).
@@ -78,6 +115,9 @@ impl Failure {
     /// Turns a library error into a failure, with `context` before the
     /// message of anything but a trap.
     fn from_weft(e: Error, context: &str) -> Failure {
+        if let Some(status) = I32Exit::from_error(&e) {
+            return Failure::Exit(status);
+        }
         match e {
             Error::Trap(t) => Failure::Trap(t),
             other => Failure::Error(format!("{context}: {}", one_line(&other.to_string()))),
@@ -96,27 +136,67 @@ struct Target {
 /// Loads, checks and runs the module as `args` asks.
 fn execute(args: &RunArgs) -> Result<(), Failure> {
     let path = show_path(&args.file);
+    let options = parse_wasm_options(&args.options).map_err(Failure::Error)?;
+    let dirs = args
+        .dirs
+        .iter()
+        .map(|d| parse_dir(d))
+        .collect::<Result<Vec<Preopen>, String>>()
+        .map_err(Failure::Error)?;
+    let env = args
+        .envs
+        .iter()
+        .filter_map(|e| parse_env(e).transpose())
+        .collect::<Result<Vec<_>, String>>()
+        .map_err(Failure::Error)?;
     let engine = Engine::default();
     let module = load(&engine, &args.file, &path)?;
     // Everything the command line says is checked against the module before
     // instantiating, so a typo never runs the module's start function.
     let target = target(&module, args)?;
     let params = match &target {
-        Some(t) => parse_args(t, &args.args)?,
+        Some(t) if args.invoke.is_some() => parse_args(t, &args.args)?,
+        Some(t) => {
+            check_no_params(t)?;
+            Vec::new()
+        }
         None => Vec::new(),
     };
-    let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine)
+    // argv[0] is the file as given; the rest are ARGS unless they are the
+    // invoked function's parameters.
+    let mut argv = vec![args.file.to_string_lossy().into_owned()];
+    if args.invoke.is_none() {
+        argv.extend(args.args.iter().cloned());
+    }
+    let ctx = build_ctx(&GuestSetup {
+        argv,
+        inherit_env: args.inherit_env,
+        env,
+        dirs: &dirs,
+    })
+    .map_err(|e| Failure::Error(show_str(&e)))?;
+    let linker = linker(&engine, &module, options)?;
+    let mut store = Store::new(&engine, ctx);
+    let instance = linker
         .instantiate(&mut store, &module)
         .map_err(|e| match e {
             Error::Link(_) => Failure::Error(format!(
-                "{path}: {e} (weft run does not provide any imports yet)"
+                "{path}: {e} (weft run provides WASI preview 1; \
+                 -W unknown-imports-default=y makes other imported functions return zeros)"
             )),
             e => Failure::from_weft(e, &format!("{path}: cannot instantiate")),
         })?;
     let Some(target) = target else {
         return Ok(());
     };
+    // A WASI reactor is initialised before any of its other exports runs.
+    if args.invoke.is_some()
+        && target.name != INITIALIZE
+        && let Ok(init) = instance.get_typed_func::<(), ()>(&store, INITIALIZE)
+    {
+        init.call(&mut store, ())
+            .map_err(|e| Failure::from_weft(e, &format!("cannot call `{INITIALIZE}`")))?;
+    }
     let name = show_str(&target.name);
     let func = instance
         .get_func(&store, &target.name)
@@ -130,6 +210,37 @@ fn execute(args: &RunArgs) -> Result<(), Failure> {
     func.call(&mut store, &params, &mut results)
         .map_err(|e| Failure::from_weft(e, &format!("cannot call `{name}`")))?;
     print_results(&results).map_err(|e| Failure::Error(format!("cannot write the results: {e}")))
+}
+
+/// The linker: WASI, and with `-W unknown-imports-default=y` a
+/// zero-returning function for every other function import of `module`.
+fn linker(
+    engine: &Engine,
+    module: &Module,
+    options: WasmOptions,
+) -> Result<Linker<WasiCtx>, Failure> {
+    let mut linker = Linker::new(engine);
+    weft_wasi::add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx)
+        .map_err(|e| Failure::Error(format!("cannot define WASI: {e}")))?;
+    if options.unknown_imports_default {
+        linker
+            .define_unknown_imports_as_default_values(module)
+            .map_err(|e| Failure::Error(format!("cannot define unknown imports: {e}")))?;
+    }
+    Ok(linker)
+}
+
+/// Without --invoke, ARGS are the program's: `_start` must take no
+/// parameters.
+fn check_no_params(target: &Target) -> Result<(), Failure> {
+    if target.ty.params().is_empty() {
+        return Ok(());
+    }
+    let name = show_str(&target.name);
+    Err(Failure::Error(format!(
+        "`{name}` takes parameters ({}): use --invoke {name} to pass them",
+        target.ty
+    )))
 }
 
 /// Reads and compiles the module file; `path` is its printable name.

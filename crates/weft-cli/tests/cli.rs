@@ -1,5 +1,9 @@
 //! Integration tests of the `weft` binary: runs it as a process and checks
-//! its output and exit status.
+//! its output and exit status. The WASI tests run real C programs from
+//! `crates/weft-wasi/tests/c/`, built with clang for WASI.
+
+#[path = "../../weft-wasi/tests/support/cprog.rs"]
+mod cprog;
 
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
@@ -566,4 +570,240 @@ fn bad_command_line_is_a_usage_error() {
     assert!(r.stderr.starts_with("error: "), "{r:#?}");
     let r = weft(&["frobnicate"]);
     assert_eq!(r.status, 2, "{r:#?}");
+}
+
+/// Runs `weft run ARGS` with `stdin` as its standard input.
+fn run_with_stdin(args: &[OsString], stdin: &[u8]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .arg("run")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot start weft");
+    let mut input = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut input, stdin).unwrap();
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    let run = Run {
+        status: out.status.code().expect("weft was killed by a signal"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_no_panic(&run);
+    run
+}
+
+/// A WASI hello world: stdout and stderr reach the terminal's streams.
+#[test]
+fn wasi_hello_world() {
+    let r = run(&[cprog::wasm("hello")]);
+    assert_eq!(r.status, 0, "{r:#?}");
+    assert_eq!(r.stdout, "hello, world\n");
+    assert_eq!(r.stderr, "to stderr\n");
+}
+
+/// `--dir`, `--env` and program arguments end to end: argv[0] is FILE as
+/// given, ARGS follow (dashes included), and the environment is only what
+/// was given.
+#[test]
+fn wasi_arguments_environment_and_directories() {
+    let prog = cprog::wasm("args_env");
+    let r = run(&[
+        OsStr::new("--env"),
+        OsStr::new("GREETING=hello world"),
+        OsStr::new("--env=EMPTY="),
+        prog.as_os_str(),
+        OsStr::new("first"),
+        OsStr::new("--second"),
+        OsStr::new("-3"),
+    ]);
+    assert_eq!(r.status, 0, "{r:#?}");
+    assert_eq!(
+        r.stdout,
+        format!(
+            "argc=4\nargv[0]={}\nargv[1]=first\nargv[2]=--second\nargv[3]=-3\n\
+             env GREETING=hello world\nenv EMPTY=\n",
+            prog.display()
+        )
+    );
+    // The files program in a granted directory, from another cwd.
+    let dir = scratch("wasi-files");
+    std::fs::write(dir.join("input.txt"), "from the host\n").unwrap();
+    let mut spec = dir.clone().into_os_string();
+    spec.push("::.");
+    let out = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .current_dir(std::env::temp_dir())
+        .arg("run")
+        .arg("--dir")
+        .arg(&spec)
+        .arg(cprog::wasm("files"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.ends_with("all passed\n"), "{stdout}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `--inherit-env` passes the host's environment; `--env` overrides it.
+#[test]
+fn wasi_inherited_environment() {
+    let out = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .env("WEFT_TEST_VAR", "from host")
+        .env("WEFT_TEST_OTHER", "also")
+        .args(["run", "--inherit-env", "--env", "WEFT_TEST_VAR=overridden"])
+        .arg(cprog::wasm("args_env"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("env WEFT_TEST_VAR=overridden\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("env WEFT_TEST_OTHER=also\n"), "{stdout}");
+    // Without it, the guest sees nothing of the host's environment.
+    let out = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .env("WEFT_TEST_VAR", "from host")
+        .arg("run")
+        .arg(cprog::wasm("args_env"))
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("env "));
+}
+
+/// The guest's exit status becomes weft's, and output before it is kept.
+#[test]
+fn wasi_exit_status() {
+    let prog = cprog::wasm("exit_code");
+    for (arg, status) in [("3", 3), ("0", 0), ("42", 42)] {
+        let r = run(&[prog.as_os_str(), OsStr::new(arg)]);
+        assert_eq!(r.status, status, "{r:#?}");
+        assert_eq!(r.stdout, format!("exiting with {status}\n"));
+        assert_eq!(r.stderr, "");
+    }
+}
+
+/// Stdin is the guest's stdin.
+#[test]
+fn wasi_stdin() {
+    let r = run_with_stdin(&[cprog::wasm("stdin_echo").into()], b"some input\n");
+    assert_eq!(r.status, 0, "{r:#?}");
+    assert_eq!(r.stdout, "SOME INPUT\n11 bytes\n");
+}
+
+/// Polling the host's stdin: a poll with a timeout times out while no
+/// input has come, and a poll without one wakes when input arrives.
+#[test]
+fn wasi_poll_on_stdin() {
+    use std::io::{BufRead, BufReader, Write};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .arg("run")
+        .arg(cprog::wasm("stdin_poll"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot start weft");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert_eq!(line, "first poll: 0\n");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"hello\n").unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    assert_eq!(rest, "second poll: 1 readable=1\nread 6: hello\n");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+/// Sandbox escapes through `..` and symlinks are refused under the CLI too.
+#[cfg(unix)]
+#[test]
+fn wasi_escapes_are_refused() {
+    let root = scratch("wasi-escape");
+    let sandbox = root.join("sandbox");
+    std::fs::create_dir_all(sandbox.join("sub")).unwrap();
+    std::fs::write(root.join("secret.txt"), "secret\n").unwrap();
+    std::fs::write(sandbox.join("inside.txt"), "inside\n").unwrap();
+    std::os::unix::fs::symlink("inside.txt", sandbox.join("link_in")).unwrap();
+    std::os::unix::fs::symlink(root.join("secret.txt"), sandbox.join("link_out_abs")).unwrap();
+    std::os::unix::fs::symlink("../secret.txt", sandbox.join("link_out_rel")).unwrap();
+    let mut spec = sandbox.into_os_string();
+    spec.push("::.");
+    let r = run(&[
+        OsString::from("--dir"),
+        spec,
+        cprog::wasm("escape").into_os_string(),
+    ]);
+    assert_eq!(r.status, 0, "{r:#?}");
+    assert!(r.stdout.ends_with("all refused\n"), "{r:#?}");
+    let _ = std::fs::remove_dir_all(root);
+}
+
+/// A `--dir` that does not exist is one error line naming it.
+#[test]
+fn wasi_missing_preopen_directory() {
+    let r = run(&[
+        OsString::from("--dir"),
+        OsString::from("/no/such/dir::."),
+        cprog::wasm("hello").into_os_string(),
+    ]);
+    assert_error(&r, &["/no/such/dir", "--dir"]);
+    let r = run(&[
+        OsString::from("--dir=::guest"),
+        cprog::wasm("hello").into_os_string(),
+    ]);
+    assert_error(&r, &["invalid --dir"]);
+    let r = run(&[
+        OsString::from("--env"),
+        OsString::from("=x"),
+        cprog::wasm("hello").into_os_string(),
+    ]);
+    assert_error(&r, &["invalid --env"]);
+}
+
+/// `-W unknown-imports-default=y` lets imports weft does not know run as
+/// functions returning zeros; without it they are an error naming them.
+#[test]
+fn unknown_imports_default() {
+    let file = data("bench_imports.wat");
+    let r = run(&[file.as_os_str()]);
+    assert_error(&r, &["`bench::start`", "unknown-imports-default"]);
+    let r = run(&[
+        OsStr::new("-W"),
+        OsStr::new("unknown-imports-default=y"),
+        file.as_os_str(),
+    ]);
+    assert_prints(&r, &["measured"]);
+    let r = run(&[OsStr::new("-Wunknown-imports-default"), file.as_os_str()]);
+    assert_prints(&r, &["measured"]);
+    let r = run(&[OsStr::new("-W"), OsStr::new("simd=y"), file.as_os_str()]);
+    assert_error(&r, &["unknown -W option `simd`"]);
+    let r = run(&[
+        OsStr::new("-W"),
+        OsStr::new("unknown-imports-default=maybe"),
+        file.as_os_str(),
+    ]);
+    assert_error(&r, &["invalid value `maybe`"]);
+}
+
+/// `--invoke` keeps working with WASI available to the module, and a
+/// `proc_exit` inside the invoked function is the exit status.
+#[test]
+fn invoke_with_wasi() {
+    assert_prints(
+        &invoke("wasi_invoke.wat", "greet", &[]),
+        &["greetings", "10"],
+    );
+    let r = invoke("wasi_invoke.wat", "leave", &["7"]);
+    assert_eq!(r.status, 7, "{r:#?}");
+    assert_eq!(r.stdout, "");
+    // A reactor's `_initialize` runs before the invoked function.
+    assert_prints(&invoke("reactor.wat", "ready", &[]), &["1"]);
+    // ARGS cannot go to a `_start` that takes parameters.
+    let r = run(&[data("wasi_invoke.wat")]);
+    assert_error(&r, &["`_start` takes parameters", "--invoke"]);
 }
