@@ -1,5 +1,6 @@
 //! `weft`: run WebAssembly modules and spec test scripts from the command line.
 
+mod limits;
 mod run;
 mod values;
 mod wasi;

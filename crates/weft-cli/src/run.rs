@@ -10,7 +10,7 @@ use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use weft::{Engine, Error, ExternType, FuncType, Linker, Module, Store, Trap, Val};
+use weft::{Config, Engine, Error, ExternType, FuncType, Linker, Module, Store, Trap, Val};
 use weft_wasi::{I32Exit, WasiCtx};
 
 /// Exit status for a trap: 128 + SIGABRT, as other runtimes use.
@@ -69,6 +69,22 @@ pub struct RunArgs {
     /// import nothing defines a function returning zeros
     #[arg(short = 'W', value_name = "OPTION[=y|n]")]
     options: Vec<String>,
+    /// Stop the program after it executes about N Wasm instructions (trap
+    /// "all fuel consumed", status 134)
+    #[arg(long, value_name = "N")]
+    fuel: Option<u64>,
+    /// Interrupt the program after DURATION, e.g. 500ms, 10s, 2m (trap
+    /// "interrupt", status 134)
+    #[arg(long, value_name = "DURATION", value_parser = crate::limits::parse_duration)]
+    timeout: Option<std::time::Duration>,
+    /// The largest size in bytes any memory may grow to (K, M, G suffixes:
+    /// powers of 1024); growing past it fails as `memory.grow` does
+    #[arg(long, value_name = "BYTES", value_parser = crate::limits::parse_bytes)]
+    max_memory_size: Option<usize>,
+    /// The most bytes the Wasm call stack may use; deeper recursion traps
+    /// with "call stack exhausted" (status 134)
+    #[arg(long, value_name = "BYTES", value_parser = crate::limits::parse_bytes)]
+    max_wasm_stack: Option<usize>,
     /// The module: a binary `.wasm` or text `.wat` file.
     file: PathBuf,
     /// The program's arguments, or with --invoke the function's, one per
@@ -149,7 +165,13 @@ fn execute(args: &RunArgs) -> Result<(), Failure> {
         .filter_map(|e| parse_env(e).transpose())
         .collect::<Result<Vec<_>, String>>()
         .map_err(Failure::Error)?;
-    let engine = Engine::default();
+    let mut config = Config::new();
+    config.consume_fuel(args.fuel.is_some());
+    config.epoch_interruption(args.timeout.is_some());
+    if let Some(bytes) = args.max_wasm_stack {
+        config.max_wasm_stack(bytes);
+    }
+    let engine = Engine::new(&config);
     let module = load(&engine, &args.file, &path)?;
     // Everything the command line says is checked against the module before
     // instantiating, so a typo never runs the module's start function.
@@ -177,6 +199,8 @@ fn execute(args: &RunArgs) -> Result<(), Failure> {
     .map_err(|e| Failure::Error(show_str(&e)))?;
     let linker = linker(&engine, &module, options)?;
     let mut store = Store::new(&engine, ctx);
+    crate::limits::apply(&mut store, args.fuel, args.timeout, args.max_memory_size)
+        .map_err(|e| Failure::Error(e.to_string()))?;
     let instance = linker
         .instantiate(&mut store, &module)
         .map_err(|e| match e {

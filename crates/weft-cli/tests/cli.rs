@@ -807,3 +807,89 @@ fn invoke_with_wasi() {
     let r = run(&[data("wasi_invoke.wat")]);
     assert_error(&r, &["`_start` takes parameters", "--invoke"]);
 }
+
+/// `--fuel` stops an endless loop with the fuel trap and status 134.
+#[test]
+fn fuel_stops_an_endless_loop() {
+    let r = run(&[
+        OsString::from("--fuel"),
+        "100000".into(),
+        "--invoke".into(),
+        "spin".into(),
+        data("limits.wat").into(),
+    ]);
+    assert_trap(&r, "all fuel consumed", &["limits!spin"]);
+}
+
+/// `--timeout` interrupts an endless loop with status 134.
+#[test]
+fn timeout_interrupts_an_endless_loop() {
+    let started = std::time::Instant::now();
+    let r = run(&[
+        OsString::from("--timeout"),
+        "200ms".into(),
+        "--invoke".into(),
+        "spin".into(),
+        data("limits.wat").into(),
+    ]);
+    assert_trap(&r, "interrupt", &["limits!spin"]);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(200),
+        "stopped too early"
+    );
+}
+
+/// `--max-wasm-stack` makes deep recursion trap cleanly.
+#[test]
+fn max_wasm_stack_bounds_recursion() {
+    let r = run(&[
+        OsString::from("--max-wasm-stack"),
+        "64K".into(),
+        "--invoke".into(),
+        "deep".into(),
+        data("limits.wat").into(),
+        "0".into(),
+    ]);
+    assert_eq!(r.status, TRAP, "{r:#?}");
+    assert!(r.stderr.contains("call stack exhausted"), "{r:#?}");
+}
+
+/// `--max-memory-size` makes `memory.grow` past it fail with -1.
+#[test]
+fn max_memory_size_refuses_growth() {
+    let grow = |limit: &str, pages: &str| {
+        run(&[
+            OsString::from("--max-memory-size"),
+            limit.into(),
+            "--invoke".into(),
+            "grow".into(),
+            data("limits.wat").into(),
+            pages.into(),
+        ])
+    };
+    assert_prints(&grow("4M", "2"), &["1"]);
+    assert_prints(&grow("128K", "2"), &["-1"]);
+    assert_prints(&grow("128K", "1"), &["1"]);
+}
+
+/// Malformed limit values are clear errors.
+#[test]
+fn malformed_limits_are_errors() {
+    for (flag, value) in [
+        ("--fuel", "lots"),
+        ("--timeout", "soon"),
+        ("--max-memory-size", "big"),
+        ("--max-wasm-stack", "-1"),
+    ] {
+        let r = run(&[
+            OsString::from(flag),
+            value.into(),
+            data("limits.wat").into(),
+        ]);
+        assert!(
+            (1..=127).contains(&r.status) && r.status != TRAP,
+            "{flag} {value}: {r:#?}"
+        );
+        assert!(r.stderr.contains(value), "{flag} {value}: {r:#?}");
+    }
+}
