@@ -291,7 +291,11 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
     };
     let mut allocs = wp::FuncValidatorAllocations::default();
     let mut names = None;
-    for payload in wp::Parser::new(0).parse_all(bytes) {
+    // The parser too must only accept the engine's features (some
+    // encodings, like compact imports, are decided while parsing).
+    let mut parser = wp::Parser::new(0);
+    parser.set_features(engine.config().features);
+    for payload in parser.parse_all(bytes) {
         let payload = payload?;
         if let wp::ValidPayload::Func(to_validate, body) = validator.payload(&payload)? {
             let mut fv = to_validate.into_validator(std::mem::take(&mut allocs));

@@ -147,6 +147,20 @@ impl Val {
         })
     }
 
+    /// The default value of `ty`, resolving concrete reference types
+    /// through `store`'s engine (a null of the type's own hierarchy).
+    pub(crate) fn default_in(ty: ValType, store: &StoreInner) -> Option<Val> {
+        match ty {
+            ValType::Ref(r) if r.nullable => Some(match store.engine.types().hierarchy(r.heap) {
+                Hierarchy::Func => Val::FuncRef(None),
+                Hierarchy::Extern => Val::ExternRef(None),
+                Hierarchy::Any => Val::AnyRef(None),
+                Hierarchy::Exn => Val::ExnRef(None),
+            }),
+            other => Val::default_for(other),
+        }
+    }
+
     fn null_of(heap: HeapType) -> Val {
         match heap.abstract_hierarchy() {
             Some(Hierarchy::Extern) => Val::ExternRef(None),
