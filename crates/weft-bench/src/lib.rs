@@ -1,11 +1,14 @@
 //! The workloads that `benches/execution.rs` runs on weft and on wasmi, with
-//! their known-correct results, shared by the benchmarks and the tests.
+//! their known-correct results, shared by the benchmarks and the tests; and
+//! the sightglass runner ([`sightglass`]) behind `benches/sightglass.rs`.
 //!
 //! Every execution workload is a WAT module exporting [`EXPORT`] with the
 //! signature `(param i32) (result i64)`: the parameter is the problem size
 //! and the result is a value a Rust reference implementation can check.
 
 #![warn(missing_docs)]
+
+pub mod sightglass;
 
 use std::path::PathBuf;
 
