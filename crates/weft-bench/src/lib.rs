@@ -90,7 +90,7 @@ pub static WORKLOADS: [&Workload; 4] = [&FIB, &COUNT, &SIEVE, &MATMUL];
 
 /// The sightglass module whose translation is benchmarked, relative to
 /// [`sightglass_dir`]: the one with the largest code section (727 KB, 2562
-/// functions) among those weft can compile (weft has no SIMD yet).
+/// functions) among the modules without SIMD (chosen before weft had SIMD).
 pub const TRANSLATION_MODULE: &str = "sqlite3/sqlite3.wasm";
 
 /// The sightglass benchmark checkout beside this repository

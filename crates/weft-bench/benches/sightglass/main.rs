@@ -34,13 +34,14 @@
 //! newline). The three without expected files (hashset, richards,
 //! sqlite3) are "unchecked", as in sightglass: their output cannot be
 //! compared, not even between runtimes (hashset and sqlite3 print
-//! timings). libsodium's
-//! `sodium_utils2`/`3` never call `bench.end`: their region ends when
-//! `_start` does. The SIMD set is found by validation (a module that does
-//! not validate without SIMD): blake3-simd, intgemm-simd and the libsodium
-//! programs except `sodium_utils2`/`3`. Ratios of regions under 1 ms
-//! (noop, shootout-nestedloop, a few libsodium tests) are shown in
-//! parentheses and kept out of the geometric means.
+//! timings). libsodium's `sodium_utils2`/`3` never call `bench.end`: their
+//! region ends when `_start` does. libsodium's `box_easy2` and
+//! `secretbox_easy2` draw their message sizes from `random_get`, so their
+//! times vary by up to 10x from run to run. The SIMD set is found by
+//! validation (a module that does not validate without SIMD): blake3-simd,
+//! intgemm-simd and the libsodium programs except `sodium_utils2`/`3`.
+//! Ratios of regions under 1 ms (noop, shootout-nestedloop, a few libsodium
+//! tests) are shown in parentheses and kept out of the geometric means.
 //!
 //! Both runtimes translate every function before instantiating (wasmi in
 //! `CompilationMode::Eager`, not its lazy default), so no translation
@@ -52,11 +53,14 @@
 //! (wasi-nn), and rust-protobuf, hex-simd and meshoptimizer (inputs missing
 //! from the checkout).
 //!
-//! **Duration** (release build, 2-core machine under load, default 3 runs
-//! per runtime): about 65 minutes for everything. gcc-loops alone takes
-//! about 18 of them; the libsodium set about 20; the shootout set about 5.
-//! A quick run takes about 11 minutes. Progress, with each run's time, goes
-//! to stderr as it happens; the table goes to stdout at the end.
+//! **Duration** (release build, default 3 runs per runtime, on a 2-core
+//! machine at load average 4-5): about 48 minutes for everything. The
+//! libsodium set takes about 20 of them, the shootout set 17 (seqhash and
+//! ed25519 12 of those), gcc-loops 9 and sqlite3 1.5; all the others
+//! together well under a minute. Leaving out the slowest,
+//! `WEFT_SIGHTGLASS=-gcc-loops,-seqhash,-shootout-ed25519`, saves about 21
+//! minutes. A quick run takes about 7 minutes. Progress, with each run's
+//! time, goes to stderr as it happens; the table goes to stdout at the end.
 
 mod wasmi_runner;
 
