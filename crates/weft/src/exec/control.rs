@@ -40,28 +40,21 @@ pub(crate) unsafe fn br_z(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ct
     next!(to, fp, mem, len, ctx)
 }
 
-/// Branch if `a OP b` (or its negation, with `NEG`). Operands: a, b, rel.
-pub(crate) unsafe fn br_cmp_rr<O: BinOp, const NEG: bool>(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-) -> Exit {
-    let a = get!(fp, ctx, op!(ip, 0));
-    let b = get!(fp, ctx, op!(ip, 1));
-    let taken = (O::apply(a, b) == Ok(1)) != NEG;
-    // SAFETY: 3 operands take 2 words.
-    let to = if taken {
-        jump(ip, op!(ip, 2))
+/// The second operand of a comparison: slot operand `k`, or with `IMM` the
+/// immediate in it.
+#[inline(always)]
+fn second<O: BinOp, const IMM: bool>(ip: Ip, fp: Fp, ctx: &Ctx, k: usize) -> u64 {
+    let _ = ctx; // read by `get!` in checked mode only
+    if IMM {
+        O::imm(op!(ip, k))
     } else {
-        unsafe { ip.add(3) }
-    };
-    next!(to, fp, mem, len, ctx)
+        get!(fp, ctx, op!(ip, k))
+    }
 }
 
-/// Branch if `a OP imm` (or its negation). Operands: a, imm, rel.
-pub(crate) unsafe fn br_cmp_ri<O: BinOp, const NEG: bool>(
+/// Branch if `a OP b` (or its negation, with `NEG`); `b` a slot, or an
+/// immediate with `IMM`. Operands: a, b, rel.
+pub(crate) unsafe fn br_cmp<O: BinOp, const NEG: bool, const IMM: bool>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -69,7 +62,7 @@ pub(crate) unsafe fn br_cmp_ri<O: BinOp, const NEG: bool>(
     ctx: &mut Ctx,
 ) -> Exit {
     let a = get!(fp, ctx, op!(ip, 0));
-    let taken = (O::apply(a, O::imm(op!(ip, 1))) == Ok(1)) != NEG;
+    let taken = (O::apply(a, second::<O, IMM>(ip, fp, ctx, 1)) == Ok(1)) != NEG;
     // SAFETY: 3 operands take 2 words.
     let to = if taken {
         jump(ip, op!(ip, 2))
@@ -80,9 +73,9 @@ pub(crate) unsafe fn br_cmp_ri<O: BinOp, const NEG: bool>(
 }
 
 /// `dst = src + imm`, then branch if `dst OP b` (or its negation): the
-/// increment-and-test that ends most counted loops, in one dispatch.
-/// Operands: dst, src, imm, b, rel.
-pub(crate) unsafe fn br_add_cmp_rr<A: BinOp, O: BinOp, const NEG: bool>(
+/// increment-and-test that ends most counted loops, in one dispatch; `b` a
+/// slot, or an immediate with `IMM`. Operands: dst, src, imm, b, rel.
+pub(crate) unsafe fn br_add_cmp<A: BinOp, O: BinOp, const NEG: bool, const IMM: bool>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -91,29 +84,7 @@ pub(crate) unsafe fn br_add_cmp_rr<A: BinOp, O: BinOp, const NEG: bool>(
 ) -> Exit {
     let sum = A::apply(get!(fp, ctx, op!(ip, 1)), A::imm(op!(ip, 2))).unwrap_or(0);
     set!(fp, ctx, op!(ip, 0), sum);
-    let b = get!(fp, ctx, op!(ip, 3));
-    let taken = (O::apply(sum, b) == Ok(1)) != NEG;
-    // SAFETY: 5 operands take 3 words.
-    let to = if taken {
-        jump(ip, op!(ip, 4))
-    } else {
-        unsafe { ip.add(4) }
-    };
-    next!(to, fp, mem, len, ctx)
-}
-
-/// As [`br_add_cmp_rr`] with an immediate `b`. Operands: dst, src, imm,
-/// b imm, rel.
-pub(crate) unsafe fn br_add_cmp_ri<A: BinOp, O: BinOp, const NEG: bool>(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-) -> Exit {
-    let sum = A::apply(get!(fp, ctx, op!(ip, 1)), A::imm(op!(ip, 2))).unwrap_or(0);
-    set!(fp, ctx, op!(ip, 0), sum);
-    let taken = (O::apply(sum, O::imm(op!(ip, 3))) == Ok(1)) != NEG;
+    let taken = (O::apply(sum, second::<O, IMM>(ip, fp, ctx, 3)) == Ok(1)) != NEG;
     // SAFETY: 5 operands take 3 words.
     let to = if taken {
         jump(ip, op!(ip, 4))
