@@ -245,6 +245,51 @@ pub fn uses_simd(wasm: &[u8]) -> bool {
             .is_err()
 }
 
+/// The bytes every run's guest gets from `random_get`, on both runtimes: a
+/// fixed splitmix64 stream (the seed is arbitrary), so that a benchmark
+/// drawing its work from `random_get` does the same work on each runtime
+/// and in each run. The stream does not depend on how the guest splits its
+/// requests.
+#[derive(Clone, Debug)]
+pub struct SeededBytes {
+    state: u64,
+    word: [u8; 8],
+    /// Bytes of `word` already handed out.
+    used: usize,
+}
+
+impl Default for SeededBytes {
+    fn default() -> Self {
+        SeededBytes {
+            state: 0x5eed_0f_5167_6c61,
+            word: [0; 8],
+            used: 8,
+        }
+    }
+}
+
+impl SeededBytes {
+    /// Fills `buf` with the next bytes of the stream.
+    pub fn fill(&mut self, buf: &mut [u8]) {
+        for b in buf {
+            if self.used == 8 {
+                self.word = self.next_word().to_le_bytes();
+                self.used = 0;
+            }
+            *b = self.word[self.used];
+            self.used += 1;
+        }
+    }
+
+    fn next_word(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
 /// What a guest's calls of `bench.start` and `bench.end` recorded.
 #[derive(Clone, Debug, Default)]
 pub struct Marks {
@@ -453,9 +498,11 @@ impl WeftBench {
     pub fn run(&self, bench: &Benchmark) -> Outcome {
         let (stdout, stderr) = (OutputBuffer::new(), OutputBuffer::new());
         let mut b = WasiCtxBuilder::new();
+        let mut random = SeededBytes::default();
         b.arg(file_name(&bench.wasm))
             .stdout(&stdout)
-            .stderr(&stderr);
+            .stderr(&stderr)
+            .random_source(move |buf: &mut [u8]| random.fill(buf));
         if let Err(e) = b.preopened_dir(&bench.dir, ".") {
             return Outcome::failed(format!("cannot open {}: {e}", bench.dir.display()));
         }
@@ -565,6 +612,22 @@ mod tests {
         let g = geomean(&[2.0, 0.5, 4.0]).unwrap();
         assert!((g - 4f64.powf(1.0 / 3.0)).abs() < 1e-12, "{g}");
         assert_eq!(geomean(&[]), None);
+    }
+
+    #[test]
+    fn seeded_bytes_do_not_depend_on_request_sizes() {
+        let mut whole = [0u8; 37];
+        SeededBytes::default().fill(&mut whole);
+        let mut pieces = [0u8; 37];
+        let mut s = SeededBytes::default();
+        let (a, rest) = pieces.split_at_mut(3);
+        let (b, c) = rest.split_at_mut(9);
+        s.fill(a);
+        s.fill(b);
+        s.fill(c);
+        assert_eq!(whole, pieces);
+        // Not a constant: the bytes vary.
+        assert!(whole.iter().any(|&x| x != whole[0]));
     }
 
     #[test]

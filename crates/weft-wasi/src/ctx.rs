@@ -106,7 +106,15 @@ pub struct WasiCtx {
     pub(crate) env: Vec<Vec<u8>>,
     /// The descriptor table: index = fd.
     pub(crate) fds: Vec<Option<Descriptor>>,
+    /// Where `random_get` takes its bytes: the host's secure source unless
+    /// the embedder chose another.
+    pub(crate) random: Option<RandomSource>,
 }
+
+/// A source of bytes for `random_get` that the embedder chose instead of
+/// the host's secure random source (for example a seeded generator, so that
+/// runs are reproducible). It fills the whole buffer it is given.
+pub type RandomSource = Box<dyn FnMut(&mut [u8]) + Send>;
 
 impl WasiCtx {
     /// A context with nothing: no arguments, environment or descriptors.
@@ -115,6 +123,7 @@ impl WasiCtx {
             args: Vec::new(),
             env: Vec::new(),
             fds: Vec::new(),
+            random: None,
         }
     }
 
@@ -211,6 +220,7 @@ pub struct WasiCtxBuilder {
     stderr: Output,
     preopens: Vec<(Dir, String)>,
     listeners: Vec<TcpListener>,
+    random: Option<RandomSource>,
 }
 
 impl Default for WasiCtxBuilder {
@@ -239,6 +249,7 @@ impl WasiCtxBuilder {
             stderr: Output::Null,
             preopens: Vec::new(),
             listeners: Vec::new(),
+            random: None,
         }
     }
 
@@ -358,6 +369,14 @@ impl WasiCtxBuilder {
         self
     }
 
+    /// Makes `random_get` take its bytes from `source` instead of the
+    /// host's secure random source. Only for guests that need no secrecy:
+    /// a seeded source makes runs reproducible (tests, benchmarks).
+    pub fn random_source(&mut self, source: impl FnMut(&mut [u8]) + Send + 'static) -> &mut Self {
+        self.random = Some(Box::new(source));
+        self
+    }
+
     /// The context. Descriptors 0, 1 and 2 are stdin, stdout and stderr;
     /// the preopened directories follow in the order they were granted,
     /// then the sockets. The builder is left empty, as from `new`.
@@ -367,6 +386,7 @@ impl WasiCtxBuilder {
             args: b.args,
             env: b.env,
             fds: Vec::new(),
+            random: b.random,
         };
         let stdio = [
             Descriptor::new(Handle::Input(b.stdin), rights::INPUT, 0),

@@ -54,7 +54,7 @@ mod proc;
 mod sock;
 mod stdio;
 
-pub use ctx::{WasiCtx, WasiCtxBuilder};
+pub use ctx::{RandomSource, WasiCtx, WasiCtxBuilder};
 pub use errno::Errno;
 pub use linker::{FUNCTIONS, add_to_linker};
 pub use proc::I32Exit;

@@ -99,15 +99,22 @@ pub fn clock_time_get(
     mem.write_u64(ptr, t)
 }
 
-/// `random_get(buf, buf_len)`: bytes from the host's secure random source.
+/// `random_get(buf, buf_len)`: bytes from the host's secure random source,
+/// or from the embedder's [`RandomSource`](crate::RandomSource).
 pub fn random_get(
-    _ctx: &mut WasiCtx,
+    ctx: &mut WasiCtx,
     mem: &mut GuestMemory<'_>,
     buf: u32,
     len: u32,
 ) -> Result<(), Errno> {
     let buf = mem.slice_mut(buf, len)?;
-    getrandom::fill(buf).map_err(|_| Errno::Io)
+    match &mut ctx.random {
+        Some(source) => {
+            source(buf);
+            Ok(())
+        }
+        None => getrandom::fill(buf).map_err(|_| Errno::Io),
+    }
 }
 
 /// `sched_yield()`.

@@ -35,9 +35,11 @@
 //! sqlite3) are "unchecked", as in sightglass: their output cannot be
 //! compared, not even between runtimes (hashset and sqlite3 print
 //! timings). libsodium's `sodium_utils2`/`3` never call `bench.end`: their
-//! region ends when `_start` does. libsodium's `box_easy2` and
-//! `secretbox_easy2` draw their message sizes from `random_get`, so their
-//! times vary by up to 10x from run to run. The SIMD set is found by
+//! region ends when `_start` does. `random_get` gives both runtimes
+//! the same fixed stream (`SeededBytes`). Even so libsodium's `box_easy2`
+//! and `secretbox_easy2` do different work in each run: their generator
+//! also stirs in the clock, and they draw their message sizes from it
+//! (measured times vary by up to 10x). The SIMD set is found by
 //! validation (a module that does not validate without SIMD): blake3-simd,
 //! intgemm-simd and the libsodium programs except `sodium_utils2`/`3`.
 //! Ratios of regions under 1 ms (noop, shootout-nestedloop, a few libsodium

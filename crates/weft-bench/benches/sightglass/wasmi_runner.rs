@@ -8,7 +8,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use wasmi_wasi::wasi_common::pipe::{ReadPipe, WritePipe};
-use weft_bench::sightglass::{BENCH_MODULE, Benchmark, Exit, Marks, Outcome, START};
+use weft_bench::sightglass::{BENCH_MODULE, Benchmark, Exit, Marks, Outcome, START, SeededBytes};
 
 /// The store data of a benchmark run on wasmi.
 struct WasmiHost {
@@ -124,5 +124,35 @@ fn wasi_ctx(
     let dir = wasmi_wasi::Dir::open_ambient_dir(&bench.dir, wasmi_wasi::ambient_authority())
         .map_err(|e| format!("cannot open {}: {e}", bench.dir.display()))?;
     b.preopened_dir(dir, ".").map_err(|e| e.to_string())?;
-    Ok(b.build())
+    let ctx = b.build();
+    *ctx.random.lock().map_err(|e| e.to_string())? = Box::new(SeededRng::default());
+    Ok(ctx)
+}
+
+/// [`SeededBytes`] as wasi-common's random source, so wasmi's guests get
+/// the same bytes as weft's.
+#[derive(Default)]
+struct SeededRng(SeededBytes);
+
+impl wasmi_wasi::wasi_common::RngCore for SeededRng {
+    fn next_u32(&mut self) -> u32 {
+        let mut b = [0; 4];
+        self.0.fill(&mut b);
+        u32::from_le_bytes(b)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        let mut b = [0; 8];
+        self.0.fill(&mut b);
+        u64::from_le_bytes(b)
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        self.0.fill(dest);
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        self.0.fill(dest);
+        Ok(())
+    }
 }
