@@ -79,6 +79,15 @@ pub(crate) struct CodeBuilder {
     /// Where the last branch target is: code before it may be reached from
     /// elsewhere, so no fusion may remove or rewrite it.
     floor: usize,
+    /// The slot whose value the next instruction finds in `acc` (see
+    /// `exec::next!`): set by [`CodeBuilder::passes_on`] right after an
+    /// instruction that passes its result on, kept by instructions that pass
+    /// `acc` through without writing that slot, forgotten at anything else
+    /// and at branch targets.
+    acc: Option<u32>,
+    /// Where the last instruction starts and what `acc` held before it, to
+    /// restore when that instruction is removed again.
+    acc_before: (usize, Option<u32>),
 }
 
 /// Where an instruction starts, for patching branch targets.
@@ -95,6 +104,7 @@ impl CodeBuilder {
     /// target: instructions before it are now fixed.
     pub(crate) fn label(&mut self) -> InstrPos {
         self.floor = self.words.len();
+        self.acc = None;
         self.here()
     }
 
@@ -104,9 +114,50 @@ impl CodeBuilder {
         pos.0 >= self.floor
     }
 
-    /// Appends one instruction.
+    /// Appends one instruction, which does not pass a known value on in
+    /// `acc`.
     pub(crate) fn emit(&mut self, handler: HandlerAddr, ops: &[u32]) -> InstrPos {
+        let pos = self.emit_keeping_acc(handler, ops);
+        self.acc = None;
+        pos
+    }
+
+    /// Appends one instruction that passes `acc` on unchanged and writes no
+    /// slot but `written`.
+    pub(crate) fn emit_transparent(
+        &mut self,
+        handler: HandlerAddr,
+        ops: &[u32],
+        written: u32,
+    ) -> InstrPos {
+        let pos = self.emit_keeping_acc(handler, ops);
+        if self.acc == Some(written) {
+            self.acc = None;
+        }
+        pos
+    }
+
+    /// Records that the instruction just emitted passes the value it wrote
+    /// to `slot` on in `acc`.
+    pub(crate) fn passes_on(&mut self, slot: u32) {
+        self.acc = Some(slot);
+    }
+
+    /// Whether the next instruction will find the value of `slot` in `acc`.
+    pub(crate) fn acc_holds(&self, slot: u32) -> bool {
+        self.acc == Some(slot)
+    }
+
+    /// The last instruction now writes `to` instead of `from`.
+    pub(crate) fn retarget_acc(&mut self, from: u32, to: u32) {
+        if self.acc == Some(from) {
+            self.acc = Some(to);
+        }
+    }
+
+    fn emit_keeping_acc(&mut self, handler: HandlerAddr, ops: &[u32]) -> InstrPos {
         let pos = self.here();
+        self.acc_before = (pos.0, self.acc);
         self.words.push(handler as u64);
         for pair in ops.chunks(2) {
             let lo = pair[0];
@@ -160,6 +211,11 @@ impl CodeBuilder {
             self.is_open(pos),
             "translator bug: removing code before a branch target"
         );
+        self.acc = if self.acc_before.0 == pos.0 {
+            self.acc_before.1
+        } else {
+            None
+        };
         self.words.truncate(pos.0);
         while self.offsets.last().is_some_and(|o| o.0 as usize >= pos.0) {
             self.offsets.pop();

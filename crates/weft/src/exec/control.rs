@@ -14,30 +14,48 @@ fn jump(ip: Ip, rel: u32) -> Ip {
 }
 
 /// Unconditional branch. Operands: rel.
-pub(crate) unsafe fn br(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
-    next!(jump(ip, op!(ip, 0)), fp, mem, len, ctx)
+pub(crate) unsafe fn br(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx, acc: u64) -> Exit {
+    next!(jump(ip, op!(ip, 0)), fp, mem, len, ctx, acc)
 }
 
-/// Branch if the i32 in `cond` is non-zero. Operands: cond, rel.
-pub(crate) unsafe fn br_nz(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+/// Branch if the i32 in `cond` (a slot, or `acc` with `ACC`) is nonzero.
+/// Operands: cond, rel.
+pub(crate) unsafe fn br_nz<const ACC: bool>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
+    let c = if ACC { acc } else { get!(fp, ctx, op!(ip, 0)) };
     // SAFETY: 2 operands take 1 word.
-    let to = if get!(fp, ctx, op!(ip, 0)) != 0 {
+    let to = if c != 0 {
         jump(ip, op!(ip, 1))
     } else {
         unsafe { ip.add(2) }
     };
-    next!(to, fp, mem, len, ctx)
+    next!(to, fp, mem, len, ctx, acc)
 }
 
-/// Branch if the i32 in `cond` is zero. Operands: cond, rel.
-pub(crate) unsafe fn br_z(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+/// Branch if the i32 in `cond` (a slot, or `acc` with `ACC`) is zero.
+/// Operands: cond, rel.
+pub(crate) unsafe fn br_z<const ACC: bool>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
+    let c = if ACC { acc } else { get!(fp, ctx, op!(ip, 0)) };
     // SAFETY: 2 operands take 1 word.
-    let to = if get!(fp, ctx, op!(ip, 0)) == 0 {
+    let to = if c == 0 {
         jump(ip, op!(ip, 1))
     } else {
         unsafe { ip.add(2) }
     };
-    next!(to, fp, mem, len, ctx)
+    next!(to, fp, mem, len, ctx, acc)
 }
 
 /// The second operand of a comparison: slot operand `k`, or with `IMM` the
@@ -53,15 +71,17 @@ fn second<O: BinOp, const IMM: bool>(ip: Ip, fp: Fp, ctx: &Ctx, k: usize) -> u64
 }
 
 /// Branch if `a OP b` (or its negation, with `NEG`); `b` a slot, or an
-/// immediate with `IMM`. Operands: a, b, rel.
-pub(crate) unsafe fn br_cmp<O: BinOp, const NEG: bool, const IMM: bool>(
+/// immediate with `IMM`; `a` a slot, or `acc` with `ACC`. Operands: a, b,
+/// rel.
+pub(crate) unsafe fn br_cmp<O: BinOp, const NEG: bool, const IMM: bool, const ACC: bool>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
-    let a = get!(fp, ctx, op!(ip, 0));
+    let a = if ACC { acc } else { get!(fp, ctx, op!(ip, 0)) };
     let taken = (O::apply(a, second::<O, IMM>(ip, fp, ctx, 1)) == Ok(1)) != NEG;
     // SAFETY: 3 operands take 2 words.
     let to = if taken {
@@ -69,7 +89,7 @@ pub(crate) unsafe fn br_cmp<O: BinOp, const NEG: bool, const IMM: bool>(
     } else {
         unsafe { ip.add(3) }
     };
-    next!(to, fp, mem, len, ctx)
+    next!(to, fp, mem, len, ctx, acc)
 }
 
 /// `dst = src + imm`, then branch if `dst OP b` (or its negation): the
@@ -81,6 +101,7 @@ pub(crate) unsafe fn br_add_cmp<A: BinOp, O: BinOp, const NEG: bool, const IMM: 
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     let sum = A::apply(get!(fp, ctx, op!(ip, 1)), A::imm(op!(ip, 2))).unwrap_or(0);
     set!(fp, ctx, op!(ip, 0), sum);
@@ -91,19 +112,33 @@ pub(crate) unsafe fn br_add_cmp<A: BinOp, O: BinOp, const NEG: bool, const IMM: 
     } else {
         unsafe { ip.add(4) }
     };
-    next!(to, fp, mem, len, ctx)
+    next!(to, fp, mem, len, ctx, acc)
 }
 
 /// Indexed branch. Operands: index, n, rel_0 .. rel_n (the last is the default).
-pub(crate) unsafe fn br_table(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn br_table(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let i = get!(fp, ctx, op!(ip, 0)) as u32;
     let n = op!(ip, 1);
     let k = i.min(n) as usize;
-    next!(jump(ip, op!(ip, 2 + k)), fp, mem, len, ctx)
+    next!(jump(ip, op!(ip, 2 + k)), fp, mem, len, ctx, acc)
 }
 
 /// Traps with "unreachable". No operands.
-pub(crate) unsafe fn unreachable(ip: Ip, _fp: Fp, _m: *mut u8, _l: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn unreachable(
+    ip: Ip,
+    _fp: Fp,
+    _m: *mut u8,
+    _l: usize,
+    ctx: &mut Ctx,
+    _acc: u64,
+) -> Exit {
     trap!(ip, ctx, TrapKind::Unreachable)
 }
 
@@ -111,7 +146,7 @@ pub(crate) unsafe fn unreachable(ip: Ip, _fp: Fp, _m: *mut u8, _l: usize, ctx: &
 /// current view of memory 0, still right if the caller runs in the same
 /// instance (anything that changes memory refreshes the view it passes on).
 #[inline(always)]
-unsafe fn pop_frame(mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+unsafe fn pop_frame(mem: *mut u8, len: usize, ctx: &mut Ctx, acc: u64) -> Exit {
     let frames = &mut ctx.stacks().frames;
     let n = frames.len();
     // SAFETY: every running function has its frame on the stack, so `n >= 1`.
@@ -124,21 +159,35 @@ unsafe fn pop_frame(mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
         ctx.inst = frame.ret_inst;
         ctx.mem0()
     };
-    next!(frame.ret_ip, frame.ret_fp, mem, len, ctx)
+    next!(frame.ret_ip, frame.ret_fp, mem, len, ctx, acc)
 }
 
 /// Returns with results already in place. No operands.
-pub(crate) unsafe fn ret(_ip: Ip, _fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn ret(
+    _ip: Ip,
+    _fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     // SAFETY: see `pop_frame`.
-    unsafe { pop_frame(mem, len, ctx) }
+    unsafe { pop_frame(mem, len, ctx, acc) }
 }
 
 /// Returns one result from slot `src`. Operands: src.
-pub(crate) unsafe fn ret1(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn ret1(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let v = get!(fp, ctx, op!(ip, 0));
     set!(fp, ctx, 0u32, v);
     // SAFETY: see `pop_frame`.
-    unsafe { pop_frame(mem, len, ctx) }
+    unsafe { pop_frame(mem, len, ctx, acc) }
 }
 
 /// Pushes a frame for `func` at `fp + base` and enters it, or traps if the
@@ -154,6 +203,7 @@ unsafe fn enter(
     inst: *const InstanceRt,
     mem_len: (*mut u8, usize),
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     // SAFETY: compiled functions live as long as their module, which the
     // store keeps alive.
@@ -177,12 +227,13 @@ unsafe fn enter(
     let switched = inst != ctx.inst;
     ctx.inst = inst;
     let (mem, len) = if switched { ctx.mem0() } else { mem_len };
-    next!(f.code.as_ptr(), new_fp, mem, len, ctx)
+    next!(f.code.as_ptr(), new_fp, mem, len, ctx, acc)
 }
 
 /// Replaces the current frame's function with `func` (a tail call), moving
 /// the arguments at `base` to the frame's start.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 unsafe fn enter_tail(
     ip: Ip,
     fp: Fp,
@@ -191,6 +242,7 @@ unsafe fn enter_tail(
     inst: *const InstanceRt,
     mem_len: (*mut u8, usize),
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     // SAFETY: see `enter`.
     let f = unsafe { &*func };
@@ -203,7 +255,7 @@ unsafe fn enter_tail(
     let switched = inst != ctx.inst;
     ctx.inst = inst;
     let (mem, len) = if switched { ctx.mem0() } else { mem_len };
-    next!(f.code.as_ptr(), fp, mem, len, ctx)
+    next!(f.code.as_ptr(), fp, mem, len, ctx, acc)
 }
 
 /// Calls store function `id` with arguments at `fp + base`.
@@ -218,6 +270,7 @@ unsafe fn call_id(
     tail: bool,
     mem_len: (*mut u8, usize),
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     let store = ctx.store();
     // SAFETY (unchecked index): store function ids in instances and tables
@@ -234,10 +287,10 @@ unsafe fn call_id(
             let func = unsafe { (&(*inst).defined)[*def_index as usize] };
             if tail {
                 // SAFETY: see `enter_tail`.
-                unsafe { enter_tail(ip, fp, base, func, inst, mem_len, ctx) }
+                unsafe { enter_tail(ip, fp, base, func, inst, mem_len, ctx, acc) }
             } else {
                 // SAFETY: see `enter`.
-                unsafe { enter(ip, next_ip, fp, base, func, inst, mem_len, ctx) }
+                unsafe { enter(ip, next_ip, fp, base, func, inst, mem_len, ctx, acc) }
             }
         }
         FuncKind::Host(_) => {
@@ -258,19 +311,45 @@ unsafe fn call_id(
 /// Calls a function defined in the same module. Operands: base,
 /// def_index, address of the callee's `CompiledFunc` (2, patched in when
 /// the module is complete).
-pub(crate) unsafe fn call(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn call(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let func = callee(ip, ctx);
     let inst = ctx.inst;
     // SAFETY: 4 operands take 2 words; see `enter`.
-    unsafe { enter(ip, ip.add(3), fp, op!(ip, 0), func, inst, (mem, len), ctx) }
+    unsafe {
+        enter(
+            ip,
+            ip.add(3),
+            fp,
+            op!(ip, 0),
+            func,
+            inst,
+            (mem, len),
+            ctx,
+            acc,
+        )
+    }
 }
 
 /// Tail-calls a function defined in the same module. Operands as `call`.
-pub(crate) unsafe fn return_call(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn return_call(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let func = callee(ip, ctx);
     let inst = ctx.inst;
     // SAFETY: see `enter_tail`.
-    unsafe { enter_tail(ip, fp, op!(ip, 0), func, inst, (mem, len), ctx) }
+    unsafe { enter_tail(ip, fp, op!(ip, 0), func, inst, (mem, len), ctx, acc) }
 }
 
 /// The callee of a direct call: the address the module patched in.
@@ -288,7 +367,14 @@ fn callee(ip: Ip, ctx: &Ctx) -> *const CompiledFunc {
 }
 
 /// Charges fuel for the basic block it starts. Operands: amount.
-pub(crate) unsafe fn consume_fuel(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn consume_fuel(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let amount = u64::from(op!(ip, 0));
     let store = ctx.store();
     match store.fuel.checked_sub(amount) {
@@ -299,35 +385,68 @@ pub(crate) unsafe fn consume_fuel(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx:
         }
     }
     // SAFETY: 1 operand takes 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
 }
 
 /// Traps with "interrupt" if the store's epoch deadline has passed. At
 /// function entries and loop headers. No operands.
-pub(crate) unsafe fn check_epoch(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn check_epoch(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     if ctx.epoch_now() >= ctx.store().epoch_deadline {
         trap!(ip, ctx, TrapKind::Interrupt);
     }
     // SAFETY: no operands: the instruction is one word.
-    next!(unsafe { ip.add(1) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(1) }, fp, mem, len, ctx, acc)
 }
 
 /// Zeroes the function's non-parameter locals: the first instruction of
 /// every function that has any. Operands: first slot, count.
-pub(crate) unsafe fn zero_locals(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn zero_locals(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let (first, n) = (op!(ip, 0), op!(ip, 1));
     for s in first..first + n {
         set!(fp, ctx, s, 0);
     }
     // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
 }
 
 /// Calls an entry of the function index space (imports). Operands: base, func.
-pub(crate) unsafe fn call_import(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn call_import(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let id = ctx.inst().funcs[op!(ip, 1) as usize];
     // SAFETY: 2 operands take 1 word; see `call_id`.
-    unsafe { call_id(ip, ip.add(2), fp, op!(ip, 0), id, false, (mem, len), ctx) }
+    unsafe {
+        call_id(
+            ip,
+            ip.add(2),
+            fp,
+            op!(ip, 0),
+            id,
+            false,
+            (mem, len),
+            ctx,
+            acc,
+        )
+    }
 }
 
 /// Tail-calls an entry of the function index space. Operands: base, func.
@@ -337,10 +456,23 @@ pub(crate) unsafe fn return_call_import(
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     let id = ctx.inst().funcs[op!(ip, 1) as usize];
     // SAFETY: see `call_id`.
-    unsafe { call_id(ip, ip.add(2), fp, op!(ip, 0), id, true, (mem, len), ctx) }
+    unsafe {
+        call_id(
+            ip,
+            ip.add(2),
+            fp,
+            op!(ip, 0),
+            id,
+            true,
+            (mem, len),
+            ctx,
+            acc,
+        )
+    }
 }
 
 /// Resolves a `call_indirect` target: table entry, null and type checks.
@@ -373,10 +505,23 @@ pub(crate) unsafe fn call_indirect(
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     match indirect_target(ip, fp, ctx) {
         // SAFETY: 4 operands take 2 words; see `call_id`.
-        Ok(id) => unsafe { call_id(ip, ip.add(3), fp, op!(ip, 0), id, false, (mem, len), ctx) },
+        Ok(id) => unsafe {
+            call_id(
+                ip,
+                ip.add(3),
+                fp,
+                op!(ip, 0),
+                id,
+                false,
+                (mem, len),
+                ctx,
+                acc,
+            )
+        },
         Err(k) => trap!(ip, ctx, k),
     }
 }
@@ -388,16 +533,36 @@ pub(crate) unsafe fn return_call_indirect(
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     match indirect_target(ip, fp, ctx) {
         // SAFETY: see `call_id`.
-        Ok(id) => unsafe { call_id(ip, ip.add(3), fp, op!(ip, 0), id, true, (mem, len), ctx) },
+        Ok(id) => unsafe {
+            call_id(
+                ip,
+                ip.add(3),
+                fp,
+                op!(ip, 0),
+                id,
+                true,
+                (mem, len),
+                ctx,
+                acc,
+            )
+        },
         Err(k) => trap!(ip, ctx, k),
     }
 }
 
 /// `call_ref`. Operands: base, reference slot.
-pub(crate) unsafe fn call_ref(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn call_ref(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let cell = get!(fp, ctx, op!(ip, 1));
     if cell == 0 {
         trap!(ip, ctx, TrapKind::NullFunctionReference);
@@ -413,6 +578,7 @@ pub(crate) unsafe fn call_ref(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mu
             false,
             (mem, len),
             ctx,
+            acc,
         )
     }
 }
@@ -424,6 +590,7 @@ pub(crate) unsafe fn return_call_ref(
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     let cell = get!(fp, ctx, op!(ip, 1));
     if cell == 0 {
@@ -440,6 +607,7 @@ pub(crate) unsafe fn return_call_ref(
             true,
             (mem, len),
             ctx,
+            acc,
         )
     }
 }

@@ -14,7 +14,14 @@ use crate::ir::{Clause, CompiledFunc, HandlerAction};
 
 /// `throw`: makes an exception of a tag with the payload at `base`.
 /// Operands: base, tag (module index), payload cells.
-pub(crate) unsafe fn throw(ip: Ip, fp: Fp, _m: *mut u8, _l: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn throw(
+    ip: Ip,
+    fp: Fp,
+    _m: *mut u8,
+    _l: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let (base, tag, n) = (
         op!(ip, 0) as usize,
         op!(ip, 1) as usize,
@@ -24,17 +31,24 @@ pub(crate) unsafe fn throw(ip: Ip, fp: Fp, _m: *mut u8, _l: usize, ctx: &mut Ctx
     let store_tag = ctx.inst().tags[tag];
     let exn = ctx.store().push_exception(store_tag, payload);
     // SAFETY: see `raise_exception`.
-    unsafe { raise_exception(ip, fp, exn, ctx) }
+    unsafe { raise_exception(ip, fp, exn, ctx, acc) }
 }
 
 /// `throw_ref`: rethrows the exception in a slot. Operands: slot.
-pub(crate) unsafe fn throw_ref(ip: Ip, fp: Fp, _m: *mut u8, _l: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn throw_ref(
+    ip: Ip,
+    fp: Fp,
+    _m: *mut u8,
+    _l: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let cell = get!(fp, ctx, op!(ip, 0));
     if cell == 0 {
         trap!(ip, ctx, TrapKind::NullReference);
     }
     // SAFETY: see `raise_exception`.
-    unsafe { raise_exception(ip, fp, (cell - 1) as u32, ctx) }
+    unsafe { raise_exception(ip, fp, (cell - 1) as u32, ctx, acc) }
 }
 
 /// Unwinds to the handler of exception `exn` thrown at `ip` and continues
@@ -44,11 +58,11 @@ pub(crate) unsafe fn throw_ref(ip: Ip, fp: Fp, _m: *mut u8, _l: usize, ctx: &mut
 ///
 /// `ip` and `fp` are the current instruction and frame.
 #[inline(never)]
-pub(crate) unsafe fn raise_exception(ip: Ip, fp: Fp, exn: u32, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn raise_exception(ip: Ip, fp: Fp, exn: u32, ctx: &mut Ctx, acc: u64) -> Exit {
     match unwind(ctx, ip, fp, exn) {
         Some((ip, fp)) => {
             let (mem, len) = ctx.mem0();
-            next!(ip, fp, mem, len, ctx)
+            next!(ip, fp, mem, len, ctx, acc)
         }
         None => {
             ctx.thrown = Some(exn);

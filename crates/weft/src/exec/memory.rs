@@ -143,15 +143,17 @@ pub(super) fn offset64(ip: Ip, first: usize) -> u64 {
     u64::from(op!(ip, first)) | u64::from(op!(ip, first + 1)) << 32
 }
 
-/// Load from memory 0. Operands: dst, addr, offset (2).
-pub(crate) unsafe fn load<L: LoadOp, const M64: bool>(
+/// Load from memory 0, the address in a slot or (with `ACC`) in `acc`.
+/// Operands: dst, addr, offset (2). Passes the value on in `acc`.
+pub(crate) unsafe fn load<L: LoadOp, const M64: bool, const ACC: bool>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
-    let addr = get!(fp, ctx, op!(ip, 1));
+    let addr = if ACC { acc } else { get!(fp, ctx, op!(ip, 1)) };
     let Some(ea) = effective_for::<M64>(addr, offset64(ip, 2), L::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
@@ -162,39 +164,48 @@ pub(crate) unsafe fn load<L: LoadOp, const M64: bool>(
     let v = unsafe { L::read(mem.add(ea)) };
     set!(fp, ctx, op!(ip, 0), v);
     // SAFETY: 4 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, v)
 }
 
-/// Store to memory 0. Operands: addr, value, offset (2).
-pub(crate) unsafe fn store<S: StoreOp, const M64: bool>(
+/// Store to memory 0, the value in a slot or (with `ACC`) in `acc`.
+/// Operands: addr, value, offset (2).
+pub(crate) unsafe fn store<S: StoreOp, const M64: bool, const ACC: bool>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     let addr = get!(fp, ctx, op!(ip, 0));
     let Some(ea) = effective_for::<M64>(addr, offset64(ip, 2), S::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
-    let v = get!(fp, ctx, op!(ip, 1));
+    let v = if ACC { acc } else { get!(fp, ctx, op!(ip, 1)) };
     // SAFETY: as for `load`.
     unsafe { S::write(mem.add(ea), v) };
     // SAFETY: 4 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
 }
 
 /// Load from memory 0 at `a + b` (an `i32.add`/`i64.add` fused in, with
 /// its wrap-around). Operands: dst, a, b (slot, or immediate with `IMM`),
-/// offset (2).
-pub(crate) unsafe fn load_add<L: LoadOp, A: BinOp, const IMM: bool, const M64: bool>(
+/// offset (2); with `ACC`, `a` is in `acc`. Passes the value on in `acc`.
+pub(crate) unsafe fn load_add<
+    L: LoadOp,
+    A: BinOp,
+    const IMM: bool,
+    const M64: bool,
+    const ACC: bool,
+>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
-    let a = get!(fp, ctx, op!(ip, 1));
+    let a = if ACC { acc } else { get!(fp, ctx, op!(ip, 1)) };
     let b = if IMM {
         A::imm(op!(ip, 2))
     } else {
@@ -208,19 +219,26 @@ pub(crate) unsafe fn load_add<L: LoadOp, A: BinOp, const IMM: bool, const M64: b
     let v = unsafe { L::read(mem.add(ea)) };
     set!(fp, ctx, op!(ip, 0), v);
     // SAFETY: 5 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, v)
 }
 
 /// Store to memory 0 at `a + b`. Operands: a, b (slot or immediate),
-/// value, offset (2).
-pub(crate) unsafe fn store_add<S: StoreOp, A: BinOp, const IMM: bool, const M64: bool>(
+/// value, offset (2); with `ACC`, `a` is in `acc`.
+pub(crate) unsafe fn store_add<
+    S: StoreOp,
+    A: BinOp,
+    const IMM: bool,
+    const M64: bool,
+    const ACC: bool,
+>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
-    let a = get!(fp, ctx, op!(ip, 0));
+    let a = if ACC { acc } else { get!(fp, ctx, op!(ip, 0)) };
     let b = if IMM {
         A::imm(op!(ip, 1))
     } else {
@@ -234,7 +252,7 @@ pub(crate) unsafe fn store_add<S: StoreOp, A: BinOp, const IMM: bool, const M64:
     // SAFETY: as for `load`.
     unsafe { S::write(mem.add(ea), v) };
     // SAFETY: 5 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, acc)
 }
 
 /// Store of an immediate to memory 0. Operands: addr, imm, offset (2).
@@ -244,6 +262,7 @@ pub(crate) unsafe fn store_imm<S: StoreOp, const M64: bool>(
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     let addr = get!(fp, ctx, op!(ip, 0));
     let Some(ea) = effective_for::<M64>(addr, offset64(ip, 2), S::SIZE, len) else {
@@ -252,7 +271,7 @@ pub(crate) unsafe fn store_imm<S: StoreOp, const M64: bool>(
     // SAFETY: as for `load`.
     unsafe { S::write(mem.add(ea), S::imm(op!(ip, 1))) };
     // SAFETY: 4 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
 }
 
 #[inline(always)]
@@ -269,6 +288,7 @@ pub(crate) unsafe fn load_m<L: LoadOp>(
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     let addr = get!(fp, ctx, op!(ip, 1));
     let m = memory(ctx, op!(ip, 4));
@@ -278,7 +298,7 @@ pub(crate) unsafe fn load_m<L: LoadOp>(
     let v = L::decode(&m.data[ea..ea + L::SIZE]);
     set!(fp, ctx, op!(ip, 0), v);
     // SAFETY: 6 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, acc)
 }
 
 /// Store to any memory. Operands: addr, value, offset (2), memory, pad.
@@ -288,6 +308,7 @@ pub(crate) unsafe fn store_m<S: StoreOp>(
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     let addr = get!(fp, ctx, op!(ip, 0));
     let v = get!(fp, ctx, op!(ip, 1));
@@ -297,19 +318,33 @@ pub(crate) unsafe fn store_m<S: StoreOp>(
     };
     S::encode(v, &mut m.data[ea..ea + S::SIZE]);
     // SAFETY: 6 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, acc)
 }
 
 /// `memory.size`. Operands: dst, memory.
-pub(crate) unsafe fn memory_size(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn memory_size(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let pages = memory(ctx, op!(ip, 1)).pages();
     set!(fp, ctx, op!(ip, 0), pages);
     // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
 }
 
 /// `memory.grow`. Operands: dst, delta, memory.
-pub(crate) unsafe fn memory_grow(ip: Ip, fp: Fp, _m: *mut u8, _l: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn memory_grow(
+    ip: Ip,
+    fp: Fp,
+    _m: *mut u8,
+    _l: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let delta = get!(fp, ctx, op!(ip, 1));
     let is64 = memory(ctx, op!(ip, 2)).ty.memory64;
     let index = ctx.inst().index as usize;
@@ -324,7 +359,7 @@ pub(crate) unsafe fn memory_grow(ip: Ip, fp: Fp, _m: *mut u8, _l: usize, ctx: &m
     set!(fp, ctx, op!(ip, 0), result);
     let (mem, len) = ctx.mem0();
     // SAFETY: 3 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
 }
 
 /// Checks that `[start, start + n)` lies within `len`.
@@ -379,7 +414,14 @@ fn init(ctx: &mut Ctx, mi: u32, seg: u32, d: u64, s: u64, n: u64) -> Result<(), 
 }
 
 /// `memory.fill`. Operands: memory, dst, value, n.
-pub(crate) unsafe fn memory_fill(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn memory_fill(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let d = get!(fp, ctx, op!(ip, 1));
     let v = get!(fp, ctx, op!(ip, 2)) as u8;
     let n = get!(fp, ctx, op!(ip, 3));
@@ -387,11 +429,18 @@ pub(crate) unsafe fn memory_fill(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: 
         trap!(ip, ctx, k)
     }
     // SAFETY: 4 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
 }
 
 /// `memory.copy`. Operands: dst memory, src memory, dst, src, n, pad.
-pub(crate) unsafe fn memory_copy(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn memory_copy(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let d = get!(fp, ctx, op!(ip, 2));
     let s = get!(fp, ctx, op!(ip, 3));
     let n = get!(fp, ctx, op!(ip, 4));
@@ -399,11 +448,18 @@ pub(crate) unsafe fn memory_copy(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: 
         trap!(ip, ctx, k)
     }
     // SAFETY: 6 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, acc)
 }
 
 /// `memory.init`. Operands: memory, segment, dst, src, n, pad.
-pub(crate) unsafe fn memory_init(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn memory_init(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let d = get!(fp, ctx, op!(ip, 2));
     let s = get!(fp, ctx, op!(ip, 3));
     let n = get!(fp, ctx, op!(ip, 4));
@@ -411,14 +467,21 @@ pub(crate) unsafe fn memory_init(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: 
         trap!(ip, ctx, k)
     }
     // SAFETY: 6 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, acc)
 }
 
 /// `data.drop`. Operands: segment.
-pub(crate) unsafe fn data_drop(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn data_drop(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let index = ctx.inst().index as usize;
     let seg = op!(ip, 0) as usize;
     ctx.store().instances[index].data_dropped[seg] = true;
     // SAFETY: 1 operand takes 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
 }

@@ -56,7 +56,7 @@ pub(crate) type Ip = *const u64;
 pub(crate) type Fp = *mut u64;
 
 /// The signature every handler shares, so each can tail-call the next.
-pub(crate) type Handler = unsafe fn(Ip, Fp, *mut u8, usize, &mut Ctx) -> Exit;
+pub(crate) type Handler = unsafe fn(Ip, Fp, *mut u8, usize, &mut Ctx, u64) -> Exit;
 
 /// The address stored in code for a handler.
 pub(crate) fn addr(h: Handler) -> HandlerAddr {
@@ -98,15 +98,24 @@ macro_rules! set {
     }};
 }
 
-/// Continues with the instruction at `ip` (a tail call).
+/// Continues with the instruction at `ip` (a tail call), handing it `acc`.
+///
+/// `acc` travels in a register from handler to handler: an instruction
+/// that computes a scalar passes its result on, and the translator lets
+/// the instruction right after it (and only that one, with no branch
+/// target between them) read that operand from `acc` instead of from its
+/// slot. The chain of a computation then runs through registers instead of
+/// a store and a reload per step; every result is still written to its
+/// slot. Handlers with nothing to pass on pass on what they received.
 macro_rules! next {
-    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr) => {{
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr, $acc:expr) => {{
         let ip: $crate::exec::Ip = $ip;
+        let acc: u64 = $acc;
         // SAFETY: `ip` is the start of an instruction of the running
         // function, whose first word is a handler address written by the
         // translator.
         let h: $crate::exec::Handler = unsafe { std::mem::transmute::<usize, _>(*ip as usize) };
-        return unsafe { h(ip, $fp, $mem, $len, $ctx) };
+        return unsafe { h(ip, $fp, $mem, $len, $ctx, acc) };
     }};
 }
 
@@ -338,7 +347,14 @@ pub(crate) fn raise(ip: Ip, ctx: &mut Ctx, kind: TrapKind) -> Exit {
 }
 
 /// The return address of an entry frame: leaves the chain.
-unsafe fn exit_handler(_ip: Ip, _fp: Fp, _m: *mut u8, _l: usize, _ctx: &mut Ctx) -> Exit {
+unsafe fn exit_handler(
+    _ip: Ip,
+    _fp: Fp,
+    _m: *mut u8,
+    _l: usize,
+    _ctx: &mut Ctx,
+    _acc: u64,
+) -> Exit {
     Exit::Done
 }
 
@@ -458,7 +474,7 @@ fn drive(ctx: &mut Ctx, host: &mut dyn Any, mut ip: Ip, mut fp: Fp) -> Result<()
         // SAFETY: `ip` is the start of an instruction and `fp` the frame of
         // the function it belongs to.
         let h: Handler = unsafe { std::mem::transmute::<usize, Handler>(*ip as usize) };
-        match unsafe { h(ip, fp, mem, len, ctx) } {
+        match unsafe { h(ip, fp, mem, len, ctx, 0) } {
             Exit::Done => return Ok(()),
             Exit::Trap => {
                 let kind = ctx.trap.take().unwrap_or(TrapKind::Unreachable);

@@ -21,95 +21,160 @@ pub(crate) trait UnOp {
     fn apply(a: u64) -> Result<u64, TrapKind>;
 }
 
-/// `dst = a OP b` with both operands in slots. Operands: dst, a, b.
-pub(crate) unsafe fn bin_rr<O: BinOp>(
+/// Where a binary operator's register operand comes from.
+pub(crate) mod src {
+    /// Both operands from slots.
+    pub(crate) const SLOTS: u8 = 0;
+    /// The first operand from `acc` (the previous instruction's result).
+    pub(crate) const ACC_A: u8 = 1;
+    /// The second operand from `acc`.
+    pub(crate) const ACC_B: u8 = 2;
+}
+
+/// `dst = a OP b`, operands in slots, or one of them in `acc` as `SRC`
+/// says. Operands: dst, a, b. Passes the result on in `acc`.
+pub(crate) unsafe fn bin_rr<O: BinOp, const SRC: u8>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
-    let a = get!(fp, ctx, op!(ip, 1));
-    let b = get!(fp, ctx, op!(ip, 2));
-    match O::apply(a, b) {
-        Ok(v) => set!(fp, ctx, op!(ip, 0), v),
+    let a = if SRC == src::ACC_A {
+        acc
+    } else {
+        get!(fp, ctx, op!(ip, 1))
+    };
+    let b = if SRC == src::ACC_B {
+        acc
+    } else {
+        get!(fp, ctx, op!(ip, 2))
+    };
+    let v = match O::apply(a, b) {
+        Ok(v) => v,
         Err(k) => trap!(ip, ctx, k),
-    }
+    };
+    set!(fp, ctx, op!(ip, 0), v);
     // SAFETY: 3 operands take 2 words after the handler word.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, v)
 }
 
-/// `dst = a OP imm`. Operands: dst, a, imm.
-pub(crate) unsafe fn bin_ri<O: BinOp>(
+/// `dst = a OP imm`, `a` in a slot or (with `ACC`) in `acc`. Operands:
+/// dst, a, imm. Passes the result on in `acc`.
+pub(crate) unsafe fn bin_ri<O: BinOp, const ACC: bool>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
-    let a = get!(fp, ctx, op!(ip, 1));
-    match O::apply(a, O::imm(op!(ip, 2))) {
-        Ok(v) => set!(fp, ctx, op!(ip, 0), v),
+    let a = if ACC { acc } else { get!(fp, ctx, op!(ip, 1)) };
+    let v = match O::apply(a, O::imm(op!(ip, 2))) {
+        Ok(v) => v,
         Err(k) => trap!(ip, ctx, k),
-    }
+    };
+    set!(fp, ctx, op!(ip, 0), v);
     // SAFETY: 3 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, v)
 }
 
-/// `dst = imm OP b`. Operands: dst, b, imm.
-pub(crate) unsafe fn bin_ir<O: BinOp>(
+/// `dst = imm OP b`, `b` in a slot or (with `ACC`) in `acc`. Operands:
+/// dst, b, imm. Passes the result on in `acc`.
+pub(crate) unsafe fn bin_ir<O: BinOp, const ACC: bool>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
-    let b = get!(fp, ctx, op!(ip, 1));
-    match O::apply(O::imm(op!(ip, 2)), b) {
-        Ok(v) => set!(fp, ctx, op!(ip, 0), v),
+    let b = if ACC { acc } else { get!(fp, ctx, op!(ip, 1)) };
+    let v = match O::apply(O::imm(op!(ip, 2)), b) {
+        Ok(v) => v,
         Err(k) => trap!(ip, ctx, k),
-    }
+    };
+    set!(fp, ctx, op!(ip, 0), v);
     // SAFETY: 3 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, v)
 }
 
-/// `dst = OP a`. Operands: dst, a.
-pub(crate) unsafe fn un<O: UnOp>(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
-    let a = get!(fp, ctx, op!(ip, 1));
-    match O::apply(a) {
-        Ok(v) => set!(fp, ctx, op!(ip, 0), v),
+/// `dst = OP a`, `a` in a slot or (with `ACC`) in `acc`. Operands: dst, a.
+/// Passes the result on in `acc`.
+pub(crate) unsafe fn un<O: UnOp, const ACC: bool>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
+    let a = if ACC { acc } else { get!(fp, ctx, op!(ip, 1)) };
+    let v = match O::apply(a) {
+        Ok(v) => v,
         Err(k) => trap!(ip, ctx, k),
-    }
+    };
+    set!(fp, ctx, op!(ip, 0), v);
     // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, v)
 }
 
 /// `dst = src`. Operands: dst, src.
-pub(crate) unsafe fn copy(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn copy(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let v = get!(fp, ctx, op!(ip, 1));
     set!(fp, ctx, op!(ip, 0), v);
     // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
 }
 
 /// `dst = imm` (32 bits, zero-extended). Operands: dst, imm.
-pub(crate) unsafe fn const32(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn const32(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     set!(fp, ctx, op!(ip, 0), u64::from(op!(ip, 1)));
     // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
 }
 
 /// `dst = imm` (64 bits). Operands: dst, pad, lo, hi.
-pub(crate) unsafe fn const64(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn const64(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let v = u64::from(op!(ip, 2)) | u64::from(op!(ip, 3)) << 32;
     set!(fp, ctx, op!(ip, 0), v);
     // SAFETY: 4 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
 }
 
-/// `dst = cond ? a : b`. Operands: dst, cond, a, b.
-pub(crate) unsafe fn select(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
-    let c = get!(fp, ctx, op!(ip, 1));
+/// `dst = cond ? a : b`, `cond` in a slot or (with `ACC`) in `acc`.
+/// Operands: dst, cond, a, b. Passes the result on in `acc`.
+pub(crate) unsafe fn select<const ACC: bool>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
+    let c = if ACC { acc } else { get!(fp, ctx, op!(ip, 1)) };
     let v = if c != 0 {
         get!(fp, ctx, op!(ip, 2))
     } else {
@@ -117,7 +182,7 @@ pub(crate) unsafe fn select(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut 
     };
     set!(fp, ctx, op!(ip, 0), v);
     // SAFETY: 4 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, v)
 }
 
 #[inline(always)]

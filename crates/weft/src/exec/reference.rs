@@ -9,23 +9,37 @@ use crate::error::TrapKind;
 use crate::store::TableInstance;
 
 /// `global.get`. Operands: dst, global.
-pub(crate) unsafe fn global_get(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn global_get(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    _acc: u64,
+) -> Exit {
     let g = ctx.inst().globals[op!(ip, 1) as usize];
     // SAFETY: global pointers of an instance are live boxes of the store.
     let v = unsafe { (*g).value };
     set!(fp, ctx, op!(ip, 0), v);
     // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, v)
 }
 
 /// `global.set`. Operands: global, src.
-pub(crate) unsafe fn global_set(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn global_set(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let g = ctx.inst().globals[op!(ip, 0) as usize];
     let v = get!(fp, ctx, op!(ip, 1));
     // SAFETY: as for `global_get`; nothing else references the global now.
     unsafe { (*g).value = v };
     // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
 }
 
 /// `global.get` of a `v128`. Operands: dst, global.
@@ -35,6 +49,7 @@ pub(crate) unsafe fn global_get_v128(
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     let g = ctx.inst().globals[op!(ip, 1) as usize];
     // SAFETY: global pointers of an instance are live boxes of the store.
@@ -42,7 +57,7 @@ pub(crate) unsafe fn global_get_v128(
     set!(fp, ctx, op!(ip, 0), lo);
     set!(fp, ctx, op!(ip, 0) + 1, hi);
     // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
 }
 
 /// `global.set` of a `v128`. Operands: global, src.
@@ -52,6 +67,7 @@ pub(crate) unsafe fn global_set_v128(
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     let g = ctx.inst().globals[op!(ip, 0) as usize];
     let (lo, hi) = (get!(fp, ctx, op!(ip, 1)), get!(fp, ctx, op!(ip, 1) + 1));
@@ -61,23 +77,37 @@ pub(crate) unsafe fn global_set_v128(
         (*g).hi = hi;
     }
     // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
 }
 
 /// `ref.func`. Operands: dst, func.
-pub(crate) unsafe fn ref_func(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn ref_func(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let id = ctx.inst().funcs[op!(ip, 1) as usize];
     set!(fp, ctx, op!(ip, 0), u64::from(id) + 1);
     // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
 }
 
 /// `ref.is_null`. Operands: dst, src.
-pub(crate) unsafe fn ref_is_null(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn ref_is_null(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let v = get!(fp, ctx, op!(ip, 1));
     set!(fp, ctx, op!(ip, 0), u64::from(v == 0));
     // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
 }
 
 /// `ref.as_non_null`. Operands: dst, src.
@@ -87,6 +117,7 @@ pub(crate) unsafe fn ref_as_non_null(
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     let v = get!(fp, ctx, op!(ip, 1));
     if v == 0 {
@@ -94,7 +125,7 @@ pub(crate) unsafe fn ref_as_non_null(
     }
     set!(fp, ctx, op!(ip, 0), v);
     // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
 }
 
 #[inline(always)]
@@ -119,7 +150,14 @@ fn span(start: u64, n: u64, len: usize) -> Result<std::ops::Range<usize>, TrapKi
 }
 
 /// `table.get`. Operands: dst, table, index.
-pub(crate) unsafe fn table_get(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn table_get(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let i = get!(fp, ctx, op!(ip, 2));
     let t = table(ctx, op!(ip, 1));
     match elem_index(i, t.elems.len()) {
@@ -130,11 +168,18 @@ pub(crate) unsafe fn table_get(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &m
         Err(k) => trap!(ip, ctx, k),
     }
     // SAFETY: 3 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
 }
 
 /// `table.set`. Operands: table, index, value.
-pub(crate) unsafe fn table_set(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn table_set(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let i = get!(fp, ctx, op!(ip, 1));
     let v = get!(fp, ctx, op!(ip, 2));
     let t = table(ctx, op!(ip, 0));
@@ -143,19 +188,33 @@ pub(crate) unsafe fn table_set(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &m
         Err(k) => trap!(ip, ctx, k),
     }
     // SAFETY: 3 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
 }
 
 /// `table.size`. Operands: dst, table.
-pub(crate) unsafe fn table_size(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn table_size(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let n = table(ctx, op!(ip, 1)).elems.len() as u64;
     set!(fp, ctx, op!(ip, 0), n);
     // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
 }
 
 /// `table.grow`. Operands: dst, table, init, delta.
-pub(crate) unsafe fn table_grow(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn table_grow(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let init = get!(fp, ctx, op!(ip, 2));
     let delta = get!(fp, ctx, op!(ip, 3));
     let is64 = table(ctx, op!(ip, 1)).ty.table64;
@@ -170,11 +229,18 @@ pub(crate) unsafe fn table_grow(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &
     };
     set!(fp, ctx, op!(ip, 0), r);
     // SAFETY: 4 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
 }
 
 /// `table.fill`. Operands: table, start, value, n.
-pub(crate) unsafe fn table_fill(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn table_fill(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let i = get!(fp, ctx, op!(ip, 1));
     let v = get!(fp, ctx, op!(ip, 2));
     let n = get!(fp, ctx, op!(ip, 3));
@@ -184,7 +250,7 @@ pub(crate) unsafe fn table_fill(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &
         Err(k) => trap!(ip, ctx, k),
     }
     // SAFETY: 4 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
 }
 
 fn copy(ctx: &mut Ctx, dt: u32, st: u32, d: u64, s: u64, n: u64) -> Result<(), TrapKind> {
@@ -210,7 +276,14 @@ fn init(ctx: &mut Ctx, ti: u32, seg: u32, d: u64, s: u64, n: u64) -> Result<(), 
 }
 
 /// `table.copy`. Operands: dst table, src table, dst, src, n, pad.
-pub(crate) unsafe fn table_copy(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn table_copy(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let d = get!(fp, ctx, op!(ip, 2));
     let s = get!(fp, ctx, op!(ip, 3));
     let n = get!(fp, ctx, op!(ip, 4));
@@ -218,11 +291,18 @@ pub(crate) unsafe fn table_copy(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &
         trap!(ip, ctx, k)
     }
     // SAFETY: 6 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, acc)
 }
 
 /// `table.init`. Operands: table, segment, dst, src, n, pad.
-pub(crate) unsafe fn table_init(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn table_init(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let d = get!(fp, ctx, op!(ip, 2));
     let s = get!(fp, ctx, op!(ip, 3));
     let n = get!(fp, ctx, op!(ip, 4));
@@ -230,14 +310,21 @@ pub(crate) unsafe fn table_init(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &
         trap!(ip, ctx, k)
     }
     // SAFETY: 6 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, acc)
 }
 
 /// `elem.drop`. Operands: segment.
-pub(crate) unsafe fn elem_drop(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn elem_drop(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let index = ctx.inst().index as usize;
     let seg = op!(ip, 0) as usize;
     ctx.store().instances[index].elems[seg] = Vec::new().into();
     // SAFETY: 1 operand takes 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
 }

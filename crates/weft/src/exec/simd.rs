@@ -152,11 +152,12 @@ pub(crate) unsafe fn v_un<O: VUnOp>(
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     let a = getv!(fp, ctx, op!(ip, 1));
     setv!(fp, ctx, op!(ip, 0), O::apply(a));
     // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
 }
 
 /// `dst = a OP b`. Operands: dst, a, b.
@@ -166,12 +167,13 @@ pub(crate) unsafe fn v_bin<O: VBinOp>(
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     let a = getv!(fp, ctx, op!(ip, 1));
     let b = getv!(fp, ctx, op!(ip, 2));
     setv!(fp, ctx, op!(ip, 0), O::apply(a, b));
     // SAFETY: 3 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
 }
 
 /// `dst = OP(a, b, c)`. Operands: dst, a, b, c.
@@ -181,13 +183,14 @@ pub(crate) unsafe fn v_tern<O: VTernOp>(
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     let a = getv!(fp, ctx, op!(ip, 1));
     let b = getv!(fp, ctx, op!(ip, 2));
     let c = getv!(fp, ctx, op!(ip, 3));
     setv!(fp, ctx, op!(ip, 0), O::apply(a, b, c));
     // SAFETY: 4 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
 }
 
 /// `dst = OP a` with an i32 result. Operands: dst, a.
@@ -197,11 +200,12 @@ pub(crate) unsafe fn v_test<O: VTestOp>(
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     let a = getv!(fp, ctx, op!(ip, 1));
     set!(fp, ctx, op!(ip, 0), u64::from(O::apply(a)));
     // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
 }
 
 /// `dst = a OP s` with an i32 shift count. Operands: dst, a, s.
@@ -211,12 +215,13 @@ pub(crate) unsafe fn v_shift<O: VShiftOp>(
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     let a = getv!(fp, ctx, op!(ip, 1));
     let s = get!(fp, ctx, op!(ip, 2)) as u32;
     setv!(fp, ctx, op!(ip, 0), O::apply(a, s));
     // SAFETY: 3 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
 }
 
 /// `dst = splat(x)`. Operands: dst, x.
@@ -226,11 +231,12 @@ pub(crate) unsafe fn v_splat<O: VSplatOp>(
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     let x = get!(fp, ctx, op!(ip, 1));
     setv!(fp, ctx, op!(ip, 0), O::apply(x));
     // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
 }
 
 /// `dst = a[lane]` into a scalar cell. Operands: dst, a, lane.
@@ -240,11 +246,12 @@ pub(crate) unsafe fn v_extract<O: VExtractOp>(
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     let a = getv!(fp, ctx, op!(ip, 1));
     set!(fp, ctx, op!(ip, 0), O::apply(a, op!(ip, 2)));
     // SAFETY: 3 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
 }
 
 /// `dst = a` with `a[lane] = x`. Operands: dst, a, x, lane.
@@ -254,43 +261,72 @@ pub(crate) unsafe fn v_replace<O: VReplaceOp>(
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     let a = getv!(fp, ctx, op!(ip, 1));
     let x = get!(fp, ctx, op!(ip, 2));
     setv!(fp, ctx, op!(ip, 0), O::apply(a, x, op!(ip, 3)));
     // SAFETY: 4 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
 }
 
 /// `i8x16.shuffle`. Operands: dst, a, b, pad, then the 16 lane indices
 /// packed little-endian into 4 operands.
-pub(crate) unsafe fn v_shuffle(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn v_shuffle(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let a = getv!(fp, ctx, op!(ip, 1));
     let b = getv!(fp, ctx, op!(ip, 2));
     let lanes = imm128(ip, 4).to_le_bytes();
     setv!(fp, ctx, op!(ip, 0), v128_shuffle(a, b, lanes));
     // SAFETY: 8 operands take 4 words.
-    next!(unsafe { ip.add(5) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(5) }, fp, mem, len, ctx, acc)
 }
 
 /// `dst = imm` (128 bits). Operands: dst, pad, then the constant in 4
 /// operands, least significant first.
-pub(crate) unsafe fn v_const(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn v_const(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     setv!(fp, ctx, op!(ip, 0), imm128(ip, 2));
     // SAFETY: 6 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, acc)
 }
 
 /// `dst = src` (both cells). Operands: dst, src.
-pub(crate) unsafe fn v_copy(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn v_copy(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let v = getv!(fp, ctx, op!(ip, 1));
     setv!(fp, ctx, op!(ip, 0), v);
     // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
 }
 
 /// `dst = cond ? a : b` on `v128`s. Operands: dst, cond, a, b.
-pub(crate) unsafe fn v_select(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn v_select(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let c = get!(fp, ctx, op!(ip, 1)) as u32;
     let v = if c != 0 {
         getv!(fp, ctx, op!(ip, 2))
@@ -299,7 +335,7 @@ pub(crate) unsafe fn v_select(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mu
     };
     setv!(fp, ctx, op!(ip, 0), v);
     // SAFETY: 4 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
 }
 
 /// The 128-bit immediate in operands `first .. first + 4`.
@@ -345,6 +381,7 @@ pub(crate) unsafe fn v_load<L: VLoadOp>(
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     let addr = get!(fp, ctx, op!(ip, 1));
     let Some(bytes) = access(ctx, op!(ip, 4), mem, len, addr, offset64(ip, 2), L::SIZE) else {
@@ -352,11 +389,18 @@ pub(crate) unsafe fn v_load<L: VLoadOp>(
     };
     setv!(fp, ctx, op!(ip, 0), L::decode(bytes));
     // SAFETY: 6 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, acc)
 }
 
 /// `v128.store`. Operands: addr, value, offset (2), memory, pad.
-pub(crate) unsafe fn v_store(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn v_store(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
     let addr = get!(fp, ctx, op!(ip, 0));
     let v = getv!(fp, ctx, op!(ip, 1));
     let Some(out) = access(ctx, op!(ip, 4), mem, len, addr, offset64(ip, 2), 16) else {
@@ -364,7 +408,7 @@ pub(crate) unsafe fn v_store(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut
     };
     out.copy_from_slice(&v.to_le_bytes());
     // SAFETY: 6 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, acc)
 }
 
 /// `v128.loadN_lane` with `N`-byte lanes. Operands: dst, addr, vec,
@@ -375,6 +419,7 @@ pub(crate) unsafe fn v_load_lane<const N: usize>(
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     let addr = get!(fp, ctx, op!(ip, 1));
     let v = getv!(fp, ctx, op!(ip, 2));
@@ -389,7 +434,7 @@ pub(crate) unsafe fn v_load_lane<const N: usize>(
     let v = (v & !mask) | u128::from(u64::from_le_bytes(x)) << shift;
     setv!(fp, ctx, op!(ip, 0), v);
     // SAFETY: 8 operands take 4 words.
-    next!(unsafe { ip.add(5) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(5) }, fp, mem, len, ctx, acc)
 }
 
 /// `v128.storeN_lane` with `N`-byte lanes. Operands: addr, vec, offset (2),
@@ -400,6 +445,7 @@ pub(crate) unsafe fn v_store_lane<const N: usize>(
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
+    acc: u64,
 ) -> Exit {
     let addr = get!(fp, ctx, op!(ip, 0));
     let v = getv!(fp, ctx, op!(ip, 1));
@@ -410,7 +456,7 @@ pub(crate) unsafe fn v_store_lane<const N: usize>(
     let x = (v >> ((op!(ip, 5) % (128 / bits)) * bits)) as u64;
     out.copy_from_slice(&x.to_le_bytes()[..N]);
     // SAFETY: 6 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx)
+    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, acc)
 }
 
 #[cfg(test)]
@@ -1057,6 +1103,7 @@ mod tests {
                     mem.as_mut_ptr(),
                     mem.len(),
                     &mut ctx,
+                    0,
                 )
             };
             match exit {

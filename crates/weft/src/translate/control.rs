@@ -513,13 +513,13 @@ impl Translator<'_> {
     /// comparison, `eqz`, or an add-immediate followed by a comparison).
     fn cond_jump(&mut self, cond: BranchCond) -> CondJump {
         match cond {
-            BranchCond::Slot(s) => CondJump::new([addr(x::br_nz), addr(x::br_z)], &[s]),
+            BranchCond::Slot(s) => CondJump::on_slot(s, false),
             BranchCond::Fused { pos, cond, .. } => {
                 self.last = None;
                 match cond {
                     LastCond::Eqz { src } => {
                         self.b.truncate(pos);
-                        CondJump::new([addr(x::br_z), addr(x::br_nz)], &[src])
+                        CondJump::on_slot(src, true)
                     }
                     LastCond::Cmp {
                         info,
@@ -546,7 +546,9 @@ impl Translator<'_> {
                             }
                             _ => {
                                 self.b.truncate(pos);
-                                let mut cj = CondJump::new(table.expect("a comparison"), &[a, b]);
+                                let [slot_form, acc_form] = table.expect("a comparison");
+                                let mut cj = CondJump::new(slot_form, &[a, b]);
+                                cj.acc_handlers = Some(acc_form);
                                 cj.with_add = fused_table.zip(info.cmp_width);
                                 cj
                             }
@@ -560,7 +562,11 @@ impl Translator<'_> {
     /// Emits `cj` as a branch taken when the condition equals `when`, with
     /// an unpatched target; returns the fixup.
     fn emit_cond(&mut self, cj: &CondJump, when: bool) -> (InstrPos, usize) {
-        let h = cj.handlers[usize::from(!when)];
+        let handlers = match cj.acc_handlers {
+            Some(acc_form) if self.b.acc_holds(cj.ops[0]) => acc_form,
+            _ => cj.handlers,
+        };
+        let h = handlers[usize::from(!when)];
         let mut ops = [0u32; 5];
         ops[..cj.len].copy_from_slice(&cj.ops[..cj.len]);
         (self.b.emit(h, &ops[..cj.len + 1]), cj.len)
@@ -639,10 +645,10 @@ impl Translator<'_> {
             let Target::Label(i) = t else {
                 unreachable!("returns need moves")
             };
-            let pos = self.b.emit(addr(x::br_z), &[r, 0]);
+            let pos = self.b.emit(addr(x::br_z::<false>), &[r, 0]);
             self.link(pos, 1, i);
         } else {
-            let skip = self.b.emit(addr(x::br_nz), &[r, 0]);
+            let skip = self.b.emit(addr(x::br_nz::<false>), &[r, 0]);
             self.emit_jump_to(t);
             let here = self.b.label();
             self.b.patch_branch(skip, 1, here);
@@ -665,10 +671,10 @@ impl Translator<'_> {
             let Target::Label(i) = t else {
                 unreachable!("returns need moves")
             };
-            let pos = self.b.emit(addr(x::br_nz), &[r, 0]);
+            let pos = self.b.emit(addr(x::br_nz::<false>), &[r, 0]);
             self.link(pos, 1, i);
         } else {
-            let skip = self.b.emit(addr(x::br_z), &[r, 0]);
+            let skip = self.b.emit(addr(x::br_z::<false>), &[r, 0]);
             self.emit_jump_to(t);
             let here = self.b.label();
             self.b.patch_branch(skip, 1, here);
@@ -757,6 +763,9 @@ impl Translator<'_> {
 pub(super) struct CondJump {
     /// Handlers branching when the condition holds, and when it does not.
     handlers: [HandlerAddr; 2],
+    /// The same reading their first operand from `acc`, if they have such
+    /// a form.
+    acc_handlers: Option<[HandlerAddr; 2]>,
     /// Operands before the branch offset.
     ops: [u32; 4],
     len: usize,
@@ -771,14 +780,29 @@ impl CondJump {
         all[..ops.len()].copy_from_slice(ops);
         CondJump {
             handlers,
+            acc_handlers: None,
             ops: all,
             len: ops.len(),
             with_add: None,
         }
     }
+
+    /// The branch on the i32 in `slot` being nonzero, or (with `zero`)
+    /// zero.
+    fn on_slot(slot: u32, zero: bool) -> CondJump {
+        let nz = [addr(x::br_nz::<false>), addr(x::br_nz::<true>)];
+        let z = [addr(x::br_z::<false>), addr(x::br_z::<true>)];
+        let (yes, no) = if zero { (z, nz) } else { (nz, z) };
+        let mut cj = CondJump::new([yes[0], no[0]], &[slot]);
+        cj.acc_handlers = Some([yes[1], no[1]]);
+        cj
+    }
 }
 
 /// A popped branch condition.
+// Short-lived (popped and consumed by one branch), so boxing the larger
+// variant would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum BranchCond {
     /// An i32 in a slot.
     Slot(u32),

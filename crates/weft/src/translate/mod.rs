@@ -274,18 +274,23 @@ impl<'a> Translator<'a> {
 
     fn emit_const(&mut self, dst: u32, c: u64) {
         if c <= u64::from(u32::MAX) {
-            self.b.emit(addr(x::const32), &[dst, c as u32]);
+            self.b
+                .emit_transparent(addr(x::const32), &[dst, c as u32], dst);
         } else {
             let [lo, hi] = imm64(c);
-            self.b.emit(addr(x::const64), &[dst, 0, lo, hi]);
+            self.b
+                .emit_transparent(addr(x::const64), &[dst, 0, lo, hi], dst);
         }
     }
 
     /// Emits a copy of slot `src` (one or two cells) to `dst`, if they differ.
     fn emit_copy(&mut self, dst: u32, src: u32, wide: bool) {
         if dst != src {
-            let h = if wide { addr(x::v_copy) } else { addr(x::copy) };
-            self.b.emit(h, &[dst, src]);
+            if wide {
+                self.b.emit(addr(x::v_copy), &[dst, src]);
+            } else {
+                self.b.emit_transparent(addr(x::copy), &[dst, src], dst);
+            }
         }
     }
 
@@ -326,6 +331,19 @@ impl<'a> Translator<'a> {
     /// that `local.set` can retarget it and branches can fuse with it.
     fn emit_def(&mut self, h: HandlerAddr, ops: &mut [u32], cond: Option<LastCond>) {
         self.emit_def_sized(h, ops, cond, false);
+    }
+
+    /// As [`Translator::emit_def`] for an instruction that also passes its
+    /// result on in `acc`.
+    fn emit_value(&mut self, h: HandlerAddr, ops: &mut [u32], cond: Option<LastCond>) {
+        self.emit_def(h, ops, cond);
+        self.b.passes_on(ops[0]);
+    }
+
+    /// The form of `h` that reads its register operand `slot` from `acc`,
+    /// if the next instruction will find it there, else the slot form.
+    fn by_acc(&self, h: ops::ByAcc, slot: u32) -> HandlerAddr {
+        h[usize::from(self.b.acc_holds(slot))]
     }
 
     /// As [`Translator::emit_def`] for an instruction producing a `v128`.
@@ -375,7 +393,8 @@ impl<'a> Translator<'a> {
             let a = self.read(e);
             let is_eqz = matches!(op, Operator::I32Eqz | Operator::I64Eqz);
             let cond = is_eqz.then_some(LastCond::Eqz { src: a });
-            self.emit_def(h, &mut [0, a], cond);
+            let h = self.by_acc(h, a);
+            self.emit_value(h, &mut [0, a], cond);
             return Ok(());
         }
         if let Some(access) = ops::memory_access(&op) {
@@ -410,7 +429,7 @@ impl<'a> Translator<'a> {
                 if self.m.globals[global_index as usize].content == ValType::V128 {
                     self.emit_def_wide(addr(x::global_get_v128), &mut [0, global_index]);
                 } else {
-                    self.emit_def(addr(x::global_get), &mut [0, global_index], None);
+                    self.emit_value(addr(x::global_get), &mut [0, global_index], None);
                 }
             }
             O::GlobalSet { global_index } => {
@@ -433,7 +452,8 @@ impl<'a> Translator<'a> {
                 if eb.wide {
                     self.emit_def_wide(addr(x::v_select), &mut [0, c, a, bb]);
                 } else {
-                    self.emit_def(addr(x::select), &mut [0, c, a, bb], None);
+                    let h = self.by_acc([addr(x::select::<false>), addr(x::select::<true>)], c);
+                    self.emit_value(h, &mut [0, c, a, bb], None);
                 }
             }
             O::RefNull { .. } => self.push(Operand::Const(0), false),
@@ -527,33 +547,48 @@ impl<'a> Translator<'a> {
             _ => None,
         };
         let (h, a, bb, is_imm) = if let Some(imm) = imm_of(ob) {
-            (info.ri, self.read(ea), imm, true)
+            (Some(info.ri), self.read(ea), imm, true)
         } else if let Some(imm) = imm_of(oa) {
             let b_slot = self.read(eb);
             let h = if info.commutative { info.ri } else { info.ir };
             // Comparisons fuse only in (slot, imm) order.
             if info.br_rr.is_some() && !info.commutative {
                 let a_slot = self.read(ea);
-                self.emit_bin(info, info.rr, a_slot, b_slot, false);
+                self.emit_bin(info, None, a_slot, b_slot, false);
                 return;
             }
-            (h, b_slot, imm, info.commutative)
+            (Some(h), b_slot, imm, info.commutative)
         } else {
             let a = self.read(ea);
             let b = self.read(eb);
-            (info.rr, a, b, false)
+            (None, a, b, false)
         };
         self.emit_bin(info, h, a, bb, is_imm);
     }
 
-    fn emit_bin(&mut self, info: ops::BinInfo, h: HandlerAddr, a: u32, b: u32, is_imm: bool) {
+    /// Emits binary operator `info` on slot `a` and `b`: a slot, or with
+    /// `imm` the immediate form `imm` (`ri` or `ir`) with `b` the immediate.
+    fn emit_bin(
+        &mut self,
+        info: ops::BinInfo,
+        imm: Option<ops::ByAcc>,
+        a: u32,
+        b: u32,
+        is_imm: bool,
+    ) {
         let cond = info.br_rr.map(|_| LastCond::Cmp {
             info,
             a,
             b,
             b_is_imm: is_imm,
         });
-        self.emit_def(h, &mut [0, a, b], cond);
+        let h = match imm {
+            Some(h) => self.by_acc(h, a),
+            None if self.b.acc_holds(a) => info.rr[usize::from(x::src::ACC_A)],
+            None if self.b.acc_holds(b) => info.rr[usize::from(x::src::ACC_B)],
+            None => info.rr[usize::from(x::src::SLOTS)],
+        };
+        self.emit_value(h, &mut [0, a, b], cond);
         if let (Some(width), Some(last)) = (info.add_width, self.last) {
             self.last_add = Some(AddDef {
                 pos: last.pos,
@@ -578,13 +613,14 @@ impl<'a> Translator<'a> {
             if mem == 0
                 && let Some(add) = self.take_address_add(&e)
             {
-                let h = access.with_add[usize::from(add.width == 64)][usize::from(add.b_is_imm)];
-                self.emit_def(h, &mut [0, add.a, add.b, lo, hi], None);
+                let (h, a, b) = self.address_add_form(&access, add);
+                self.emit_value(h, &mut [0, a, b, lo, hi], None);
                 return;
             }
             let a = self.read(e);
             if mem == 0 {
-                self.emit_def(access.fast[m64], &mut [0, a, lo, hi], None);
+                let h = self.by_acc(access.fast[m64], a);
+                self.emit_value(h, &mut [0, a, lo, hi], None);
             } else {
                 self.emit_def(access.general, &mut [0, a, lo, hi, mem, 0], None);
             }
@@ -602,17 +638,31 @@ impl<'a> Translator<'a> {
             if mem == 0
                 && let Some(add) = self.take_address_add(&e)
             {
-                let h = access.with_add[usize::from(add.width == 64)][usize::from(add.b_is_imm)];
-                self.b.emit(h, &[add.a, add.b, v, lo, hi]);
+                let (h, a, b) = self.address_add_form(&access, add);
+                self.b.emit(h, &[a, b, v, lo, hi]);
                 return;
             }
             let a = self.read(e);
             if mem == 0 {
-                self.b.emit(access.fast[m64], &[a, v, lo, hi]);
+                let h = self.by_acc(access.fast[m64], v);
+                self.b.emit(h, &[a, v, lo, hi]);
             } else {
                 self.b.emit(access.general, &[a, v, lo, hi, mem, 0]);
             }
         }
+    }
+
+    /// The handler of `access` with address add `add` fused in, and the
+    /// add's operands: swapped (it commutes) when only the second is in
+    /// `acc`, so the handler can read it from there.
+    fn address_add_form(&self, access: &ops::MemAccess, add: AddDef) -> (HandlerAddr, u32, u32) {
+        let (a, b) = if !add.b_is_imm && !self.b.acc_holds(add.a) && self.b.acc_holds(add.b) {
+            (add.b, add.a)
+        } else {
+            (add.a, add.b)
+        };
+        let forms = access.with_add[usize::from(add.width == 64)][usize::from(add.b_is_imm)];
+        (self.by_acc(forms, a), a, b)
     }
 
     /// Removes the add just emitted (another instruction does its work).
@@ -659,6 +709,7 @@ impl<'a> Translator<'a> {
                 // Retarget the instruction that computed the value.
                 let last = self.last.take().expect("checked above");
                 self.b.patch(last.pos, 0, slot);
+                self.b.retarget_acc(v.slot, slot);
                 if let Some(add) = self.last_add.as_mut().filter(|a| a.pos == last.pos) {
                     add.dst = slot;
                 }

@@ -27,18 +27,26 @@ impl ImmClass {
     }
 }
 
+/// A handler in two forms: `[0]` reads its register operand from a slot,
+/// `[1]` from `acc` (the previous instruction's result).
+pub(crate) type ByAcc = [HandlerAddr; 2];
+
 /// Handlers of a binary operator.
 #[derive(Copy, Clone)]
 pub(crate) struct BinInfo {
-    pub rr: HandlerAddr,
-    pub ri: HandlerAddr,
-    pub ir: HandlerAddr,
+    /// Both operands in slots, indexed by `exec::src` (which one, if any,
+    /// is in `acc` instead).
+    pub rr: [HandlerAddr; 3],
+    /// Slot and immediate; `imm OP slot` for `ir`.
+    pub ri: ByAcc,
+    pub ir: ByAcc,
     pub imm: ImmClass,
     pub commutative: bool,
     /// For comparisons: fused compare-and-branch handlers, indexed by
-    /// whether the branch is taken on false.
-    pub br_rr: Option<[HandlerAddr; 2]>,
-    pub br_ri: Option<[HandlerAddr; 2]>,
+    /// whether the first operand is in `acc`, then by whether the branch is
+    /// taken on false.
+    pub br_rr: Option<[[HandlerAddr; 2]; 2]>,
+    pub br_ri: Option<[[HandlerAddr; 2]; 2]>,
     /// For integer comparisons: the same, fused with a preceding
     /// add-immediate of the same width (`x = y + c; br_if (x OP b)`).
     pub add_br_rr: Option<[HandlerAddr; 2]>,
@@ -50,6 +58,41 @@ pub(crate) struct BinInfo {
     pub cmp_width: Option<u8>,
 }
 
+/// `[h::<G.., false>, h::<G.., true>]` for handler `h` generic over `ACC`
+/// last: `by_acc!(h[G..])`.
+macro_rules! by_acc {
+    ($h:ident [$($g:tt)*]) => {
+        [addr(x::$h::<$($g)*, false>), addr(x::$h::<$($g)*, true>)]
+    };
+}
+
+/// The three forms of `bin_rr` (`exec::src`).
+macro_rules! rr3 {
+    ($t:ident) => {
+        [
+            addr(x::bin_rr::<x::$t, { x::src::SLOTS }>),
+            addr(x::bin_rr::<x::$t, { x::src::ACC_A }>),
+            addr(x::bin_rr::<x::$t, { x::src::ACC_B }>),
+        ]
+    };
+}
+
+/// Compare-and-branch handlers by [`ACC`][`NEG`].
+macro_rules! br4 {
+    ($t:ident, $imm:literal) => {
+        [
+            [
+                addr(x::br_cmp::<x::$t, false, $imm, false>),
+                addr(x::br_cmp::<x::$t, true, $imm, false>),
+            ],
+            [
+                addr(x::br_cmp::<x::$t, false, $imm, true>),
+                addr(x::br_cmp::<x::$t, true, $imm, true>),
+            ],
+        ]
+    };
+}
+
 macro_rules! bin_table {
     ($op:expr;
      $(arith $a:ident => $at:ident, $acls:ident, $acomm:literal, $aw:expr;)*
@@ -57,9 +100,9 @@ macro_rules! bin_table {
      $(fcmp $f:ident => $ft:ident, $fcls:ident, $fcomm:literal;)*) => {
         match $op {
             $(O::$a => Some(BinInfo {
-                rr: addr(x::bin_rr::<x::$at>),
-                ri: addr(x::bin_ri::<x::$at>),
-                ir: addr(x::bin_ir::<x::$at>),
+                rr: rr3!($at),
+                ri: by_acc!(bin_ri[x::$at]),
+                ir: by_acc!(bin_ir[x::$at]),
                 imm: ImmClass::$acls,
                 commutative: $acomm,
                 br_rr: None,
@@ -70,13 +113,13 @@ macro_rules! bin_table {
                 cmp_width: None,
             }),)*
             $(O::$c => Some(BinInfo {
-                rr: addr(x::bin_rr::<x::$ct>),
-                ri: addr(x::bin_ri::<x::$ct>),
-                ir: addr(x::bin_ir::<x::$ct>),
+                rr: rr3!($ct),
+                ri: by_acc!(bin_ri[x::$ct]),
+                ir: by_acc!(bin_ir[x::$ct]),
                 imm: ImmClass::$ccls,
                 commutative: $ccomm,
-                br_rr: Some([addr(x::br_cmp::<x::$ct, false, false>), addr(x::br_cmp::<x::$ct, true, false>)]),
-                br_ri: Some([addr(x::br_cmp::<x::$ct, false, true>), addr(x::br_cmp::<x::$ct, true, true>)]),
+                br_rr: Some(br4!($ct, false)),
+                br_ri: Some(br4!($ct, true)),
                 add_br_rr: Some([
                     addr(x::br_add_cmp::<x::$add, x::$ct, false, false>),
                     addr(x::br_add_cmp::<x::$add, x::$ct, true, false>),
@@ -89,13 +132,13 @@ macro_rules! bin_table {
                 cmp_width: Some($cw),
             }),)*
             $(O::$f => Some(BinInfo {
-                rr: addr(x::bin_rr::<x::$ft>),
-                ri: addr(x::bin_ri::<x::$ft>),
-                ir: addr(x::bin_ir::<x::$ft>),
+                rr: rr3!($ft),
+                ri: by_acc!(bin_ri[x::$ft]),
+                ir: by_acc!(bin_ir[x::$ft]),
                 imm: ImmClass::$fcls,
                 commutative: $fcomm,
-                br_rr: Some([addr(x::br_cmp::<x::$ft, false, false>), addr(x::br_cmp::<x::$ft, true, false>)]),
-                br_ri: Some([addr(x::br_cmp::<x::$ft, false, true>), addr(x::br_cmp::<x::$ft, true, true>)]),
+                br_rr: Some(br4!($ft, false)),
+                br_ri: Some(br4!($ft, true)),
                 add_br_rr: None,
                 add_br_ri: None,
                 add_width: None,
@@ -191,7 +234,7 @@ pub(crate) fn binary(op: &O<'_>) -> Option<BinInfo> {
 macro_rules! un_table {
     ($op:expr; $($o:ident => $t:ident,)*) => {
         match $op {
-            $(O::$o => Some(addr(x::un::<x::$t>)),)*
+            $(O::$o => Some(by_acc!(un[x::$t])),)*
             _ => None,
         }
     };
@@ -199,7 +242,7 @@ macro_rules! un_table {
 
 /// The handler of unary operator `op`, if it is one. Reinterpretations are
 /// plain copies and handled by the caller.
-pub(crate) fn unary(op: &O<'_>) -> Option<HandlerAddr> {
+pub(crate) fn unary(op: &O<'_>) -> Option<ByAcc> {
     un_table! { op;
         I32Eqz => I32Eqz, I32Clz => I32Clz, I32Ctz => I32Ctz, I32Popcnt => I32Popcnt,
         I32Extend8S => I32Extend8S, I32Extend16S => I32Extend16S, I32WrapI64 => I32WrapI64,
@@ -230,16 +273,18 @@ pub(crate) fn unary(op: &O<'_>) -> Option<HandlerAddr> {
 /// A memory access: its memarg and its handlers for memory 0 and others.
 pub(crate) struct MemAccess {
     pub memarg: wasmparser::MemArg,
-    /// Handlers for memory 0, indexed by whether it is 64-bit.
-    pub fast: [HandlerAddr; 2],
+    /// Handlers for memory 0, indexed by whether it is 64-bit; a load's
+    /// address or a store's value may come from `acc`.
+    pub fast: [ByAcc; 2],
     pub general: HandlerAddr,
     pub is_load: bool,
     /// For stores to memory 0: the handlers taking the value as a 32-bit
     /// immediate (by memory index width), and which constants fit them.
     pub store_imm: Option<([HandlerAddr; 2], ImmClass)>,
     /// For memory 0: the handlers with an address add fused in, indexed
-    /// by [64-bit add and memory][immediate second operand].
-    pub with_add: [[HandlerAddr; 2]; 2],
+    /// by [64-bit add and memory][immediate second operand]; the add's
+    /// first operand may come from `acc`.
+    pub with_add: [[ByAcc; 2]; 2],
 }
 
 macro_rules! mem_table {
@@ -247,18 +292,18 @@ macro_rules! mem_table {
         match $op {
             $(O::$l { memarg } => Some(MemAccess {
                 memarg: *memarg,
-                fast: [addr(x::load::<x::$lt, false>), addr(x::load::<x::$lt, true>)],
+                fast: [by_acc!(load[x::$lt, false]), by_acc!(load[x::$lt, true])],
                 general: addr(x::load_m::<x::$lt>),
                 is_load: true,
                 store_imm: None,
                 with_add: [
-                    [addr(x::load_add::<x::$lt, x::I32Add, false, false>), addr(x::load_add::<x::$lt, x::I32Add, true, false>)],
-                    [addr(x::load_add::<x::$lt, x::I64Add, false, true>), addr(x::load_add::<x::$lt, x::I64Add, true, true>)],
+                    [by_acc!(load_add[x::$lt, x::I32Add, false, false]), by_acc!(load_add[x::$lt, x::I32Add, true, false])],
+                    [by_acc!(load_add[x::$lt, x::I64Add, false, true]), by_acc!(load_add[x::$lt, x::I64Add, true, true])],
                 ],
             }),)*
             $(O::$s { memarg } => Some(MemAccess {
                 memarg: *memarg,
-                fast: [addr(x::store::<x::$st, false>), addr(x::store::<x::$st, true>)],
+                fast: [by_acc!(store[x::$st, false]), by_acc!(store[x::$st, true])],
                 general: addr(x::store_m::<x::$st>),
                 is_load: false,
                 store_imm: Some((
@@ -266,8 +311,8 @@ macro_rules! mem_table {
                     if <x::$st as x::StoreOp>::SIZE == 8 { ImmClass::SignExt64 } else { ImmClass::Bits32 },
                 )),
                 with_add: [
-                    [addr(x::store_add::<x::$st, x::I32Add, false, false>), addr(x::store_add::<x::$st, x::I32Add, true, false>)],
-                    [addr(x::store_add::<x::$st, x::I64Add, false, true>), addr(x::store_add::<x::$st, x::I64Add, true, true>)],
+                    [by_acc!(store_add[x::$st, x::I32Add, false, false]), by_acc!(store_add[x::$st, x::I32Add, true, false])],
+                    [by_acc!(store_add[x::$st, x::I64Add, false, true]), by_acc!(store_add[x::$st, x::I64Add, true, true])],
                 ],
             }),)*
             _ => None,
