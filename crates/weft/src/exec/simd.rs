@@ -288,6 +288,41 @@ pub(crate) unsafe fn v_shuffle(
     next!(unsafe { ip.add(5) }, fp, mem, len, ctx, acc)
 }
 
+/// [`v_shuffle`] with SSSE3, which the translator picks when the CPU has
+/// it (see [`shuffle_handler`]).
+///
+/// # Safety
+///
+/// As for every handler, and the CPU must support SSSE3.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "ssse3")]
+pub(crate) unsafe fn v_shuffle_ssse3(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
+    let a = getv!(fp, ctx, op!(ip, 1));
+    let b = getv!(fp, ctx, op!(ip, 2));
+    // SAFETY: the translator emits this handler only when SSSE3 is there.
+    let v = unsafe { v128_shuffle_ssse3(a, b, imm128(ip, 4)) };
+    setv!(fp, ctx, op!(ip, 0), v);
+    // SAFETY: 8 operands take 4 words.
+    next!(unsafe { ip.add(5) }, fp, mem, len, ctx, acc)
+}
+
+/// The fastest `i8x16.shuffle` handler this CPU runs: SSSE3's byte shuffle
+/// where it exists, else the portable one.
+pub(crate) fn shuffle_handler() -> crate::ir::HandlerAddr {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("ssse3") {
+        return super::addr(v_shuffle_ssse3);
+    }
+    super::addr(v_shuffle)
+}
+
 /// `dst = imm` (128 bits). Operands: dst, pad, then the constant in 4
 /// operands, least significant first.
 pub(crate) unsafe fn v_const(
@@ -787,6 +822,36 @@ mod tests {
             to_i32s(I32x4TruncSatF64x2SZero::apply(a)),
             [i32::MIN, i32::MAX, 0, 0]
         );
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn ssse3_shuffle_agrees_with_the_portable_one() {
+        if !std::arch::is_x86_feature_detected!("ssse3") {
+            eprintln!("skipped: this CPU has no SSSE3");
+            return;
+        }
+        // Every index value 0..=255 in every lane position, over varied
+        // inputs (a simple LCG), out-of-range indices included.
+        let mut seed = 0x1234_5678_9abc_def0_u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            u128::from(seed) << 64 | u128::from(seed.rotate_left(29))
+        };
+        for round in 0..512u32 {
+            let (a, b) = (next(), next());
+            let lanes: [u8; 16] = std::array::from_fn(|i| (round as usize * 16 + i) as u8);
+            let lanes = if round >= 256 {
+                next().to_le_bytes()
+            } else {
+                lanes
+            };
+            // SAFETY: SSSE3 was detected above.
+            let fast = unsafe { v128_shuffle_ssse3(a, b, u128::from_le_bytes(lanes)) };
+            assert_eq!(fast, v128_shuffle(a, b, lanes), "lanes {lanes:?}");
+        }
     }
 
     #[test]

@@ -176,14 +176,11 @@ fn replace(a: u128, x: u64, lane: u32, bits: u32) -> u128 {
 /// Byte `i` of the result is byte `s[i]` of `a`, or 0 if `s[i] >= 16`.
 #[inline(always)]
 fn swizzle(a: u128, s: u128) -> u128 {
-    let pick = |i: u8| {
-        if i < 16 {
-            (a >> (8 * u32::from(i))) as u8
-        } else {
-            0
-        }
-    };
-    u128::from_le_bytes(s.to_le_bytes().map(pick))
+    // Indexing a byte array: shifting a u128 by a variable amount per lane
+    // costs several times more.
+    let mut table = [0u8; 32];
+    table[..16].copy_from_slice(&a.to_le_bytes());
+    u128::from_le_bytes(s.to_le_bytes().map(|i| table[usize::from(i.min(16))]))
 }
 
 /// `i8x16.shuffle`: byte `i` of the result is byte `lanes[i]` of the
@@ -191,12 +188,36 @@ fn swizzle(a: u128, s: u128) -> u128 {
 /// validation rules out).
 #[inline(always)]
 pub(crate) fn v128_shuffle(a: u128, b: u128, lanes: [u8; 16]) -> u128 {
-    let pick = |i: u8| match i {
-        0..16 => (a >> (8 * u32::from(i))) as u8,
-        16..32 => (b >> (8 * u32::from(i - 16))) as u8,
-        _ => 0,
+    let mut table = [0u8; 33];
+    table[..16].copy_from_slice(&a.to_le_bytes());
+    table[16..32].copy_from_slice(&b.to_le_bytes());
+    u128::from_le_bytes(lanes.map(|i| table[usize::from(i.min(32))]))
+}
+
+/// [`v128_shuffle`] with SSSE3's byte shuffle (`pshufb`), for CPUs that
+/// have it (the translator checks): the same result for every input.
+///
+/// # Safety
+///
+/// The CPU must support SSSE3.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "ssse3")]
+#[inline]
+pub(crate) unsafe fn v128_shuffle_ssse3(a: u128, b: u128, lanes: u128) -> u128 {
+    use std::arch::x86_64::{
+        __m128i, _mm_adds_epu8, _mm_or_si128, _mm_set1_epi8, _mm_shuffle_epi8, _mm_sub_epi8,
     };
-    u128::from_le_bytes(lanes.map(pick))
+    // SAFETY: `u128` and `__m128i` are both 16 plain bytes, little-endian
+    // lanes on x86-64.
+    let [a, b, l] = [a, b, lanes].map(|v| unsafe { std::mem::transmute::<u128, __m128i>(v) });
+    // `pshufb` zeroes a byte whose index has bit 7 set and otherwise uses
+    // the index's low 4 bits. A saturating add of 0x70 keeps 0..=15 below
+    // 0x80 (low bits intact) and sends everything above to 0x80 or more.
+    let bias = _mm_set1_epi8(0x70);
+    let from_a = _mm_shuffle_epi8(a, _mm_adds_epu8(l, bias));
+    let from_b = _mm_shuffle_epi8(b, _mm_adds_epu8(_mm_sub_epi8(l, _mm_set1_epi8(16)), bias));
+    // SAFETY: as above.
+    unsafe { std::mem::transmute::<__m128i, u128>(_mm_or_si128(from_a, from_b)) }
 }
 
 /// The sign bits of the `f32x4` lanes.

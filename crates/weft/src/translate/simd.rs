@@ -67,7 +67,7 @@ impl Translator<'_> {
                 let b = self.pop_slot();
                 let a = self.pop_slot();
                 let [m0, m1, m2, m3] = words(lanes);
-                self.emit_def_wide(addr(x::v_shuffle), &mut [0, a, b, 0, m0, m1, m2, m3]);
+                self.emit_def_wide(x::shuffle_handler(), &mut [0, a, b, 0, m0, m1, m2, m3]);
             }
             _ => return false,
         }
