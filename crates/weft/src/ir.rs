@@ -137,6 +137,12 @@ impl CodeBuilder {
         pos
     }
 
+    /// Appends one instruction that passes `acc` on unchanged and writes no
+    /// slot (a store).
+    pub(crate) fn emit_passing(&mut self, handler: HandlerAddr, ops: &[u32]) -> InstrPos {
+        self.emit_keeping_acc(handler, ops)
+    }
+
     /// Records that the instruction just emitted passes the value it wrote
     /// to `slot` on in `acc`.
     pub(crate) fn passes_on(&mut self, slot: u32) {

@@ -19,7 +19,8 @@ pub(crate) unsafe fn br(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx,
 }
 
 /// Branch if the i32 in `cond` (a slot, or `acc` with `ACC`) is nonzero.
-/// Operands: cond, rel.
+/// Operands: cond, rel. Like every conditional branch, passes its first
+/// operand on in `acc` either way (see `translate::control::br_if`).
 pub(crate) unsafe fn br_nz<const ACC: bool>(
     ip: Ip,
     fp: Fp,
@@ -35,11 +36,11 @@ pub(crate) unsafe fn br_nz<const ACC: bool>(
     } else {
         unsafe { ip.add(2) }
     };
-    next!(to, fp, mem, len, ctx, acc)
+    next!(to, fp, mem, len, ctx, c)
 }
 
 /// Branch if the i32 in `cond` (a slot, or `acc` with `ACC`) is zero.
-/// Operands: cond, rel.
+/// Operands: cond, rel. Passes `cond` on in `acc`.
 pub(crate) unsafe fn br_z<const ACC: bool>(
     ip: Ip,
     fp: Fp,
@@ -55,7 +56,7 @@ pub(crate) unsafe fn br_z<const ACC: bool>(
     } else {
         unsafe { ip.add(2) }
     };
-    next!(to, fp, mem, len, ctx, acc)
+    next!(to, fp, mem, len, ctx, c)
 }
 
 /// The second operand of a comparison: slot operand `k`, or with `IMM` the
@@ -72,7 +73,7 @@ fn second<O: BinOp, const IMM: bool>(ip: Ip, fp: Fp, ctx: &Ctx, k: usize) -> u64
 
 /// Branch if `a OP b` (or its negation, with `NEG`); `b` a slot, or an
 /// immediate with `IMM`; `a` a slot, or `acc` with `ACC`. Operands: a, b,
-/// rel.
+/// rel. Passes `a` on in `acc`.
 pub(crate) unsafe fn br_cmp<O: BinOp, const NEG: bool, const IMM: bool, const ACC: bool>(
     ip: Ip,
     fp: Fp,
@@ -89,19 +90,20 @@ pub(crate) unsafe fn br_cmp<O: BinOp, const NEG: bool, const IMM: bool, const AC
     } else {
         unsafe { ip.add(3) }
     };
-    next!(to, fp, mem, len, ctx, acc)
+    next!(to, fp, mem, len, ctx, a)
 }
 
 /// `dst = src + imm`, then branch if `dst OP b` (or its negation): the
 /// increment-and-test that ends most counted loops, in one dispatch; `b` a
 /// slot, or an immediate with `IMM`. Operands: dst, src, imm, b, rel.
+/// Passes `dst` on in `acc`.
 pub(crate) unsafe fn br_add_cmp<A: BinOp, O: BinOp, const NEG: bool, const IMM: bool>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
-    acc: u64,
+    _acc: u64,
 ) -> Exit {
     let sum = A::apply(get!(fp, ctx, op!(ip, 1)), A::imm(op!(ip, 2))).unwrap_or(0);
     set!(fp, ctx, op!(ip, 0), sum);
@@ -112,7 +114,7 @@ pub(crate) unsafe fn br_add_cmp<A: BinOp, O: BinOp, const NEG: bool, const IMM: 
     } else {
         unsafe { ip.add(4) }
     };
-    next!(to, fp, mem, len, ctx, acc)
+    next!(to, fp, mem, len, ctx, sum)
 }
 
 /// Indexed branch. Operands: index, n, rel_0 .. rel_n (the last is the default).

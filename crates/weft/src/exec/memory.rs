@@ -255,8 +255,9 @@ pub(crate) unsafe fn store_add<
     next!(unsafe { ip.add(4) }, fp, mem, len, ctx, acc)
 }
 
-/// Store of an immediate to memory 0. Operands: addr, imm, offset (2).
-pub(crate) unsafe fn store_imm<S: StoreOp, const M64: bool>(
+/// Store of an immediate to memory 0, the address in a slot or (with `ACC`)
+/// in `acc`. Operands: addr, imm, offset (2).
+pub(crate) unsafe fn store_imm<S: StoreOp, const M64: bool, const ACC: bool>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -264,7 +265,7 @@ pub(crate) unsafe fn store_imm<S: StoreOp, const M64: bool>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let addr = get!(fp, ctx, op!(ip, 0));
+    let addr = if ACC { acc } else { get!(fp, ctx, op!(ip, 0)) };
     let Some(ea) = effective_for::<M64>(addr, offset64(ip, 2), S::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };

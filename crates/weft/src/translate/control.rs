@@ -601,9 +601,14 @@ impl Translator<'_> {
                 // The loop starts with its exit test: branches back to it
                 // can run a copy of the test instead (see `emit_jump_to`).
                 let words = self.b.len() - pos.0;
+                let tested = cj.ops[0];
                 self.ctrl.last_mut().expect("a loop").head_exit = Some((cj, i, words));
                 // The inverted copy at the loop's end jumps here.
                 self.b.label();
+                // The body is entered only by falling through this test or
+                // from a copy of it, and conditional branches pass their
+                // first operand on: the loop variable, if it is one.
+                self.b.passes_on(tested);
             }
         } else {
             let (skip, k) = self.emit_cond_branch(cond, true);

@@ -630,7 +630,8 @@ impl<'a> Translator<'a> {
                 && let Some(imm) = class.encode(c)
             {
                 let a = self.pop_slot();
-                self.b.emit(h[m64], &[a, imm, lo, hi]);
+                let h = self.by_acc(h[m64], a);
+                self.b.emit_passing(h, &[a, imm, lo, hi]);
                 return;
             }
             let v = self.read(ve);
@@ -639,15 +640,15 @@ impl<'a> Translator<'a> {
                 && let Some(add) = self.take_address_add(&e)
             {
                 let (h, a, b) = self.address_add_form(&access, add);
-                self.b.emit(h, &[a, b, v, lo, hi]);
+                self.b.emit_passing(h, &[a, b, v, lo, hi]);
                 return;
             }
             let a = self.read(e);
             if mem == 0 {
                 let h = self.by_acc(access.fast[m64], v);
-                self.b.emit(h, &[a, v, lo, hi]);
+                self.b.emit_passing(h, &[a, v, lo, hi]);
             } else {
-                self.b.emit(access.general, &[a, v, lo, hi, mem, 0]);
+                self.b.emit_passing(access.general, &[a, v, lo, hi, mem, 0]);
             }
         }
     }

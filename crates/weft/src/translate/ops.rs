@@ -279,8 +279,9 @@ pub(crate) struct MemAccess {
     pub general: HandlerAddr,
     pub is_load: bool,
     /// For stores to memory 0: the handlers taking the value as a 32-bit
-    /// immediate (by memory index width), and which constants fit them.
-    pub store_imm: Option<([HandlerAddr; 2], ImmClass)>,
+    /// immediate (by memory index width; the address may come from `acc`),
+    /// and which constants fit them.
+    pub store_imm: Option<([ByAcc; 2], ImmClass)>,
     /// For memory 0: the handlers with an address add fused in, indexed
     /// by [64-bit add and memory][immediate second operand]; the add's
     /// first operand may come from `acc`.
@@ -307,7 +308,7 @@ macro_rules! mem_table {
                 general: addr(x::store_m::<x::$st>),
                 is_load: false,
                 store_imm: Some((
-                    [addr(x::store_imm::<x::$st, false>), addr(x::store_imm::<x::$st, true>)],
+                    [by_acc!(store_imm[x::$st, false]), by_acc!(store_imm[x::$st, true])],
                     if <x::$st as x::StoreOp>::SIZE == 8 { ImmClass::SignExt64 } else { ImmClass::Bits32 },
                 )),
                 with_add: [
