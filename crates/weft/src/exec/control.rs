@@ -500,8 +500,9 @@ fn indirect_target(ip: Ip, fp: Fp, ctx: &mut Ctx) -> Result<u32, TrapKind> {
     Ok(id)
 }
 
-/// `call_indirect`. Operands: base, index slot, table, type id.
-pub(crate) unsafe fn call_indirect(
+/// `call_indirect`, or with `TAIL` `return_call_indirect`. Operands: base,
+/// index slot, table, type id.
+pub(crate) unsafe fn call_indirect<const TAIL: bool>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -518,7 +519,7 @@ pub(crate) unsafe fn call_indirect(
                 fp,
                 op!(ip, 0),
                 id,
-                false,
+                TAIL,
                 (mem, len),
                 ctx,
                 acc,
@@ -528,36 +529,9 @@ pub(crate) unsafe fn call_indirect(
     }
 }
 
-/// `return_call_indirect`. Operands as for `call_indirect`.
-pub(crate) unsafe fn return_call_indirect(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-    acc: u64,
-) -> Exit {
-    match indirect_target(ip, fp, ctx) {
-        // SAFETY: see `call_id`.
-        Ok(id) => unsafe {
-            call_id(
-                ip,
-                ip.add(3),
-                fp,
-                op!(ip, 0),
-                id,
-                true,
-                (mem, len),
-                ctx,
-                acc,
-            )
-        },
-        Err(k) => trap!(ip, ctx, k),
-    }
-}
-
-/// `call_ref`. Operands: base, reference slot.
-pub(crate) unsafe fn call_ref(
+/// `call_ref`, or with `TAIL` `return_call_ref`. Operands: base, reference
+/// slot.
+pub(crate) unsafe fn call_ref<const TAIL: bool>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -577,36 +551,7 @@ pub(crate) unsafe fn call_ref(
             fp,
             op!(ip, 0),
             (cell - 1) as u32,
-            false,
-            (mem, len),
-            ctx,
-            acc,
-        )
-    }
-}
-
-/// `return_call_ref`. Operands: base, reference slot.
-pub(crate) unsafe fn return_call_ref(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-    acc: u64,
-) -> Exit {
-    let cell = get!(fp, ctx, op!(ip, 1));
-    if cell == 0 {
-        trap!(ip, ctx, TrapKind::NullFunctionReference);
-    }
-    // SAFETY: see `call_id`.
-    unsafe {
-        call_id(
-            ip,
-            ip.add(2),
-            fp,
-            op!(ip, 0),
-            (cell - 1) as u32,
-            true,
+            TAIL,
             (mem, len),
             ctx,
             acc,

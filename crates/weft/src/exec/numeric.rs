@@ -60,9 +60,10 @@ pub(crate) unsafe fn bin_rr<O: BinOp, const SRC: u8>(
     next!(unsafe { ip.add(3) }, fp, mem, len, ctx, v)
 }
 
-/// `dst = a OP imm`, `a` in a slot or (with `ACC`) in `acc`. Operands:
-/// dst, a, imm. Passes the result on in `acc`.
-pub(crate) unsafe fn bin_ri<O: BinOp, const ACC: bool>(
+/// `dst = a OP imm`, or with `IMM_FIRST` `dst = imm OP a`; `a` in a slot
+/// or (with `ACC`) in `acc`. Operands: dst, a, imm. Passes the result on in
+/// `acc`.
+pub(crate) unsafe fn bin_imm<O: BinOp, const IMM_FIRST: bool, const ACC: bool>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -70,28 +71,14 @@ pub(crate) unsafe fn bin_ri<O: BinOp, const ACC: bool>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let a = if ACC { acc } else { get!(fp, ctx, op!(ip, 1)) };
-    let v = match O::apply(a, O::imm(op!(ip, 2))) {
-        Ok(v) => v,
-        Err(k) => trap!(ip, ctx, k),
+    let x = if ACC { acc } else { get!(fp, ctx, op!(ip, 1)) };
+    let imm = O::imm(op!(ip, 2));
+    let r = if IMM_FIRST {
+        O::apply(imm, x)
+    } else {
+        O::apply(x, imm)
     };
-    set!(fp, ctx, op!(ip, 0), v);
-    // SAFETY: 3 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, v)
-}
-
-/// `dst = imm OP b`, `b` in a slot or (with `ACC`) in `acc`. Operands:
-/// dst, b, imm. Passes the result on in `acc`.
-pub(crate) unsafe fn bin_ir<O: BinOp, const ACC: bool>(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-    acc: u64,
-) -> Exit {
-    let b = if ACC { acc } else { get!(fp, ctx, op!(ip, 1)) };
-    let v = match O::apply(O::imm(op!(ip, 2)), b) {
+    let v = match r {
         Ok(v) => v,
         Err(k) => trap!(ip, ctx, k),
     };

@@ -740,9 +740,9 @@ impl Translator<'_> {
         let idx = self.pop_slot();
         let base = self.place_args(np);
         let h = if tail {
-            addr(x::return_call_indirect)
+            addr(x::call_indirect::<true>)
         } else {
-            addr(x::call_indirect)
+            addr(x::call_indirect::<false>)
         };
         self.b.emit(h, &[base, idx, table, type_id.0]);
         self.finish_call(&ft, tail);
@@ -754,9 +754,9 @@ impl Translator<'_> {
         let r = self.pop_slot();
         let base = self.place_args(np);
         let h = if tail {
-            addr(x::return_call_ref)
+            addr(x::call_ref::<true>)
         } else {
-            addr(x::call_ref)
+            addr(x::call_ref::<false>)
         };
         self.b.emit(h, &[base, r]);
         self.finish_call(&ft, tail);

@@ -101,8 +101,8 @@ macro_rules! bin_table {
         match $op {
             $(O::$a => Some(BinInfo {
                 rr: rr3!($at),
-                ri: by_acc!(bin_ri[x::$at]),
-                ir: by_acc!(bin_ir[x::$at]),
+                ri: by_acc!(bin_imm[x::$at, false]),
+                ir: by_acc!(bin_imm[x::$at, true]),
                 imm: ImmClass::$acls,
                 commutative: $acomm,
                 br_rr: None,
@@ -114,8 +114,8 @@ macro_rules! bin_table {
             }),)*
             $(O::$c => Some(BinInfo {
                 rr: rr3!($ct),
-                ri: by_acc!(bin_ri[x::$ct]),
-                ir: by_acc!(bin_ir[x::$ct]),
+                ri: by_acc!(bin_imm[x::$ct, false]),
+                ir: by_acc!(bin_imm[x::$ct, true]),
                 imm: ImmClass::$ccls,
                 commutative: $ccomm,
                 br_rr: Some(br4!($ct, false)),
@@ -133,8 +133,8 @@ macro_rules! bin_table {
             }),)*
             $(O::$f => Some(BinInfo {
                 rr: rr3!($ft),
-                ri: by_acc!(bin_ri[x::$ft]),
-                ir: by_acc!(bin_ir[x::$ft]),
+                ri: by_acc!(bin_imm[x::$ft, false]),
+                ir: by_acc!(bin_imm[x::$ft, true]),
                 imm: ImmClass::$fcls,
                 commutative: $fcomm,
                 br_rr: Some(br4!($ft, false)),
