@@ -261,7 +261,7 @@ pub struct SeededBytes {
 impl Default for SeededBytes {
     fn default() -> Self {
         SeededBytes {
-            state: 0x5eed_0f_5167_6c61,
+            state: 0x005e_ed0f_5167_6c61,
             word: [0; 8],
             used: 8,
         }

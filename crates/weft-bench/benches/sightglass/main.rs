@@ -55,12 +55,12 @@
 //! (wasi-nn), and rust-protobuf, hex-simd and meshoptimizer (inputs missing
 //! from the checkout).
 //!
-//! **Duration** (release build, default 3 runs per runtime, on a 2-core
-//! machine at load average 4-5): about 48 minutes for everything. The
-//! libsodium set takes about 20 of them, the shootout set 17 (seqhash and
-//! ed25519 12 of those), gcc-loops 9 and sqlite3 1.5; all the others
-//! together well under a minute. Leaving out the slowest,
-//! `WEFT_SIGHTGLASS=-gcc-loops,-seqhash,-shootout-ed25519`, saves about 21
+//! **Duration** (release build, default 3 runs per runtime, on a quiet
+//! 2-core machine): about 35 minutes for everything (48 at load average
+//! 4-5). The libsodium set takes about 15 of them, the shootout set 12
+//! (seqhash and ed25519 most of those), gcc-loops 8 and sqlite3 1.5; all
+//! the others together well under a minute. Leaving out the slowest,
+//! `WEFT_SIGHTGLASS=-gcc-loops,-seqhash,-shootout-ed25519`, saves about 17
 //! minutes. A quick run takes about 7 minutes. Progress, with each run's
 //! time, goes to stderr as it happens; the table goes to stdout at the end.
 
