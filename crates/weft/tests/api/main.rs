@@ -3,7 +3,10 @@
 //! dynamic calls, cross-store misuse, linking, traps with backtraces, stack
 //! limits, the memory/table/global handles, externrefs, one long-running
 //! loop proving the threaded dispatch keeps the host stack flat, and the
-//! controls on untrusted code (fuel, epochs, resource limiters).
+//! controls on untrusted code (fuel, epochs, resource limiters), and (in
+//! `acc.rs`) the executor's accumulator register.
+
+mod acc;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use weft::{
