@@ -193,3 +193,29 @@ fn stores_and_fused_address_adds_with_acc_operands() {
         },
     );
 }
+
+#[test]
+fn guarded_division_after_a_block() {
+    // `a / select(1, x, x == 0)`, x set on both paths of a block: the
+    // divisor is never zero (wasm-smith's division guard; wasmi 2.0 traps
+    // here, see fuzz/README.md). The select's condition and the division's
+    // divisor both come through acc.
+    check_against(
+        r#"(module (func (export "f") (param $a i32) (param $b i32) (result i32)
+            (local $l29 i32) (local $l30 i32)
+            (local.get $a)
+            (block
+              (block
+                (br_if 0 (i32.eqz (i32.and (local.get $b) (i32.const 1))))
+                (local.set $l29 (i32.shr_u (local.get $b) (i32.const 1)))
+                (br 1))
+              (local.set $l29 (i32.const 0)))
+            (local.set $l30 (local.get $l29))
+            (select (i32.const 1) (local.get $l30) (i32.eqz (local.get $l30)))
+            (i32.div_u)))"#,
+        |a, b| {
+            let x = if b & 1 != 0 { (b as u32) >> 1 } else { 0 };
+            ((a as u32) / if x == 0 { 1 } else { x }) as i32
+        },
+    );
+}
