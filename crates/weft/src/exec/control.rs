@@ -117,8 +117,9 @@ pub(crate) unsafe fn br_add_cmp<A: BinOp, O: BinOp, const NEG: bool, const IMM: 
     next!(to, fp, mem, len, ctx, sum)
 }
 
-/// Indexed branch. Operands: index, n, rel_0 .. rel_n (the last is the default).
-pub(crate) unsafe fn br_table(
+/// Indexed branch, the index in a slot or (with `ACC`) in `acc`. Operands:
+/// index, n, rel_0 .. rel_n (the last is the default).
+pub(crate) unsafe fn br_table<const ACC: bool>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -126,7 +127,7 @@ pub(crate) unsafe fn br_table(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let i = get!(fp, ctx, op!(ip, 0)) as u32;
+    let i = if ACC { acc } else { get!(fp, ctx, op!(ip, 0)) } as u32;
     let n = op!(ip, 1);
     let k = i.min(n) as usize;
     next!(jump(ip, op!(ip, 2 + k)), fp, mem, len, ctx, acc)

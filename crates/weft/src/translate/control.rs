@@ -624,7 +624,8 @@ impl Translator<'_> {
         let n = depths.len() as u32;
         let mut ops = vec![idx, n];
         ops.extend(std::iter::repeat_n(0, n as usize + 1));
-        let pos = self.b.emit(addr(x::br_table), &ops);
+        let h = self.by_acc([addr(x::br_table::<false>), addr(x::br_table::<true>)], idx);
+        let pos = self.b.emit(h, &ops);
         let all: Vec<u32> = depths.iter().copied().chain([default]).collect();
         for (k, depth) in all.into_iter().enumerate() {
             let t = self.target(depth);
