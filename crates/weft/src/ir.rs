@@ -123,24 +123,18 @@ impl CodeBuilder {
     }
 
     /// Appends one instruction that passes `acc` on unchanged and writes no
-    /// slot but `written`.
+    /// slot but `written` (a constant or copy; `None` for a store).
     pub(crate) fn emit_transparent(
         &mut self,
         handler: HandlerAddr,
         ops: &[u32],
-        written: u32,
+        written: Option<u32>,
     ) -> InstrPos {
         let pos = self.emit_keeping_acc(handler, ops);
-        if self.acc == Some(written) {
+        if written.is_some() && self.acc == written {
             self.acc = None;
         }
         pos
-    }
-
-    /// Appends one instruction that passes `acc` on unchanged and writes no
-    /// slot (a store).
-    pub(crate) fn emit_passing(&mut self, handler: HandlerAddr, ops: &[u32]) -> InstrPos {
-        self.emit_keeping_acc(handler, ops)
     }
 
     /// Records that the instruction just emitted passes the value it wrote

@@ -18,10 +18,11 @@ pub(crate) unsafe fn br(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx,
     next!(jump(ip, op!(ip, 0)), fp, mem, len, ctx, acc)
 }
 
-/// Branch if the i32 in `cond` (a slot, or `acc` with `ACC`) is nonzero.
-/// Operands: cond, rel. Like every conditional branch, passes its first
-/// operand on in `acc` either way (see `translate::control::br_if`).
-pub(crate) unsafe fn br_nz<const ACC: bool>(
+/// Branch if the i32 in `cond` (a slot, or `acc` with `ACC`) is zero
+/// (with `ZERO`) or nonzero. Operands: cond, rel. Like every conditional
+/// branch, passes its first operand on in `acc` either way (see
+/// `translate::control::br_if`).
+pub(crate) unsafe fn br_zero<const ZERO: bool, const ACC: bool>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -31,27 +32,7 @@ pub(crate) unsafe fn br_nz<const ACC: bool>(
 ) -> Exit {
     let c = if ACC { acc } else { get!(fp, ctx, op!(ip, 0)) };
     // SAFETY: 2 operands take 1 word.
-    let to = if c != 0 {
-        jump(ip, op!(ip, 1))
-    } else {
-        unsafe { ip.add(2) }
-    };
-    next!(to, fp, mem, len, ctx, c)
-}
-
-/// Branch if the i32 in `cond` (a slot, or `acc` with `ACC`) is zero.
-/// Operands: cond, rel. Passes `cond` on in `acc`.
-pub(crate) unsafe fn br_z<const ACC: bool>(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-    acc: u64,
-) -> Exit {
-    let c = if ACC { acc } else { get!(fp, ctx, op!(ip, 0)) };
-    // SAFETY: 2 operands take 1 word.
-    let to = if c == 0 {
+    let to = if (c == 0) == ZERO {
         jump(ip, op!(ip, 1))
     } else {
         unsafe { ip.add(2) }
@@ -311,10 +292,10 @@ unsafe fn call_id(
     }
 }
 
-/// Calls a function defined in the same module. Operands: base,
-/// def_index, address of the callee's `CompiledFunc` (2, patched in when
-/// the module is complete).
-pub(crate) unsafe fn call(
+/// Calls (or with `TAIL` tail-calls) a function defined in the same
+/// module. Operands: base, def_index, address of the callee's
+/// `CompiledFunc` (2, patched in when the module is complete).
+pub(crate) unsafe fn call<const TAIL: bool>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -324,35 +305,25 @@ pub(crate) unsafe fn call(
 ) -> Exit {
     let func = callee(ip, ctx);
     let inst = ctx.inst;
-    // SAFETY: 4 operands take 2 words; see `enter`.
-    unsafe {
-        enter(
-            ip,
-            ip.add(3),
-            fp,
-            op!(ip, 0),
-            func,
-            inst,
-            (mem, len),
-            ctx,
-            acc,
-        )
+    if TAIL {
+        // SAFETY: see `enter_tail`.
+        unsafe { enter_tail(ip, fp, op!(ip, 0), func, inst, (mem, len), ctx, acc) }
+    } else {
+        // SAFETY: 4 operands take 2 words; see `enter`.
+        unsafe {
+            enter(
+                ip,
+                ip.add(3),
+                fp,
+                op!(ip, 0),
+                func,
+                inst,
+                (mem, len),
+                ctx,
+                acc,
+            )
+        }
     }
-}
-
-/// Tail-calls a function defined in the same module. Operands as `call`.
-pub(crate) unsafe fn return_call(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-    acc: u64,
-) -> Exit {
-    let func = callee(ip, ctx);
-    let inst = ctx.inst;
-    // SAFETY: see `enter_tail`.
-    unsafe { enter_tail(ip, fp, op!(ip, 0), func, inst, (mem, len), ctx, acc) }
 }
 
 /// The callee of a direct call: the address the module patched in.
@@ -426,8 +397,9 @@ pub(crate) unsafe fn zero_locals(
     next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
 }
 
-/// Calls an entry of the function index space (imports). Operands: base, func.
-pub(crate) unsafe fn call_import(
+/// Calls (or with `TAIL` tail-calls) an entry of the function index space
+/// (imports). Operands: base, func.
+pub(crate) unsafe fn call_import<const TAIL: bool>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -444,33 +416,7 @@ pub(crate) unsafe fn call_import(
             fp,
             op!(ip, 0),
             id,
-            false,
-            (mem, len),
-            ctx,
-            acc,
-        )
-    }
-}
-
-/// Tail-calls an entry of the function index space. Operands: base, func.
-pub(crate) unsafe fn return_call_import(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-    acc: u64,
-) -> Exit {
-    let id = ctx.inst().funcs[op!(ip, 1) as usize];
-    // SAFETY: see `call_id`.
-    unsafe {
-        call_id(
-            ip,
-            ip.add(2),
-            fp,
-            op!(ip, 0),
-            id,
-            true,
+            TAIL,
             (mem, len),
             ctx,
             acc,

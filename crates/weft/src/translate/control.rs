@@ -651,10 +651,10 @@ impl Translator<'_> {
             let Target::Label(i) = t else {
                 unreachable!("returns need moves")
             };
-            let pos = self.b.emit(addr(x::br_z::<false>), &[r, 0]);
+            let pos = self.b.emit(addr(x::br_zero::<true, false>), &[r, 0]);
             self.link(pos, 1, i);
         } else {
-            let skip = self.b.emit(addr(x::br_nz::<false>), &[r, 0]);
+            let skip = self.b.emit(addr(x::br_zero::<false, false>), &[r, 0]);
             self.emit_jump_to(t);
             let here = self.b.label();
             self.b.patch_branch(skip, 1, here);
@@ -677,10 +677,10 @@ impl Translator<'_> {
             let Target::Label(i) = t else {
                 unreachable!("returns need moves")
             };
-            let pos = self.b.emit(addr(x::br_nz::<false>), &[r, 0]);
+            let pos = self.b.emit(addr(x::br_zero::<false, false>), &[r, 0]);
             self.link(pos, 1, i);
         } else {
-            let skip = self.b.emit(addr(x::br_z::<false>), &[r, 0]);
+            let skip = self.b.emit(addr(x::br_zero::<true, false>), &[r, 0]);
             self.emit_jump_to(t);
             let here = self.b.label();
             self.b.patch_branch(skip, 1, here);
@@ -717,17 +717,17 @@ impl Translator<'_> {
         let imported = self.m.num_imported_funcs;
         if func >= imported {
             let h = if tail {
-                addr(x::return_call)
+                addr(x::call::<true>)
             } else {
-                addr(x::call)
+                addr(x::call::<false>)
             };
             let pos = self.b.emit(h, &[base, func - imported, 0, 0]);
             self.direct_calls.push(pos.0 as u32);
         } else {
             let h = if tail {
-                addr(x::return_call_import)
+                addr(x::call_import::<true>)
             } else {
-                addr(x::call_import)
+                addr(x::call_import::<false>)
             };
             self.b.emit(h, &[base, func]);
         }
@@ -796,8 +796,14 @@ impl CondJump {
     /// The branch on the i32 in `slot` being nonzero, or (with `zero`)
     /// zero.
     fn on_slot(slot: u32, zero: bool) -> CondJump {
-        let nz = [addr(x::br_nz::<false>), addr(x::br_nz::<true>)];
-        let z = [addr(x::br_z::<false>), addr(x::br_z::<true>)];
+        let nz = [
+            addr(x::br_zero::<false, false>),
+            addr(x::br_zero::<false, true>),
+        ];
+        let z = [
+            addr(x::br_zero::<true, false>),
+            addr(x::br_zero::<true, true>),
+        ];
         let (yes, no) = if zero { (z, nz) } else { (nz, z) };
         let mut cj = CondJump::new([yes[0], no[0]], &[slot]);
         cj.acc_handlers = Some([yes[1], no[1]]);

@@ -275,11 +275,11 @@ impl<'a> Translator<'a> {
     fn emit_const(&mut self, dst: u32, c: u64) {
         if c <= u64::from(u32::MAX) {
             self.b
-                .emit_transparent(addr(x::const32), &[dst, c as u32], dst);
+                .emit_transparent(addr(x::const32), &[dst, c as u32], Some(dst));
         } else {
             let [lo, hi] = imm64(c);
             self.b
-                .emit_transparent(addr(x::const64), &[dst, 0, lo, hi], dst);
+                .emit_transparent(addr(x::const64), &[dst, 0, lo, hi], Some(dst));
         }
     }
 
@@ -289,7 +289,8 @@ impl<'a> Translator<'a> {
             if wide {
                 self.b.emit(addr(x::v_copy), &[dst, src]);
             } else {
-                self.b.emit_transparent(addr(x::copy), &[dst, src], dst);
+                self.b
+                    .emit_transparent(addr(x::copy), &[dst, src], Some(dst));
             }
         }
     }
@@ -631,7 +632,7 @@ impl<'a> Translator<'a> {
             {
                 let a = self.pop_slot();
                 let h = self.by_acc(h[m64], a);
-                self.b.emit_passing(h, &[a, imm, lo, hi]);
+                self.b.emit_transparent(h, &[a, imm, lo, hi], None);
                 return;
             }
             let v = self.read(ve);
@@ -640,15 +641,16 @@ impl<'a> Translator<'a> {
                 && let Some(add) = self.take_address_add(&e)
             {
                 let (h, a, b) = self.address_add_form(&access, add);
-                self.b.emit_passing(h, &[a, b, v, lo, hi]);
+                self.b.emit_transparent(h, &[a, b, v, lo, hi], None);
                 return;
             }
             let a = self.read(e);
             if mem == 0 {
                 let h = self.by_acc(access.fast[m64], v);
-                self.b.emit_passing(h, &[a, v, lo, hi]);
+                self.b.emit_transparent(h, &[a, v, lo, hi], None);
             } else {
-                self.b.emit_passing(access.general, &[a, v, lo, hi, mem, 0]);
+                self.b
+                    .emit_transparent(access.general, &[a, v, lo, hi, mem, 0], None);
             }
         }
     }
