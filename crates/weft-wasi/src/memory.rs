@@ -117,10 +117,12 @@ impl<'a> GuestMemory<'a> {
         std::str::from_utf8(self.slice(ptr, len)?).map_err(|_| Errno::Ilseq)
     }
 
-    /// The `count` iovecs of the array at `ptr`.
+    /// The `count` iovecs of the array at `ptr`: `EFAULT` if the array or
+    /// any buffer is out of bounds, `EINVAL` if their total length does not
+    /// fit the 32-bit `size` a transfer is reported in.
     pub fn iovecs(&self, ptr: u32, count: u32) -> Result<Vec<IoVec>, Errno> {
         self.check_array(ptr, count, crate::abi::size::IOVEC)?;
-        (0..count)
+        let iovs = (0..count)
             .map(|i| {
                 let at = ptr + i * crate::abi::size::IOVEC;
                 let iov = IoVec {
@@ -132,13 +134,15 @@ impl<'a> GuestMemory<'a> {
                 self.range(iov.ptr, iov.len)?;
                 Ok(iov)
             })
-            .collect()
+            .collect::<Result<Vec<_>, Errno>>()?;
+        total_len(&iovs)?;
+        Ok(iovs)
     }
 }
 
 /// The total length of `iovs`, or `EINVAL` when the sum does not fit the
 /// 32-bit `size` the result is reported in.
-pub fn total_len(iovs: &[IoVec]) -> Result<u32, Errno> {
+fn total_len(iovs: &[IoVec]) -> Result<u32, Errno> {
     iovs.iter()
         .try_fold(0u32, |acc, v| acc.checked_add(v.len))
         .ok_or(Errno::Inval)
