@@ -5,6 +5,7 @@
 //! code after a block's `end` finds the block's results there. Forward
 //! branches are patched when their block ends.
 
+use super::moves::Move;
 use super::{LastCond, Operand, Translator};
 use crate::error::Result;
 use crate::exec::{self as x, addr};
@@ -367,16 +368,26 @@ impl Translator<'_> {
     }
 
     /// Moves the top `n` operands to the canonical slots of heights
-    /// `dest..dest + n`. Sources never sit below their destinations, so
-    /// ascending order never overwrites a pending source.
+    /// `dest..dest + n`.
     fn move_top_to(&mut self, n: u32, dest: u32) {
-        let h0 = self.height() - n;
-        let mut slot = self.slot_at(dest);
-        for k in 0..n {
-            let e = self.stack[(h0 + k) as usize];
-            self.emit_move(slot, e);
-            slot += e.cells();
-        }
+        let base = self.slot_at(dest);
+        self.move_top_to_slots(n, base);
+    }
+
+    /// Moves the top `n` operands, as one parallel move, to consecutive
+    /// cells from slot `base` on. The virtual stack stays as it was.
+    fn move_top_to_slots(&mut self, n: u32, base: u32) {
+        let h0 = (self.height() - n) as usize;
+        let mut dst = base;
+        let moves: Vec<Move> = self.stack[h0..]
+            .iter()
+            .map(|e| {
+                let m = self.move_of(*e, dst);
+                dst += e.cells();
+                m
+            })
+            .collect();
+        self.emit_moves(&moves);
     }
 
     pub(super) fn target(&self, depth: u32) -> Target {
@@ -472,25 +483,9 @@ impl Translator<'_> {
             self.b.emit(addr(x::ret1), &[s]);
             return;
         }
-        // Results go to the frame's first cells, in order. A local read for
-        // a result must not be overwritten by the move of an earlier one:
-        // copy such locals out first.
-        let mut dest = 0;
-        for k in 0..n {
-            let e = self.stack[(h0 + k) as usize];
-            if let Operand::Local(j) = e.op
-                && self.local_slot(j) < dest
-            {
-                self.materialize_at(h0 + k);
-            }
-            dest += e.cells();
-        }
-        let mut dest = 0;
-        for k in 0..n {
-            let e = self.stack[(h0 + k) as usize];
-            self.emit_move(dest, e);
-            dest += e.cells();
-        }
+        // Results go to the frame's first cells, in order, which may be
+        // where the locals they are read from live.
+        self.move_top_to_slots(n, 0);
         self.b.emit(addr(x::ret), &[]);
     }
 

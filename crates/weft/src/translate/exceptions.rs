@@ -114,13 +114,12 @@ impl Translator<'_> {
         let moved: Vec<_> = self.stack.split_off(self.stack.len() - params);
         self.push(Operand::Temp, false);
         let exn_slot = self.stack.last().expect("just pushed").slot;
-        let mut new_slots = Vec::with_capacity(moved.len());
+        let mut shifts = Vec::with_capacity(moved.len());
         for e in &moved {
-            new_slots.push(self.push_temp(e.wide));
+            let to = self.push_temp(e.wide);
+            shifts.push(self.move_of(*e, to));
         }
-        for (e, &to) in moved.iter().zip(&new_slots).rev() {
-            self.emit_copy(to, e.slot, e.wide);
-        }
+        self.emit_moves(&shifts);
         self.push_ctrl(Kind::Try, bt, true);
         let h = self.open_handler(HandlerAction::Catch(Box::new([])));
         let c = self.ctrl.last_mut().expect("just pushed");

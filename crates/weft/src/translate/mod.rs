@@ -11,6 +11,7 @@
 
 mod control;
 mod exceptions;
+mod moves;
 mod ops;
 mod simd;
 pub(crate) mod simd_ops;
@@ -21,6 +22,7 @@ use crate::ir::{CodeBuilder, CompiledFunc, HandlerAddr, HandlerEntry, InstrPos, 
 use crate::module::ModuleInner;
 use crate::types::{FuncType, TypeId, ValType};
 use control::Ctrl;
+use moves::{Move, Source};
 use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources};
 
 /// An operand of the virtual stack: where it is, its canonical slot (where
@@ -297,11 +299,8 @@ impl<'a> Translator<'a> {
 
     /// Emits a copy of entry `e` into slot `dst`, if it is not there.
     fn emit_move(&mut self, dst: u32, e: Entry) {
-        match e.op {
-            Operand::Local(i) => self.emit_copy(dst, self.local_slot(i), e.wide),
-            Operand::Temp => self.emit_copy(dst, e.slot, e.wide),
-            Operand::Const(c) => self.emit_const(dst, c),
-        }
+        let m = self.move_of(e, dst);
+        self.emit_moves(&[m]);
     }
 
     /// Moves the operand at height `h` into its canonical slot.
@@ -316,15 +315,55 @@ impl<'a> Translator<'a> {
     /// Moves every operand into its canonical slot (before control flow
     /// merges, so every path agrees on where values are).
     fn materialize_all(&mut self) {
-        for h in 0..self.height() {
-            self.materialize_at(h);
-        }
+        self.materialize_from(0);
     }
 
     /// Materialises the top `n` operands (call arguments).
     fn materialize_top(&mut self, n: u32) {
-        for h in self.height() - n..self.height() {
-            self.materialize_at(h);
+        self.materialize_from(self.height() - n);
+    }
+
+    /// Moves the operands from height `h0` up into their canonical slots.
+    fn materialize_from(&mut self, h0: u32) {
+        let moves: Vec<Move> = self.stack[h0 as usize..]
+            .iter()
+            .map(|e| self.move_of(*e, e.slot))
+            .collect();
+        self.emit_moves(&moves);
+        for e in &mut self.stack[h0 as usize..] {
+            e.op = Operand::Temp;
+        }
+    }
+
+    /// The move of operand `e` into slot `dst`.
+    fn move_of(&self, e: Entry, dst: u32) -> Move {
+        let src = match e.op {
+            Operand::Local(i) => Source::Slot(self.local_slot(i)),
+            Operand::Temp => Source::Slot(e.slot),
+            Operand::Const(c) => Source::Const(c),
+        };
+        Move {
+            dst,
+            src,
+            wide: e.wide,
+        }
+    }
+
+    /// Performs `moves` as if all at once (see `moves`), with the cells
+    /// above the operand stack as scratch space. Changes nothing in the
+    /// virtual stack, so it may be emitted on one path of a branch only.
+    fn emit_moves(&mut self, moves: &[Move]) {
+        let scratch = self.next_slot();
+        let (seq, used) = moves::sequence(moves, scratch);
+        self.max_cells = self.max_cells.max(scratch + used - self.temp_base);
+        for m in seq {
+            match m.src {
+                Source::Slot(s) => self.emit_copy(m.dst, s, m.wide),
+                Source::Const(c) => {
+                    debug_assert!(!m.wide, "constants are single cells");
+                    self.emit_const(m.dst, c);
+                }
+            }
         }
     }
 

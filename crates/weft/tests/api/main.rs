@@ -8,6 +8,7 @@
 //! module per area; the shared helpers are here.
 
 mod acc;
+mod branch_moves;
 mod calls;
 mod exceptions;
 mod fuzz_regressions;
