@@ -386,3 +386,13 @@ pub fn with_big_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
         }
     })
 }
+
+/// Decisions for `weft_testgen`'s generators, read from fuzzer input
+/// (zero once the input runs out).
+pub struct InputChoices<'a, 'b>(pub &'a mut Unstructured<'b>);
+
+impl weft_testgen::Choose for InputChoices<'_, '_> {
+    fn below(&mut self, n: u32) -> u32 {
+        self.0.int_in_range(0..=n - 1).unwrap_or(0)
+    }
+}

@@ -85,30 +85,39 @@ fn install_panic_hook() {
     }));
 }
 
-/// Runs `weft wast`: each script's counts, then the totals.
+/// Runs `weft wast`: each script's counts, then the totals. A script that
+/// cannot be read or parsed says why and where on stderr.
 fn wast(files: &[PathBuf], verbose: bool) -> ExitCode {
-    let (mut passed, mut failed) = (0, 0);
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     let mut out = std::io::stdout().lock();
     for file in files {
         let report = weft_wast::run_file(file);
+        if let Some(error) = &report.error {
+            let _ = writeln!(std::io::stderr().lock(), "error: {error}");
+        }
         // A closed stdout (`weft wast ... | head -1`) must not stop the
         // run: the exit status still reports the outcome.
         let _ = writeln!(
             out,
-            "{}: {} passed, {} failed",
+            "{}: {} passed, {} failed, {} skipped",
             file.display(),
             report.passed,
-            report.failed()
+            report.failed(),
+            report.skipped()
         );
         if verbose {
             for f in &report.failures {
                 let _ = writeln!(out, "  {f}");
             }
+            for s in &report.skipped {
+                let _ = writeln!(out, "  skipped: {s}");
+            }
         }
         passed += report.passed;
         failed += report.failed();
+        skipped += report.skipped();
     }
-    let _ = writeln!(out, "{passed} passed, {failed} failed");
+    let _ = writeln!(out, "{passed} passed, {failed} failed, {skipped} skipped");
     if failed == 0 {
         ExitCode::SUCCESS
     } else {

@@ -499,7 +499,7 @@ fn wast_counts_passes_and_failures() {
     let shown = mixed.display();
     assert_eq!(
         r.stdout,
-        format!("{shown}: 2 passed, 1 failed\n2 passed, 1 failed\n")
+        format!("{shown}: 2 passed, 1 failed, 0 skipped\n2 passed, 1 failed, 0 skipped\n")
     );
 }
 
@@ -529,22 +529,68 @@ fn wast_totals_over_files_and_succeeds_only_without_failures() {
     assert_eq!(
         r.stdout,
         format!(
-            "{}: 2 passed, 0 failed\n{}: 2 passed, 1 failed\n4 passed, 1 failed\n",
+            "{}: 2 passed, 0 failed, 0 skipped\n{}: 2 passed, 1 failed, 0 skipped\n\
+             4 passed, 1 failed, 0 skipped\n",
             pass.display(),
             mixed.display()
         )
     );
 }
 
-/// A missing script counts as one failure.
+/// A missing script counts as one failure, and says why on stderr.
 #[test]
 fn wast_missing_file_is_a_failure() {
     let r = weft(&["wast", "does-not-exist.wast"]);
     assert_eq!(r.status, 1, "{r:#?}");
     assert_eq!(
         r.stdout,
-        "does-not-exist.wast: 0 passed, 1 failed\n0 passed, 1 failed\n"
+        "does-not-exist.wast: 0 passed, 1 failed, 0 skipped\n0 passed, 1 failed, 0 skipped\n"
     );
+    assert!(
+        r.stderr
+            .starts_with("error: does-not-exist.wast: cannot read: "),
+        "{r:#?}"
+    );
+}
+
+/// A script that does not parse names the place, without `-v`.
+#[test]
+fn wast_parse_error_says_where() {
+    let file = data("unclosed.wast");
+    let r = weft(&[OsStr::new("wast"), file.as_os_str()]);
+    assert_eq!(r.status, 1, "{r:#?}");
+    let want = format!("error: {}:4:2: cannot parse script: ", file.display());
+    assert!(r.stderr.starts_with(&want), "want {want:?} in {r:#?}");
+}
+
+/// What weft cannot run is skipped, not passed; an unnamed module
+/// definition is what `(module instance)` instantiates; a null exnref
+/// matches `(ref.null exn)` and `(ref.null)` but not `(ref.null func)`; the
+/// uses of a module that failed fail with its cause.
+#[test]
+fn wast_counts_honestly() {
+    let file = data("honest.wast");
+    let r = weft(&[OsStr::new("wast"), OsStr::new("-v"), file.as_os_str()]);
+    assert_eq!(r.status, 1, "{r:#?}");
+    let shown = file.display();
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!("{shown}: 6 passed, 3 failed, 3 skipped"),
+        "{r:#?}"
+    );
+    let failures = [
+        format!("  {shown}:13:"),
+        format!("  {shown}:14:"),
+        format!("  {shown}:15:2: module at line 14 failed: "),
+    ];
+    for (line, want) in lines[1..4].iter().zip(&failures) {
+        assert!(line.starts_with(want.as_str()), "want {want:?}: {r:#?}");
+    }
+    for (line, at) in lines[4..7].iter().zip([4, 5, 6]) {
+        let want = format!("  skipped: {shown}:{at}:");
+        assert!(line.starts_with(&want), "want {want:?}: {r:#?}");
+    }
 }
 
 /// `weft --help` and `weft run --help` describe the commands and options.

@@ -3,6 +3,9 @@
 //! Every directive of a script counts as one assertion: it passes when weft
 //! does what the script says (a module compiles, a call returns the expected
 //! values, a trap of the named kind happens, a bad module is rejected, ...).
+//! A directive weft does not support yet (components, threads, custom
+//! section assertions) is counted as skipped, with its reason, never as
+//! passed; so is every directive that uses what such a directive defined.
 
 mod legacy;
 mod values;
@@ -24,6 +27,13 @@ pub struct Report {
     pub passed: usize,
     /// Directives that did not, with a line and a reason each.
     pub failures: Vec<String>,
+    /// Directives not run because weft does not support what they need,
+    /// with a line and a reason each.
+    pub skipped: Vec<String>,
+    /// Why the script as a whole could not run (unreadable, unparsable),
+    /// with its place (`FILE:line:col` where there is one). Also counted as
+    /// a failure.
+    pub error: Option<String>,
 }
 
 impl Report {
@@ -31,17 +41,70 @@ impl Report {
     pub fn failed(&self) -> usize {
         self.failures.len()
     }
+
+    /// Number of skipped directives.
+    pub fn skipped(&self) -> usize {
+        self.skipped.len()
+    }
+
+    fn broken(error: String) -> Report {
+        Report {
+            failures: vec![error.clone()],
+            error: Some(error),
+            ..Report::default()
+        }
+    }
 }
 
 /// Runs the script at `path` with the default configuration.
 pub fn run_file(path: &Path) -> Report {
     match std::fs::read_to_string(path) {
         Ok(text) => run_script(&path.display().to_string(), &text, &Config::new()),
-        Err(e) => Report {
-            passed: 0,
-            failures: vec![format!("cannot read {}: {e}", path.display())],
-        },
+        Err(e) => Report::broken(format!("{}: cannot read: {e}", path.display())),
     }
+}
+
+/// What a directive came to, when weft did what the script says or could
+/// not try.
+enum Verdict {
+    Pass,
+    Skip(String),
+}
+
+/// A module directive's outcome, for the directives that use it later.
+#[derive(Clone)]
+enum Defined<T> {
+    Ok(T),
+    /// It failed: later uses fail with this cause.
+    Failed(String),
+    /// It needs what weft does not support: later uses are skipped too.
+    Skipped(String),
+}
+
+impl<T> Defined<T> {
+    /// The item, or the verdict (a skip, or an error with the cause) for a
+    /// directive that needs it.
+    fn into_item(self) -> Result<std::result::Result<T, Verdict>> {
+        match self {
+            Defined::Ok(t) => Ok(Ok(t)),
+            Defined::Failed(why) => Err(anyhow!("{why}")),
+            Defined::Skipped(why) => Ok(Err(Verdict::Skip(why))),
+        }
+    }
+}
+
+/// The reason given for skipping anything about components.
+const COMPONENTS: &str = "components are not supported yet";
+
+/// Returns early with a skip verdict, or the error, if `$defined` is not a
+/// usable item.
+macro_rules! usable {
+    ($defined:expr) => {
+        match $defined.into_item()? {
+            Ok(item) => item,
+            Err(skip) => return Ok(skip),
+        }
+    };
 }
 
 /// Runs a script given as text.
@@ -57,47 +120,49 @@ pub fn run_script(name: &str, text: &str, config: &Config) -> Report {
     let mut lexer = wast::lexer::Lexer::new(text);
     // The names test uses bidi and other confusing characters on purpose.
     lexer.allow_confusing_unicode(true);
+    let at = |span: wast::token::Span| {
+        let (line, col) = span.linecol_in(text);
+        format!("{name}:{}:{}", line + 1, col + 1)
+    };
     let buf = match ParseBuffer::new_with_lexer(lexer) {
         Ok(b) => b,
         Err(e) => {
-            report
-                .failures
-                .push(format!("{name}: cannot lex script: {e}"));
-            return report;
+            return Report::broken(format!(
+                "{}: cannot lex script: {}",
+                at(e.span()),
+                e.message()
+            ));
         }
     };
     let script = match parser::parse::<Wast>(&buf) {
         Ok(s) => s,
-        Err(mut e) => {
-            e.set_text(text);
-            report
-                .failures
-                .push(format!("{name}: cannot parse script: {e}"));
-            return report;
+        Err(e) => {
+            return Report::broken(format!(
+                "{}: cannot parse script: {}",
+                at(e.span()),
+                e.message()
+            ));
         }
     };
     let mut runner = match Runner::new(config) {
         Ok(r) => r,
-        Err(e) => {
-            report
-                .failures
-                .push(format!("{name}: cannot set up: {e:#}"));
-            return report;
-        }
+        Err(e) => return Report::broken(format!("{name}: cannot set up: {e:#}")),
     };
     for directive in script.directives {
         let (line, col) = directive.span().linecol_in(text);
+        let (line, col) = (line + 1, col + 1);
         // A panic is a bug in weft; record it as a failure of this directive.
         let outcome =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.run(directive)));
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.run(directive, line)));
         match outcome {
-            Ok(Ok(())) => report.passed += 1,
-            Ok(Err(e)) => report
-                .failures
-                .push(format!("{name}:{}:{}: {e:#}", line + 1, col + 1)),
+            Ok(Ok(Verdict::Pass)) => report.passed += 1,
+            Ok(Ok(Verdict::Skip(why))) => {
+                report.skipped.push(format!("{name}:{line}:{col}: {why}"))
+            }
+            Ok(Err(e)) => report.failures.push(format!("{name}:{line}:{col}: {e:#}")),
             Err(_) => report
                 .failures
-                .push(format!("{name}:{}:{}: panicked", line + 1, col + 1)),
+                .push(format!("{name}:{line}:{col}: panicked")),
         }
     }
     report
@@ -107,9 +172,13 @@ struct Runner {
     engine: Engine,
     store: Store<()>,
     linker: Linker<()>,
-    current: Option<Instance>,
-    named: HashMap<String, Instance>,
-    definitions: HashMap<String, Module>,
+    /// The most recent module, which unnamed directives use.
+    current: Option<Defined<Instance>>,
+    named: HashMap<String, Defined<Instance>>,
+    definitions: HashMap<String, Defined<Module>>,
+    /// The most recent `(module definition ...)`, which an unnamed
+    /// `(module instance)` instantiates.
+    last_definition: Option<Defined<Module>>,
     externs: values::ExternRefs,
 }
 
@@ -131,63 +200,78 @@ impl Runner {
             current: None,
             named: HashMap::new(),
             definitions: HashMap::new(),
+            last_definition: None,
             externs: values::ExternRefs::default(),
         })
     }
 
-    fn run(&mut self, directive: WastDirective<'_>) -> Result<()> {
+    /// Runs the directive at `line`.
+    fn run(&mut self, directive: WastDirective<'_>, line: usize) -> Result<Verdict> {
         use WastDirective as D;
         match directive {
             D::Module(mut wat) => {
                 let name = quote_id(&wat);
-                let module = self.compile(&mut wat)?;
-                let instance = self.instantiate(&module)?;
-                self.current = Some(instance);
+                let outcome = self
+                    .compile(&mut wat)
+                    .and_then(|m| m.map(|m| self.instantiate(&m)).transpose());
+                let (defined, verdict) = settle(outcome, line);
+                self.current = Some(defined.clone());
                 if let Some(name) = name {
-                    self.named.insert(name, instance);
+                    self.named.insert(name, defined);
                 }
+                return verdict;
             }
             D::ModuleDefinition(mut wat) => {
                 let name = quote_id(&wat);
-                let module = self.compile(&mut wat)?;
+                let (defined, verdict) = settle(self.compile(&mut wat), line);
+                self.last_definition = Some(defined.clone());
                 if let Some(name) = name {
-                    self.definitions.insert(name, module);
+                    self.definitions.insert(name, defined);
                 }
+                return verdict;
             }
             D::ModuleInstance {
                 instance, module, ..
             } => {
-                let def = module.map(|m| m.name().to_string()).unwrap_or_default();
-                let module = self
-                    .definitions
-                    .get(&def)
-                    .cloned()
-                    .ok_or_else(|| anyhow!("unknown module definition `{def}`"))?;
-                let inst = self.instantiate(&module)?;
-                self.current = Some(inst);
+                let def = match module {
+                    Some(m) => self
+                        .definitions
+                        .get(m.name())
+                        .cloned()
+                        .ok_or_else(|| anyhow!("unknown module definition `{}`", m.name()))?,
+                    None => self
+                        .last_definition
+                        .clone()
+                        .ok_or_else(|| anyhow!("no module definition before this line"))?,
+                };
+                let module = usable!(def);
+                let (defined, verdict) = settle(self.instantiate(&module).map(Some), line);
+                self.current = Some(defined.clone());
                 if let Some(name) = instance {
-                    self.named.insert(name.name().to_string(), inst);
+                    self.named.insert(name.name().to_string(), defined);
                 }
+                return verdict;
             }
             D::Register { name, module, .. } => {
-                let inst = self.instance(module.map(|m| m.name()))?;
+                let inst = usable!(self.instance(module.map(|m| m.name()))?);
                 self.linker.instance(&self.store, name, inst)?;
             }
             D::Invoke(invoke) => {
-                self.invoke(&invoke)?
-                    .map_err(|e| anyhow!("invoke failed: {e}"))?;
+                usable!(self.invoke(&invoke)?).map_err(|e| anyhow!("invoke failed: {e}"))?;
             }
             D::AssertReturn { exec, results, .. } => {
-                let got = self
-                    .execute(exec)?
+                if results.iter().any(|r| !matches!(r, WastRet::Core(_))) {
+                    return Ok(Verdict::Skip(COMPONENTS.into()));
+                }
+                let got = usable!(self.execute(exec)?)
                     .map_err(|e| anyhow!("expected results, got: {e}"))?;
                 self.check_results(&got, &results)?;
             }
-            D::AssertTrap { exec, message, .. } => match self.execute(exec)? {
+            D::AssertTrap { exec, message, .. } => match usable!(self.execute(exec)?) {
                 Ok(vals) => bail!("expected trap `{message}`, got {vals:?}"),
                 Err(e) => expect_trap(&e, message)?,
             },
-            D::AssertExhaustion { call, message, .. } => match self.invoke(&call)? {
+            D::AssertExhaustion { call, message, .. } => match usable!(self.invoke(&call)?) {
                 Ok(vals) => bail!("expected exhaustion `{message}`, got {vals:?}"),
                 Err(e) => expect_trap(&e, message)?,
             },
@@ -201,10 +285,14 @@ impl Runner {
                 message,
                 ..
             } => {
+                if is_component(&module) {
+                    return Ok(Verdict::Skip(COMPONENTS.into()));
+                }
                 let bytes = match module.encode() {
                     Ok(b) => b,
-                    // The text itself is malformed: rejected before weft.
-                    Err(_) => return Ok(()),
+                    // The text itself is malformed: weft's text front end
+                    // (the same parser) rejects it before validation.
+                    Err(_) => return Ok(Verdict::Pass),
                 };
                 match Module::from_binary(&self.engine, &bytes) {
                     Ok(_) => bail!("expected module to be rejected: `{message}`"),
@@ -217,8 +305,10 @@ impl Runner {
                 message,
                 ..
             } => {
-                let bytes = module.encode()?;
-                let module = Module::from_binary(&self.engine, &bytes)?;
+                let module = match module {
+                    Wat::Module(ref mut m) => Module::from_binary(&self.engine, &m.encode()?)?,
+                    Wat::Component(_) => return Ok(Verdict::Skip(COMPONENTS.into())),
+                };
                 match self.linker.instantiate(&mut self.store, &module) {
                     Ok(_) => bail!("expected link failure `{message}`"),
                     Err(Error::Link(_)) => {}
@@ -226,93 +316,107 @@ impl Runner {
                 }
             }
             D::AssertInvalidCustom { .. } | D::AssertMalformedCustom { .. } => {
-                bail!("custom-section assertions are not supported")
+                return Ok(Verdict::Skip(
+                    "custom-section assertions are not supported yet".into(),
+                ));
             }
-            D::AssertException { exec, .. } => match self.execute(exec)? {
+            D::AssertException { exec, .. } => match usable!(self.execute(exec)?) {
                 Ok(vals) => bail!("expected an uncaught exception, got {vals:?}"),
                 Err(Error::Exception(_)) => {}
                 Err(e) => bail!("expected an uncaught exception, got: {e}"),
             },
             D::AssertSuspension { .. } | D::Thread(_) | D::Wait { .. } => {
-                bail!("threads and stack switching are not supported")
+                return Ok(Verdict::Skip(
+                    "threads and stack switching are not supported".into(),
+                ));
             }
         }
-        Ok(())
+        Ok(Verdict::Pass)
     }
 
-    fn compile(&mut self, wat: &mut QuoteWat<'_>) -> Result<Module> {
-        if matches!(
-            wat,
-            QuoteWat::QuoteComponent(..) | QuoteWat::Wat(Wat::Component(_))
-        ) {
-            bail!("components are not supported by the core runner");
+    /// Compiles a module directive; `None` for a component (skipped).
+    fn compile(&mut self, wat: &mut QuoteWat<'_>) -> Result<Option<Module>> {
+        if is_component(wat) {
+            return Ok(None);
         }
         let bytes = wat.encode().context("encoding module")?;
-        Ok(Module::from_binary(&self.engine, &bytes)?)
+        Ok(Some(Module::from_binary(&self.engine, &bytes)?))
     }
 
     fn instantiate(&mut self, module: &Module) -> Result<Instance> {
         Ok(self.linker.instantiate(&mut self.store, module)?)
     }
 
-    fn instance(&self, name: Option<&str>) -> Result<Instance> {
+    fn instance(&self, name: Option<&str>) -> Result<Defined<Instance>> {
         match name {
             Some(n) => self
                 .named
                 .get(n)
-                .copied()
+                .cloned()
                 .ok_or_else(|| anyhow!("unknown module `{n}`")),
-            None => self.current.ok_or_else(|| anyhow!("no current module")),
+            None => self
+                .current
+                .clone()
+                .ok_or_else(|| anyhow!("no current module")),
         }
     }
 
-    /// Runs a call or module; the outer error is a broken script, the inner
-    /// one what weft reported.
-    fn execute(&mut self, exec: WastExecute<'_>) -> Result<Result<Vec<Val>, Error>> {
+    /// Runs a call or module: the outer error is a broken script (or a
+    /// module it uses that failed), the inner one what weft reported.
+    fn execute(&mut self, exec: WastExecute<'_>) -> Result<Defined<Result<Vec<Val>, Error>>> {
         match exec {
             WastExecute::Invoke(invoke) => self.invoke(&invoke),
             WastExecute::Wat(mut wat) => {
                 let bytes = match &mut wat {
                     Wat::Module(m) => m.encode()?,
-                    Wat::Component(_) => bail!("components are not supported"),
+                    Wat::Component(_) => return Ok(Defined::Skipped(COMPONENTS.into())),
                 };
                 let module = match Module::from_binary(&self.engine, &bytes) {
                     Ok(m) => m,
-                    Err(e) => return Ok(Err(e)),
+                    Err(e) => return Ok(Defined::Ok(Err(e))),
                 };
-                Ok(self
-                    .linker
-                    .instantiate(&mut self.store, &module)
-                    .map(|_| Vec::new()))
+                Ok(Defined::Ok(
+                    self.linker
+                        .instantiate(&mut self.store, &module)
+                        .map(|_| Vec::new()),
+                ))
             }
             WastExecute::Get { module, global, .. } => {
-                let inst = self.instance(module.map(|m| m.name()))?;
+                let inst = match self.instance(module.map(|m| m.name()))? {
+                    Defined::Ok(inst) => inst,
+                    Defined::Failed(why) => return Ok(Defined::Failed(why)),
+                    Defined::Skipped(why) => return Ok(Defined::Skipped(why)),
+                };
                 let g = inst
                     .get_global(&self.store, global)
                     .ok_or_else(|| anyhow!("no global `{global}`"))?;
-                Ok(Ok(vec![g.get(&self.store)]))
+                Ok(Defined::Ok(Ok(vec![g.get(&self.store)])))
             }
         }
     }
 
-    fn invoke(&mut self, invoke: &WastInvoke<'_>) -> Result<Result<Vec<Val>, Error>> {
-        let inst = self.instance(invoke.module.map(|m| m.name()))?;
+    fn invoke(&mut self, invoke: &WastInvoke<'_>) -> Result<Defined<Result<Vec<Val>, Error>>> {
+        let inst = match self.instance(invoke.module.map(|m| m.name()))? {
+            Defined::Ok(inst) => inst,
+            Defined::Failed(why) => return Ok(Defined::Failed(why)),
+            Defined::Skipped(why) => return Ok(Defined::Skipped(why)),
+        };
         let func = inst
             .get_func(&self.store, invoke.name)
             .ok_or_else(|| anyhow!("no function `{}`", invoke.name))?;
-        let args = invoke
-            .args
-            .iter()
-            .map(|a| match a {
-                WastArg::Core(c) => self.externs.arg(&mut self.store, c),
-                _ => bail!("component values are not supported"),
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let mut args = Vec::with_capacity(invoke.args.len());
+        for a in &invoke.args {
+            match a {
+                WastArg::Core(c) => args.push(self.externs.arg(&mut self.store, c)?),
+                _ => return Ok(Defined::Skipped(COMPONENTS.into())),
+            }
+        }
         let ty = func.ty(&self.store);
         let mut results: Vec<Val> = ty.results().iter().map(|_| Val::I32(0)).collect();
-        Ok(func
-            .call(&mut self.store, &args, &mut results)
-            .map(|()| results))
+        Ok(Defined::Ok(
+            func.call(&mut self.store, &args, &mut results)
+                .map(|()| results),
+        ))
     }
 
     fn check_results(&self, got: &[Val], want: &[WastRet<'_>]) -> Result<()> {
@@ -333,6 +437,30 @@ impl Runner {
         }
         Ok(())
     }
+}
+
+/// The outcome of a module directive at `line` for later directives, and
+/// its own verdict. `Ok(None)` means a component (skipped).
+fn settle<T>(outcome: Result<Option<T>>, line: usize) -> (Defined<T>, Result<Verdict>) {
+    match outcome {
+        Ok(Some(t)) => (Defined::Ok(t), Ok(Verdict::Pass)),
+        Ok(None) => (
+            Defined::Skipped(format!("uses the component at line {line}: {COMPONENTS}")),
+            Ok(Verdict::Skip(COMPONENTS.into())),
+        ),
+        Err(e) => (
+            Defined::Failed(format!("module at line {line} failed: {e:#}")),
+            Err(e),
+        ),
+    }
+}
+
+/// Whether a module directive is a component.
+fn is_component(wat: &QuoteWat<'_>) -> bool {
+    matches!(
+        wat,
+        QuoteWat::QuoteComponent(..) | QuoteWat::Wat(Wat::Component(_))
+    )
 }
 
 /// The module id of a `(module $id ...)` directive, if any.

@@ -124,6 +124,45 @@ fn v128_matches(got: u128, want: &V128Pattern) -> bool {
     }
 }
 
+/// The type hierarchies a null reference can belong to.
+#[derive(PartialEq, Eq)]
+enum Hierarchy {
+    Func,
+    Extern,
+    Any,
+    Exn,
+    Cont,
+}
+
+/// Whether `got` is a null of heap type `heap` (`(ref.null)` without a
+/// type: a null of any hierarchy).
+fn null_matches(got: &Val, heap: Option<&HeapType<'_>>) -> bool {
+    use AbstractHeapType as A;
+    let hierarchy = match got {
+        Val::FuncRef(None) => Hierarchy::Func,
+        Val::ExternRef(None) => Hierarchy::Extern,
+        Val::AnyRef(None) => Hierarchy::Any,
+        Val::ExnRef(None) => Hierarchy::Exn,
+        _ => return false,
+    };
+    let wanted = match heap {
+        None => return true,
+        // A type index: the script's module knows whether it names a
+        // function type or a struct or array type; the runner does not.
+        Some(HeapType::Concrete(_) | HeapType::Exact(_)) => {
+            return matches!(hierarchy, Hierarchy::Func | Hierarchy::Any);
+        }
+        Some(HeapType::Abstract { ty, .. }) => match ty {
+            A::Func | A::NoFunc => Hierarchy::Func,
+            A::Extern | A::NoExtern => Hierarchy::Extern,
+            A::Exn | A::NoExn => Hierarchy::Exn,
+            A::Cont | A::NoCont => Hierarchy::Cont,
+            A::Any | A::Eq | A::Struct | A::Array | A::I31 | A::None => Hierarchy::Any,
+        },
+    };
+    hierarchy == wanted
+}
+
 /// Whether weft's value `got` is what the script expects.
 pub(crate) fn matches(store: &Store<()>, got: &Val, want: &WastRetCore<'_>) -> bool {
     match (got, want) {
@@ -133,10 +172,7 @@ pub(crate) fn matches(store: &Store<()>, got: &Val, want: &WastRetCore<'_>) -> b
             nan_matches(u64::from(*g), w, |f| u64::from(f.bits), 32)
         }
         (Val::F64(g), WastRetCore::F64(w)) => nan_matches(*g, w, |f| f.bits, 64),
-        (
-            Val::FuncRef(None) | Val::ExternRef(None) | Val::AnyRef(None),
-            WastRetCore::RefNull(_),
-        ) => true,
+        (_, WastRetCore::RefNull(heap)) => null_matches(got, heap.as_ref()),
         (Val::FuncRef(Some(_)), WastRetCore::RefFunc(_)) => true,
         (Val::ExternRef(Some(e)), WastRetCore::RefExtern(n)) => {
             let data = e.data(store).ok();
