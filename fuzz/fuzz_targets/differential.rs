@@ -18,8 +18,9 @@
 //! count differently, so the comparison stops there for this input.
 //!
 //! Half the inputs are instead programs that move several values along
-//! one edge, checked against a model (see [`branch_moves`]): wasm-smith
-//! rarely writes the shapes where such moves overlap.
+//! one edge, checked against their generator's model (see
+//! [`branch_moves`]): wasm-smith rarely writes the shapes where such moves
+//! overlap.
 
 #![no_main]
 
@@ -55,9 +56,9 @@ fuzz_target!(|data: &[u8]| {
 /// values (`weft_testgen::branch_moves`: every branch kind to blocks, a
 /// loop with parameters and the function, returns, block ends, calls and
 /// tail calls, exception payloads; locals permuted and duplicated). weft's
-/// results must match the generator's model; programs wasmi can run
-/// (no typed function references or exceptions) are also compared with
-/// wasmi as any other module.
+/// results and path must match the generator's model. wasmi is not asked:
+/// the model is the better oracle here, and wasmi 2.0 gets some of these
+/// programs wrong (README, "Known disagreements").
 fn branch_moves(u: &mut Unstructured<'_>) {
     use weft_testgen::branch_moves::{Edge, generate};
     let mut choices = weft_fuzz::InputChoices(u);
@@ -91,9 +92,6 @@ fn branch_moves(u: &mut Unstructured<'_>) {
         Value::I32(case.marker as u32),
         "control went elsewhere than the model says (left: weft)"
     );
-    if !edge.needs_wasm3() {
-        weft_fuzz::with_big_stack(|| run(&bytes, u));
-    }
 }
 
 fn to_weft(v: weft_testgen::Value) -> weft::Val {

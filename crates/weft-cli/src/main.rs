@@ -31,13 +31,15 @@ enum Command {
     /// With `--invoke NAME`, calls that exported function with ARGS and
     /// prints each result on its own line. Without it, runs `_start` if the
     /// module exports it, with ARGS as the program's arguments, and exits
-    /// with the program's exit status; else only instantiates the module
-    /// (which runs its start function).
+    /// with the program's exit status. A module without `_start` only
+    /// runs its start function; without either, weft lists its exported
+    /// functions and fails.
     Run(run::RunArgs),
     /// Runs WebAssembly spec test scripts (`.wast`).
     ///
-    /// Prints `PATH: N passed, N failed` for each script, then the totals;
-    /// exits with status 0 only if no assertion failed.
+    /// Prints `PATH: N passed, N failed, N skipped` for each script (what
+    /// weft does not support yet is skipped), then the totals; exits with
+    /// status 0 only if no assertion failed.
     Wast {
         /// The scripts to run.
         #[arg(required = true)]

@@ -50,7 +50,7 @@ A trap prints its kind and the Wasm backtrace on stderr and exits with status
 134; any other error prints one `error:` line and exits with status 1.")]
 pub struct RunArgs {
     /// Call this exported function, passing ARGS as its parameters
-    /// [default: `_start` if the module exports it, else only instantiate]
+    /// [default: `_start`]
     #[arg(long, value_name = "NAME")]
     invoke: Option<String>,
     /// Grant the guest the host directory HOST, named GUEST for the guest
@@ -277,20 +277,22 @@ fn load(engine: &Engine, file: &Path, path: &str) -> Result<Module, Failure> {
     })
 }
 
-/// The export to call: `--invoke NAME`, else `_start` if exported, else
-/// none (only instantiate). Errors if the export is missing, is not a
-/// function, or if arguments were given with nothing to pass them to.
+/// The export to call: `--invoke NAME`, else `_start`, else none for a
+/// module with a start function (instantiating it runs that). Errors if the
+/// export is missing (naming the functions there are) or is not a function.
 fn target(module: &Module, args: &RunArgs) -> Result<Option<Target>, Failure> {
     let find = |name: &str| module.exports().find(|e| e.name == name);
     let export = match &args.invoke {
         Some(name) => find(name).ok_or_else(|| unknown_export(module, name))?,
         None => match find(START) {
             Some(e) => e,
-            None if args.args.is_empty() => return Ok(None),
+            // A module whose program is its start function.
+            None if module.has_start() && args.args.is_empty() => return Ok(None),
             None => {
                 return Err(Failure::Error(format!(
-                    "arguments given, but the module exports no `{START}` function: \
-                     use --invoke NAME to choose the function to call"
+                    "nothing to run: the module exports no `{START}` function ({}); \
+                     use --invoke NAME to call one",
+                    exported_functions(module)
                 )));
             }
         },
@@ -310,20 +312,25 @@ fn target(module: &Module, args: &RunArgs) -> Result<Option<Target>, Failure> {
 
 /// The error for an export that does not exist, listing those that do.
 fn unknown_export(module: &Module, name: &str) -> Failure {
+    Failure::Error(format!(
+        "module has no export named `{}` ({})",
+        show_str(name),
+        exported_functions(module)
+    ))
+}
+
+/// "its exported functions: `a`, `b`", or that there are none.
+fn exported_functions(module: &Module) -> String {
     let funcs: Vec<String> = module
         .exports()
         .filter(|e| matches!(e.ty, ExternType::Func(_)))
         .map(|e| format!("`{}`", show_str(&e.name)))
         .collect();
-    let known = if funcs.is_empty() {
+    if funcs.is_empty() {
         "it exports no functions".to_string()
     } else {
         format!("its exported functions: {}", funcs.join(", "))
-    };
-    Failure::Error(format!(
-        "module has no export named `{}` ({known})",
-        show_str(name)
-    ))
+    }
 }
 
 /// "a table", "a memory", ...: what a non-function export is.

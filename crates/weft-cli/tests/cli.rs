@@ -283,11 +283,14 @@ fn underscore_start_runs_by_default() {
 
 /// Without `--invoke` or `_start`, nothing is called, and arguments are an error.
 #[test]
-fn without_underscore_start_only_instantiates() {
+fn without_underscore_start_there_is_nothing_to_run() {
     // `boom` would trap: it must not be called.
-    assert_prints(&run(&[data("no_start.wat")]), &[]);
-    let r = run(&[data("no_start.wat").into_os_string(), "1".into()]);
-    assert_error(&r, &["_start", "--invoke"]);
+    for args in [vec![], vec!["1"]] {
+        let mut argv = vec![data("no_start.wat").into_os_string()];
+        argv.extend(args.iter().map(OsString::from));
+        let r = run(&argv);
+        assert_error(&r, &["nothing to run", "`_start`", "`boom`", "--invoke"]);
+    }
 }
 
 /// A missing file is one error line naming it.

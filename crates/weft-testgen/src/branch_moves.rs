@@ -102,20 +102,6 @@ impl Edge {
                 | Edge::Throw
         )
     }
-
-    /// Whether the program needs typed function references or exception
-    /// handling (which not every peer runtime has).
-    pub fn needs_wasm3(self) -> bool {
-        matches!(
-            self,
-            Edge::BrOnNull
-                | Edge::BrOnNonNull
-                | Edge::CallRef
-                | Edge::ReturnCallRef
-                | Edge::Throw
-                | Edge::ThrowInCallee
-        )
-    }
 }
 
 /// A generated program and what running it must give.

@@ -177,6 +177,11 @@ pub fn path_open(
         if o & (oflags::CREAT | oflags::EXCL | oflags::TRUNC) != 0 {
             return Err(Errno::Inval);
         }
+        // As POSIX `open(O_DIRECTORY | O_RDWR)`: a directory is never
+        // opened for writing.
+        if base & rights::FD_WRITE != 0 {
+            return Err(Errno::Isdir);
+        }
         Handle::Dir(if follow {
             dir.open_dir(path)?
         } else {
@@ -220,7 +225,10 @@ fn open_file(
     let mut opts = OpenOptions::new();
     opts.read(read || !write);
     opts.write(write);
-    opts.append(write && fdf & fdflags::APPEND != 0);
+    // `APPEND` is not passed to the host: it is the descriptor's flag,
+    // applied by each write (`fs::fd_write`), so that
+    // `fd_fdstat_set_flags` can turn it on and off, and so that it combines
+    // with `O_TRUNC` (which the host refuses together with append mode).
     opts.truncate(trunc);
     if create && o & oflags::EXCL != 0 {
         opts.create_new(true);

@@ -183,6 +183,11 @@ impl Module {
         })
     }
 
+    /// Whether the module has a start function (which instantiation runs).
+    pub fn has_start(&self) -> bool {
+        self.inner.start.is_some()
+    }
+
     /// The module's exports, in order.
     pub fn exports(&self) -> impl ExactSizeIterator<Item = ExportType> + '_ {
         self.inner.exports.iter().map(|(name, idx)| ExportType {

@@ -1,3 +1,3 @@
-;; A module without `_start`: `weft run` only instantiates it (tests/cli.rs).
+;; A module without `_start`: `weft run` says there is nothing to run (tests/cli.rs).
 (module
   (func $boom (export "boom") unreachable))

@@ -4,8 +4,9 @@
 //! functions with wild pointers and lengths, bad descriptors and bad
 //! flags, or use sockets.
 
-#[path = "support/cprog.rs"]
+#[path = "../support/cprog.rs"]
 mod cprog;
+mod suite;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
