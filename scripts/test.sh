@@ -7,5 +7,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 cargo test --workspace
-# The conformance suite again with every unchecked executor access checked.
+# The executor's own tests and the conformance suite again with every
+# unchecked executor access checked (slots, and each instruction's guard).
+cargo test -p weft --features checked --lib
 cargo test -p weft-wast --features weft/checked --test spec

@@ -425,11 +425,6 @@ fn run(bytes: &[u8], u: &mut Unstructured<'_>) {
 fn compare_outcomes(what: &str, weft: &Outcome, wasmi: &Outcome) -> bool {
     match (weft, wasmi) {
         (Outcome::Inconclusive(_), _) | (_, Outcome::Inconclusive(_)) => false,
-        // wasmi 2.0.0 traps on some guarded divisions (wasm-smith guards
-        // every division, so a generated module never divides by zero):
-        // see known/wasmi-guarded-div.wat and the README. weft's division
-        // traps are checked by the spec suite.
-        (Outcome::Ok(_), Outcome::Trap(TrapClass::IntegerDivisionByZero)) => false,
         (Outcome::Ok(a), Outcome::Ok(b)) => {
             assert_eq!(a, b, "{what}: results differ (left: weft, right: wasmi)");
             true

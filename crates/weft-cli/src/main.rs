@@ -48,6 +48,16 @@ enum Command {
         #[arg(short, long)]
         verbose: bool,
     },
+    /// Prints weft's IR of a module's functions: for each instruction its
+    /// word position, handler (which shows fused and `acc` forms),
+    /// instruction name, named operands and branch targets.
+    Ir {
+        /// The module (`.wasm` or `.wat`).
+        file: PathBuf,
+        /// Only the function with this export or debug name.
+        #[arg(long, value_name = "NAME")]
+        func: Option<String>,
+    },
 }
 
 /// Parses the command line and runs the subcommand.
@@ -57,6 +67,39 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Wast { files, verbose } => wast(&files, verbose),
+        Command::Ir { file, func } => ir(&file, func.as_deref()),
+    }
+}
+
+/// Runs `weft ir`: compiles the module keeping listings and prints them.
+fn ir(file: &std::path::Path, func: Option<&str>) -> ExitCode {
+    let mut config = weft::Config::new();
+    config.debug_ir(true);
+    let engine = weft::Engine::new(&config);
+    let path = file.display();
+    let module = match std::fs::read(file)
+        .map_err(|e| format!("cannot read {path}: {e}"))
+        .and_then(|bytes| weft::Module::new(&engine, bytes).map_err(|e| format!("{path}: {e}")))
+    {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr().lock(), "error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match module.ir_listing(func) {
+        Some(text) => {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            ExitCode::SUCCESS
+        }
+        None => {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "error: {path} has no function named `{}`",
+                func.unwrap_or_default()
+            );
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -942,3 +942,37 @@ fn malformed_limits_are_errors() {
         assert!(r.stderr.contains(value), "{flag} {value}: {r:#?}");
     }
 }
+
+/// `weft ir` prints the IR of a module's functions: names, handlers,
+/// named operands and resolved branch targets.
+#[test]
+fn ir_prints_the_translated_code() {
+    let fib = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/fib.wat");
+    let r = weft(&[OsStr::new("ir"), fib.as_os_str()]);
+    assert_eq!(r.status, 0, "{r:#?}");
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(lines[0].starts_with("func 0 \"fib\""), "{r:#?}");
+    for needle in [
+        "br_cmp<I32LtU",
+        "target=@",
+        "call<false> (call) base=",
+        "callee=set",
+        "ret1",
+    ] {
+        assert!(r.stdout.contains(needle), "no {needle:?} in: {r:#?}");
+    }
+    let r = weft(&[
+        OsStr::new("ir"),
+        fib.as_os_str(),
+        OsStr::new("--func"),
+        OsStr::new("fib"),
+    ]);
+    assert_eq!(r.status, 0, "{r:#?}");
+    let r = weft(&[
+        OsStr::new("ir"),
+        fib.as_os_str(),
+        OsStr::new("--func"),
+        OsStr::new("nope"),
+    ]);
+    assert_error(&r, &["no function named `nope`"]);
+}

@@ -12,6 +12,7 @@ pub struct Config {
     pub(crate) max_wasm_stack: usize,
     pub(crate) consume_fuel: bool,
     pub(crate) epoch_interruption: bool,
+    pub(crate) debug_ir: bool,
 }
 
 impl Default for Config {
@@ -91,6 +92,7 @@ impl Config {
             max_wasm_stack: 8 << 20,
             consume_fuel: false,
             epoch_interruption: false,
+            debug_ir: false,
         }
     }
 
@@ -98,6 +100,15 @@ impl Config {
     /// deeper recursion traps with "call stack exhausted".
     pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Self {
         self.max_wasm_stack = bytes.max(4096);
+        self
+    }
+
+    /// Keeps a listing of each translated function's IR, which
+    /// [`Module::ir_listing`](crate::Module::ir_listing) prints (what
+    /// `weft ir` shows). For looking at what the translator emits; costs
+    /// memory per instruction.
+    pub fn debug_ir(&mut self, enable: bool) -> &mut Self {
+        self.debug_ir = enable;
         self
     }
 

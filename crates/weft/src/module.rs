@@ -8,7 +8,8 @@
 use crate::const_expr::ConstExpr;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::ir::{CompiledFunc, InstrPos, imm64, patch_operand, read_operand};
+use crate::ir::isa::Call;
+use crate::ir::{CompiledFunc, InstrPos, field, patch_operand};
 use crate::translate::translate_function;
 use crate::type_registry::{convert_ref, convert_val};
 use crate::types::*;
@@ -188,6 +189,41 @@ impl Module {
         self.inner.start.is_some()
     }
 
+    /// The IR listing of the module's own functions (of function `func`,
+    /// named by export or debug name, if given): a header line per function
+    /// with its index and names, then one line per instruction with its
+    /// handler, operands and branch targets. `None` unless the engine keeps
+    /// listings ([`Config::debug_ir`](crate::Config::debug_ir)) or if no
+    /// function has that name.
+    pub fn ir_listing(&self, func: Option<&str>) -> Option<String> {
+        let m = &self.inner;
+        let exported = |index: u32| {
+            m.exports.iter().filter_map(move |(name, e)| {
+                matches!(e, EntityIndex::Func(f) if *f == index).then_some(name.as_str())
+            })
+        };
+        let mut out = String::new();
+        let mut found = false;
+        for f in m.compiled.iter() {
+            let index = f.func_index;
+            let debug = self.func_name(index);
+            let mut names: Vec<&str> = exported(index).collect();
+            names.extend(debug.filter(|d| !names.contains(d)));
+            if func.is_some_and(|wanted| !names.contains(&wanted)) {
+                continue;
+            }
+            found = true;
+            let listing = f.listing.as_ref()?;
+            out.push_str(&format!("func {index}"));
+            for n in &names {
+                out.push_str(&format!(" \"{n}\""));
+            }
+            out.push_str(&format!(" (frame {} slots)\n", f.frame_size));
+            out.push_str(&listing.render(&f.code));
+        }
+        found.then_some(out)
+    }
+
     /// The module's exports, in order.
     pub fn exports(&self) -> impl ExactSizeIterator<Item = ExportType> + '_ {
         self.inner.exports.iter().map(|(name, idx)| ExportType {
@@ -328,12 +364,12 @@ fn link_direct_calls(compiled: &mut [CompiledFunc]) {
         .map(|f| f as *const CompiledFunc as usize as u64)
         .collect();
     for f in compiled.iter_mut() {
-        for &pos in f.direct_calls.iter() {
+        for &(pos, callee) in f.direct_calls.iter() {
             let pos = InstrPos(pos as usize);
-            let callee = addrs[read_operand(&f.code, pos, 1) as usize];
-            let [lo, hi] = imm64(callee);
-            patch_operand(&mut f.code, pos, 2, lo);
-            patch_operand(&mut f.code, pos, 3, hi);
+            let addr = addrs[callee as usize];
+            let k = field!(Call.callee);
+            patch_operand(&mut f.code, pos, k, addr as u32);
+            patch_operand(&mut f.code, pos, k + 1, (addr >> 32) as u32);
         }
     }
 }

@@ -2,24 +2,32 @@
 //! comparison, tables), calls of every kind, tail calls and returns.
 
 use super::numeric::BinOp;
-use super::{Ctx, Exit, Fp, Frame, HostCall, InstanceRt, Ip, get, next, op, set, trap};
+use super::{
+    Ctx, Exit, Fp, Frame, HostCall, InstanceRt, Ip, decode, decode_at, get, next, set, trap,
+};
 use crate::error::TrapKind;
 use crate::ir::CompiledFunc;
+use crate::ir::GUARD_WORDS;
+use crate::ir::isa::{
+    Br, BrAddCmp, BrCmp, BrTable, BrZero, Call, CallImport, CallIndirect, CallRef, CheckEpoch,
+    ConsumeFuel, Instr, Ret, Ret1, SlotOrImm, Target, Unreachable, ZeroLocals,
+};
 use crate::store::FuncKind;
 
-/// The instruction `rel` words away from `ip`.
+/// The instruction `target` leads to from the instruction at `ip`.
 #[inline(always)]
-fn jump(ip: Ip, rel: u32) -> Ip {
-    ip.wrapping_offset(rel as i32 as isize)
+fn jump(ip: Ip, target: Target) -> Ip {
+    ip.wrapping_offset(target.0 as i32 as isize)
 }
 
-/// Unconditional branch. Operands: rel.
+/// Unconditional branch.
 pub(crate) unsafe fn br(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx, acc: u64) -> Exit {
-    next!(jump(ip, op!(ip, 0)), fp, mem, len, ctx, acc)
+    let (o, _) = decode!(ip, Br);
+    next!(jump(ip, o.target), fp, mem, len, ctx, acc)
 }
 
 /// Branch if the i32 in `cond` (a slot, or `acc` with `ACC`) is zero
-/// (with `ZERO`) or nonzero. Operands: cond, rel. Like every conditional
+/// (with `ZERO`) or nonzero. Like every conditional
 /// branch, passes its first operand on in `acc` either way (see
 /// `translate::control::br_if`).
 pub(crate) unsafe fn br_zero<const ZERO: bool, const ACC: bool>(
@@ -30,31 +38,27 @@ pub(crate) unsafe fn br_zero<const ZERO: bool, const ACC: bool>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let c = if ACC { acc } else { get!(fp, ctx, op!(ip, 0)) };
-    // SAFETY: 2 operands take 1 word.
+    let (o, next) = decode!(ip, BrZero);
+    let c = if ACC { acc } else { get!(fp, ctx, o.cond) };
     let to = if (c == 0) == ZERO {
-        jump(ip, op!(ip, 1))
+        jump(ip, o.target)
     } else {
-        unsafe { ip.add(2) }
+        next.ip()
     };
     next!(to, fp, mem, len, ctx, c)
 }
 
-/// The second operand of a comparison: slot operand `k`, or with `IMM` the
+/// The second operand of a comparison: the slot `b`, or with `IMM` the
 /// immediate in it.
 #[inline(always)]
-fn second<O: BinOp, const IMM: bool>(ip: Ip, fp: Fp, ctx: &Ctx, k: usize) -> u64 {
+fn second<O: BinOp, const IMM: bool>(b: SlotOrImm, fp: Fp, ctx: &Ctx) -> u64 {
     let _ = ctx; // read by `get!` in checked mode only
-    if IMM {
-        O::imm(op!(ip, k))
-    } else {
-        get!(fp, ctx, op!(ip, k))
-    }
+    if IMM { O::imm(b.0) } else { get!(fp, ctx, b.0) }
 }
 
 /// Branch if `a OP b` (or its negation, with `NEG`); `b` a slot, or an
-/// immediate with `IMM`; `a` a slot, or `acc` with `ACC`. Operands: a, b,
-/// rel. Passes `a` on in `acc`.
+/// immediate with `IMM`; `a` a slot, or `acc` with `ACC`. Passes `a` on in
+/// `acc`.
 pub(crate) unsafe fn br_cmp<O: BinOp, const NEG: bool, const IMM: bool, const ACC: bool>(
     ip: Ip,
     fp: Fp,
@@ -63,21 +67,16 @@ pub(crate) unsafe fn br_cmp<O: BinOp, const NEG: bool, const IMM: bool, const AC
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let a = if ACC { acc } else { get!(fp, ctx, op!(ip, 0)) };
-    let taken = (O::apply(a, second::<O, IMM>(ip, fp, ctx, 1)) == Ok(1)) != NEG;
-    // SAFETY: 3 operands take 2 words.
-    let to = if taken {
-        jump(ip, op!(ip, 2))
-    } else {
-        unsafe { ip.add(3) }
-    };
+    let (o, next) = decode!(ip, BrCmp);
+    let a = if ACC { acc } else { get!(fp, ctx, o.a) };
+    let taken = (O::apply(a, second::<O, IMM>(o.b, fp, ctx)) == Ok(1)) != NEG;
+    let to = if taken { jump(ip, o.target) } else { next.ip() };
     next!(to, fp, mem, len, ctx, a)
 }
 
 /// `dst = src + imm`, then branch if `dst OP b` (or its negation): the
 /// increment-and-test that ends most counted loops, in one dispatch; `b` a
-/// slot, or an immediate with `IMM`. Operands: dst, src, imm, b, rel.
-/// Passes `dst` on in `acc`.
+/// slot, or an immediate with `IMM`. Passes `dst` on in `acc`.
 pub(crate) unsafe fn br_add_cmp<A: BinOp, O: BinOp, const NEG: bool, const IMM: bool>(
     ip: Ip,
     fp: Fp,
@@ -86,20 +85,16 @@ pub(crate) unsafe fn br_add_cmp<A: BinOp, O: BinOp, const NEG: bool, const IMM: 
     ctx: &mut Ctx,
     _acc: u64,
 ) -> Exit {
-    let sum = A::apply(get!(fp, ctx, op!(ip, 1)), A::imm(op!(ip, 2))).unwrap_or(0);
-    set!(fp, ctx, op!(ip, 0), sum);
-    let taken = (O::apply(sum, second::<O, IMM>(ip, fp, ctx, 3)) == Ok(1)) != NEG;
-    // SAFETY: 5 operands take 3 words.
-    let to = if taken {
-        jump(ip, op!(ip, 4))
-    } else {
-        unsafe { ip.add(4) }
-    };
+    let (o, next) = decode!(ip, BrAddCmp);
+    let sum = A::apply(get!(fp, ctx, o.src), A::imm(o.imm.0)).unwrap_or(0);
+    set!(fp, ctx, o.dst, sum);
+    let taken = (O::apply(sum, second::<O, IMM>(o.b, fp, ctx)) == Ok(1)) != NEG;
+    let to = if taken { jump(ip, o.target) } else { next.ip() };
     next!(to, fp, mem, len, ctx, sum)
 }
 
-/// Indexed branch, the index in a slot or (with `ACC`) in `acc`. Operands:
-/// index, n, rel_0 .. rel_n (the last is the default).
+/// Indexed branch, the index in a slot or (with `ACC`) in `acc`; the
+/// `count + 1` targets follow the operands (the last is the default).
 pub(crate) unsafe fn br_table<const ACC: bool>(
     ip: Ip,
     fp: Fp,
@@ -108,13 +103,28 @@ pub(crate) unsafe fn br_table<const ACC: bool>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let i = if ACC { acc } else { get!(fp, ctx, op!(ip, 0)) } as u32;
-    let n = op!(ip, 1);
-    let k = i.min(n) as usize;
-    next!(jump(ip, op!(ip, 2 + k)), fp, mem, len, ctx, acc)
+    let (o, targets) = br_table_operands(ip);
+    let i = if ACC { acc } else { get!(fp, ctx, o.index) } as u32;
+    let k = i.min(o.count.0) as usize;
+    // SAFETY: `k <= count`, and `count + 1` targets follow.
+    let target = unsafe { *targets.add(k) };
+    next!(jump(ip, target), fp, mem, len, ctx, acc)
 }
 
-/// Traps with "unreachable". No operands.
+/// A `br_table`'s operands and its targets.
+#[inline(always)]
+fn br_table_operands<'a>(ip: Ip) -> (&'a BrTable, *const Target) {
+    // SAFETY: as `decode!`: the instruction at `ip` is a `BrTable`, whose
+    // `count` is in its first operand word.
+    let count = unsafe { (*(ip.add(1 + GUARD_WORDS) as *const BrTable)).count.0 } as usize;
+    let tail_words = (BrTable::OPERANDS + count + 1).div_ceil(2) - BrTable::WORDS;
+    // SAFETY: as `decode!`, with the targets' words after the operands.
+    let (o, _) = unsafe { decode_at::<BrTable>(ip, tail_words) };
+    let targets = (o as *const BrTable).wrapping_add(1) as *const Target;
+    (o, targets)
+}
+
+/// Traps with "unreachable".
 pub(crate) unsafe fn unreachable(
     ip: Ip,
     _fp: Fp,
@@ -123,6 +133,7 @@ pub(crate) unsafe fn unreachable(
     ctx: &mut Ctx,
     _acc: u64,
 ) -> Exit {
+    let _ = decode!(ip, Unreachable);
     trap!(ip, ctx, TrapKind::Unreachable)
 }
 
@@ -146,20 +157,21 @@ unsafe fn pop_frame(mem: *mut u8, len: usize, ctx: &mut Ctx, acc: u64) -> Exit {
     next!(frame.ret_ip, frame.ret_fp, mem, len, ctx, acc)
 }
 
-/// Returns with results already in place. No operands.
+/// Returns with results already in place.
 pub(crate) unsafe fn ret(
-    _ip: Ip,
+    ip: Ip,
     _fp: Fp,
     mem: *mut u8,
     len: usize,
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
+    let _ = decode!(ip, Ret);
     // SAFETY: see `pop_frame`.
     unsafe { pop_frame(mem, len, ctx, acc) }
 }
 
-/// Returns one result from slot `src`. Operands: src.
+/// Returns one result from slot `src`.
 pub(crate) unsafe fn ret1(
     ip: Ip,
     fp: Fp,
@@ -168,7 +180,8 @@ pub(crate) unsafe fn ret1(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let v = get!(fp, ctx, op!(ip, 0));
+    let (o, _) = decode!(ip, Ret1);
+    let v = get!(fp, ctx, o.src);
     set!(fp, ctx, 0u32, v);
     // SAFETY: see `pop_frame`.
     unsafe { pop_frame(mem, len, ctx, acc) }
@@ -293,8 +306,7 @@ unsafe fn call_id(
 }
 
 /// Calls (or with `TAIL` tail-calls) a function defined in the same
-/// module. Operands: base, def_index, address of the callee's
-/// `CompiledFunc` (2, patched in when the module is complete).
+/// module, whose code address was patched in when the module was complete.
 pub(crate) unsafe fn call<const TAIL: bool>(
     ip: Ip,
     fp: Fp,
@@ -303,19 +315,20 @@ pub(crate) unsafe fn call<const TAIL: bool>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let func = callee(ip, ctx);
+    let (o, next) = decode!(ip, Call);
+    let func = callee(o, ctx);
     let inst = ctx.inst;
     if TAIL {
         // SAFETY: see `enter_tail`.
-        unsafe { enter_tail(ip, fp, op!(ip, 0), func, inst, (mem, len), ctx, acc) }
+        unsafe { enter_tail(ip, fp, o.base.0, func, inst, (mem, len), ctx, acc) }
     } else {
-        // SAFETY: 4 operands take 2 words; see `enter`.
+        // SAFETY: see `enter`.
         unsafe {
             enter(
                 ip,
-                ip.add(3),
+                next.ip(),
                 fp,
-                op!(ip, 0),
+                o.base.0,
                 func,
                 inst,
                 (mem, len),
@@ -328,19 +341,18 @@ pub(crate) unsafe fn call<const TAIL: bool>(
 
 /// The callee of a direct call: the address the module patched in.
 #[inline(always)]
-fn callee(ip: Ip, ctx: &Ctx) -> *const CompiledFunc {
-    let addr =
-        (u64::from(op!(ip, 2)) | u64::from(op!(ip, 3)) << 32) as usize as *const CompiledFunc;
+fn callee(o: &Call, ctx: &Ctx) -> *const CompiledFunc {
+    let addr = o.callee.0.get() as usize as *const CompiledFunc;
     #[cfg(feature = "checked")]
     assert!(
-        std::ptr::eq(addr, ctx.inst().defined[op!(ip, 1) as usize]),
+        std::ptr::eq(addr, ctx.inst().defined[o.func.0 as usize]),
         "direct call patched with the wrong callee"
     );
     let _ = ctx;
     addr
 }
 
-/// Charges fuel for the basic block it starts. Operands: amount.
+/// Charges fuel for the basic block it starts.
 pub(crate) unsafe fn consume_fuel(
     ip: Ip,
     fp: Fp,
@@ -349,7 +361,8 @@ pub(crate) unsafe fn consume_fuel(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let amount = u64::from(op!(ip, 0));
+    let (o, next) = decode!(ip, ConsumeFuel);
+    let amount = u64::from(o.amount.0);
     let store = ctx.store();
     match store.fuel.checked_sub(amount) {
         Some(left) => store.fuel = left,
@@ -358,12 +371,11 @@ pub(crate) unsafe fn consume_fuel(
             trap!(ip, ctx, TrapKind::OutOfFuel)
         }
     }
-    // SAFETY: 1 operand takes 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
+    next!(next, fp, mem, len, ctx, acc)
 }
 
 /// Traps with "interrupt" if the store's epoch deadline has passed. At
-/// function entries and loop headers. No operands.
+/// function entries and loop headers.
 pub(crate) unsafe fn check_epoch(
     ip: Ip,
     fp: Fp,
@@ -372,15 +384,15 @@ pub(crate) unsafe fn check_epoch(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
+    let (_, next) = decode!(ip, CheckEpoch);
     if ctx.epoch_now() >= ctx.store().epoch_deadline {
         trap!(ip, ctx, TrapKind::Interrupt);
     }
-    // SAFETY: no operands: the instruction is one word.
-    next!(unsafe { ip.add(1) }, fp, mem, len, ctx, acc)
+    next!(next, fp, mem, len, ctx, acc)
 }
 
 /// Zeroes the function's non-parameter locals: the first instruction of
-/// every function that has any. Operands: first slot, count.
+/// every function that has any.
 pub(crate) unsafe fn zero_locals(
     ip: Ip,
     fp: Fp,
@@ -389,16 +401,15 @@ pub(crate) unsafe fn zero_locals(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let (first, n) = (op!(ip, 0), op!(ip, 1));
-    for s in first..first + n {
+    let (o, next) = decode!(ip, ZeroLocals);
+    for s in o.first.0..o.first.0 + o.count.0 {
         set!(fp, ctx, s, 0);
     }
-    // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
+    next!(next, fp, mem, len, ctx, acc)
 }
 
 /// Calls (or with `TAIL` tail-calls) an entry of the function index space
-/// (imports). Operands: base, func.
+/// (imports).
 pub(crate) unsafe fn call_import<const TAIL: bool>(
     ip: Ip,
     fp: Fp,
@@ -407,29 +418,18 @@ pub(crate) unsafe fn call_import<const TAIL: bool>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let id = ctx.inst().funcs[op!(ip, 1) as usize];
-    // SAFETY: 2 operands take 1 word; see `call_id`.
-    unsafe {
-        call_id(
-            ip,
-            ip.add(2),
-            fp,
-            op!(ip, 0),
-            id,
-            TAIL,
-            (mem, len),
-            ctx,
-            acc,
-        )
-    }
+    let (o, next) = decode!(ip, CallImport);
+    let id = ctx.inst().funcs[o.func.0 as usize];
+    // SAFETY: see `call_id`.
+    unsafe { call_id(ip, next.ip(), fp, o.base.0, id, TAIL, (mem, len), ctx, acc) }
 }
 
 /// Resolves a `call_indirect` target: table entry, null and type checks.
 #[inline(always)]
-fn indirect_target(ip: Ip, fp: Fp, ctx: &mut Ctx) -> Result<u32, TrapKind> {
-    let i = get!(fp, ctx, op!(ip, 1));
-    let table = op!(ip, 2) as usize;
-    let expected = crate::types::TypeId(op!(ip, 3));
+fn indirect_target(o: &CallIndirect, fp: Fp, ctx: &mut Ctx) -> Result<u32, TrapKind> {
+    let i = get!(fp, ctx, o.index);
+    let table = o.table.0 as usize;
+    let expected = crate::types::TypeId(o.ty.0);
     // SAFETY: table pointers of an instance are live boxes of the store.
     let t = unsafe { &*ctx.inst().tables[table] };
     let cell = *t
@@ -447,8 +447,7 @@ fn indirect_target(ip: Ip, fp: Fp, ctx: &mut Ctx) -> Result<u32, TrapKind> {
     Ok(id)
 }
 
-/// `call_indirect`, or with `TAIL` `return_call_indirect`. Operands: base,
-/// index slot, table, type id.
+/// `call_indirect`, or with `TAIL` `return_call_indirect`.
 pub(crate) unsafe fn call_indirect<const TAIL: bool>(
     ip: Ip,
     fp: Fp,
@@ -457,27 +456,15 @@ pub(crate) unsafe fn call_indirect<const TAIL: bool>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    match indirect_target(ip, fp, ctx) {
-        // SAFETY: 4 operands take 2 words; see `call_id`.
-        Ok(id) => unsafe {
-            call_id(
-                ip,
-                ip.add(3),
-                fp,
-                op!(ip, 0),
-                id,
-                TAIL,
-                (mem, len),
-                ctx,
-                acc,
-            )
-        },
+    let (o, next) = decode!(ip, CallIndirect);
+    match indirect_target(o, fp, ctx) {
+        // SAFETY: see `call_id`.
+        Ok(id) => unsafe { call_id(ip, next.ip(), fp, o.base.0, id, TAIL, (mem, len), ctx, acc) },
         Err(k) => trap!(ip, ctx, k),
     }
 }
 
-/// `call_ref`, or with `TAIL` `return_call_ref`. Operands: base, reference
-/// slot.
+/// `call_ref`, or with `TAIL` `return_call_ref`.
 pub(crate) unsafe fn call_ref<const TAIL: bool>(
     ip: Ip,
     fp: Fp,
@@ -486,22 +473,12 @@ pub(crate) unsafe fn call_ref<const TAIL: bool>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let cell = get!(fp, ctx, op!(ip, 1));
+    let (o, next) = decode!(ip, CallRef);
+    let cell = get!(fp, ctx, o.callee);
     if cell == 0 {
         trap!(ip, ctx, TrapKind::NullFunctionReference);
     }
-    // SAFETY: 2 operands take 1 word; see `call_id`.
-    unsafe {
-        call_id(
-            ip,
-            ip.add(2),
-            fp,
-            op!(ip, 0),
-            (cell - 1) as u32,
-            TAIL,
-            (mem, len),
-            ctx,
-            acc,
-        )
-    }
+    let id = (cell - 1) as u32;
+    // SAFETY: see `call_id`.
+    unsafe { call_id(ip, next.ip(), fp, o.base.0, id, TAIL, (mem, len), ctx, acc) }
 }

@@ -8,12 +8,12 @@
 //! and when none matches, continues in the caller at its call instruction.
 //! An exception that unwinds past the entry frame leaves the chain.
 
-use super::{Ctx, Exit, Fp, InstanceRt, Ip, function_at, get, next, op, trap};
+use super::{Ctx, Exit, Fp, InstanceRt, Ip, decode, function_at, get, next, trap};
 use crate::error::TrapKind;
+use crate::ir::isa::{Throw, ThrowRef};
 use crate::ir::{Clause, CompiledFunc, HandlerAction};
 
 /// `throw`: makes an exception of a tag with the payload at `base`.
-/// Operands: base, tag (module index), payload cells.
 pub(crate) unsafe fn throw(
     ip: Ip,
     fp: Fp,
@@ -22,11 +22,8 @@ pub(crate) unsafe fn throw(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let (base, tag, n) = (
-        op!(ip, 0) as usize,
-        op!(ip, 1) as usize,
-        op!(ip, 2) as usize,
-    );
+    let (o, _) = decode!(ip, Throw);
+    let (base, tag, n) = (o.base.0 as usize, o.tag.0 as usize, o.cells.0 as usize);
     let payload: Box<[u64]> = (base..base + n).map(|s| get!(fp, ctx, s)).collect();
     let store_tag = ctx.inst().tags[tag];
     let exn = ctx.store().push_exception(store_tag, payload);
@@ -34,7 +31,7 @@ pub(crate) unsafe fn throw(
     unsafe { raise_exception(ip, fp, exn, ctx, acc) }
 }
 
-/// `throw_ref`: rethrows the exception in a slot. Operands: slot.
+/// `throw_ref`: rethrows the exception in a slot.
 pub(crate) unsafe fn throw_ref(
     ip: Ip,
     fp: Fp,
@@ -43,7 +40,8 @@ pub(crate) unsafe fn throw_ref(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let cell = get!(fp, ctx, op!(ip, 0));
+    let (o, _) = decode!(ip, ThrowRef);
+    let cell = get!(fp, ctx, o.exn);
     if cell == 0 {
         trap!(ip, ctx, TrapKind::NullReference);
     }

@@ -6,8 +6,12 @@
 //! same handlers serve 32- and 64-bit memories.
 
 use super::numeric::BinOp;
-use super::{Ctx, Exit, Fp, Ip, get, next, op, set, trap};
+use super::{Ctx, Exit, Fp, Ip, decode, get, next, set, trap};
 use crate::error::TrapKind;
+use crate::ir::isa::{
+    DataDrop, Load, LoadAdd, LoadMem, MemoryCopy, MemoryFill, MemoryGrow, MemoryInit, MemorySize,
+    Store, StoreAdd, StoreImm, StoreMem,
+};
 use crate::store::MemoryInstance;
 
 /// A load: how many bytes and how they become a cell.
@@ -137,14 +141,8 @@ pub(super) fn effective_for<const M64: bool>(
     }
 }
 
-/// The 64-bit offset in operands `first` and `first + 1`.
-#[inline(always)]
-pub(super) fn offset64(ip: Ip, first: usize) -> u64 {
-    u64::from(op!(ip, first)) | u64::from(op!(ip, first + 1)) << 32
-}
-
 /// Load from memory 0, the address in a slot or (with `ACC`) in `acc`.
-/// Operands: dst, addr, offset (2). Passes the value on in `acc`.
+/// Passes the value on in `acc`.
 pub(crate) unsafe fn load<L: LoadOp, const M64: bool, const ACC: bool>(
     ip: Ip,
     fp: Fp,
@@ -153,8 +151,9 @@ pub(crate) unsafe fn load<L: LoadOp, const M64: bool, const ACC: bool>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let addr = if ACC { acc } else { get!(fp, ctx, op!(ip, 1)) };
-    let Some(ea) = effective_for::<M64>(addr, offset64(ip, 2), L::SIZE, len) else {
+    let (o, next) = decode!(ip, Load);
+    let addr = if ACC { acc } else { get!(fp, ctx, o.addr) };
+    let Some(ea) = effective_for::<M64>(addr, o.offset.get(), L::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
     // SAFETY: `ea + SIZE <= len`, and `mem`/`len` describe memory 0 of the
@@ -162,13 +161,11 @@ pub(crate) unsafe fn load<L: LoadOp, const M64: bool, const ACC: bool>(
     // unaligned read: slice helpers can carry checks that defeat the tail
     // call.
     let v = unsafe { L::read(mem.add(ea)) };
-    set!(fp, ctx, op!(ip, 0), v);
-    // SAFETY: 4 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, v)
+    set!(fp, ctx, o.dst, v);
+    next!(next, fp, mem, len, ctx, v)
 }
 
 /// Store to memory 0, the value in a slot or (with `ACC`) in `acc`.
-/// Operands: addr, value, offset (2).
 pub(crate) unsafe fn store<S: StoreOp, const M64: bool, const ACC: bool>(
     ip: Ip,
     fp: Fp,
@@ -177,20 +174,19 @@ pub(crate) unsafe fn store<S: StoreOp, const M64: bool, const ACC: bool>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let addr = get!(fp, ctx, op!(ip, 0));
-    let Some(ea) = effective_for::<M64>(addr, offset64(ip, 2), S::SIZE, len) else {
+    let (o, next) = decode!(ip, Store);
+    let addr = get!(fp, ctx, o.addr);
+    let Some(ea) = effective_for::<M64>(addr, o.offset.get(), S::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
-    let v = if ACC { acc } else { get!(fp, ctx, op!(ip, 1)) };
+    let v = if ACC { acc } else { get!(fp, ctx, o.value) };
     // SAFETY: as for `load`.
     unsafe { S::write(mem.add(ea), v) };
-    // SAFETY: 4 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
+    next!(next, fp, mem, len, ctx, acc)
 }
 
 /// Load from memory 0 at `a + b` (an `i32.add`/`i64.add` fused in, with
-/// its wrap-around). Operands: dst, a, b (slot, or immediate with `IMM`),
-/// offset (2); with `ACC`, `a` is in `acc`. Passes the value on in `acc`.
+/// its wrap-around). Passes the value on in `acc`.
 pub(crate) unsafe fn load_add<
     L: LoadOp,
     A: BinOp,
@@ -205,25 +201,24 @@ pub(crate) unsafe fn load_add<
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let a = if ACC { acc } else { get!(fp, ctx, op!(ip, 1)) };
+    let (o, next) = decode!(ip, LoadAdd);
+    let a = if ACC { acc } else { get!(fp, ctx, o.a) };
     let b = if IMM {
-        A::imm(op!(ip, 2))
+        A::imm(o.b.0)
     } else {
-        get!(fp, ctx, op!(ip, 2))
+        get!(fp, ctx, o.b)
     };
     let addr = A::apply(a, b).unwrap_or(0);
-    let Some(ea) = effective_for::<M64>(addr, offset64(ip, 3), L::SIZE, len) else {
+    let Some(ea) = effective_for::<M64>(addr, o.offset.get(), L::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
     // SAFETY: as for `load`.
     let v = unsafe { L::read(mem.add(ea)) };
-    set!(fp, ctx, op!(ip, 0), v);
-    // SAFETY: 5 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, v)
+    set!(fp, ctx, o.dst, v);
+    next!(next, fp, mem, len, ctx, v)
 }
 
-/// Store to memory 0 at `a + b`. Operands: a, b (slot or immediate),
-/// value, offset (2); with `ACC`, `a` is in `acc`.
+/// Store to memory 0 at `a + b`.
 pub(crate) unsafe fn store_add<
     S: StoreOp,
     A: BinOp,
@@ -238,25 +233,25 @@ pub(crate) unsafe fn store_add<
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let a = if ACC { acc } else { get!(fp, ctx, op!(ip, 0)) };
+    let (o, next) = decode!(ip, StoreAdd);
+    let a = if ACC { acc } else { get!(fp, ctx, o.a) };
     let b = if IMM {
-        A::imm(op!(ip, 1))
+        A::imm(o.b.0)
     } else {
-        get!(fp, ctx, op!(ip, 1))
+        get!(fp, ctx, o.b)
     };
     let addr = A::apply(a, b).unwrap_or(0);
-    let Some(ea) = effective_for::<M64>(addr, offset64(ip, 3), S::SIZE, len) else {
+    let Some(ea) = effective_for::<M64>(addr, o.offset.get(), S::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
-    let v = get!(fp, ctx, op!(ip, 2));
+    let v = get!(fp, ctx, o.value);
     // SAFETY: as for `load`.
     unsafe { S::write(mem.add(ea), v) };
-    // SAFETY: 5 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, acc)
+    next!(next, fp, mem, len, ctx, acc)
 }
 
 /// Store of an immediate to memory 0, the address in a slot or (with `ACC`)
-/// in `acc`. Operands: addr, imm, offset (2).
+/// in `acc`.
 pub(crate) unsafe fn store_imm<S: StoreOp, const M64: bool, const ACC: bool>(
     ip: Ip,
     fp: Fp,
@@ -265,14 +260,14 @@ pub(crate) unsafe fn store_imm<S: StoreOp, const M64: bool, const ACC: bool>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let addr = if ACC { acc } else { get!(fp, ctx, op!(ip, 0)) };
-    let Some(ea) = effective_for::<M64>(addr, offset64(ip, 2), S::SIZE, len) else {
+    let (o, next) = decode!(ip, StoreImm);
+    let addr = if ACC { acc } else { get!(fp, ctx, o.addr) };
+    let Some(ea) = effective_for::<M64>(addr, o.offset.get(), S::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
     // SAFETY: as for `load`.
-    unsafe { S::write(mem.add(ea), S::imm(op!(ip, 1))) };
-    // SAFETY: 4 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
+    unsafe { S::write(mem.add(ea), S::imm(o.value.0)) };
+    next!(next, fp, mem, len, ctx, acc)
 }
 
 #[inline(always)]
@@ -282,7 +277,7 @@ fn memory(ctx: &mut Ctx, index: u32) -> &mut MemoryInstance {
     unsafe { &mut *ctx.inst().memories[index as usize] }
 }
 
-/// Load from any memory. Operands: dst, addr, offset (2), memory, pad.
+/// Load from any memory.
 pub(crate) unsafe fn load_m<L: LoadOp>(
     ip: Ip,
     fp: Fp,
@@ -291,18 +286,18 @@ pub(crate) unsafe fn load_m<L: LoadOp>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let addr = get!(fp, ctx, op!(ip, 1));
-    let m = memory(ctx, op!(ip, 4));
-    let Some(ea) = effective(addr, offset64(ip, 2), L::SIZE, m.data.len()) else {
+    let (o, next) = decode!(ip, LoadMem);
+    let addr = get!(fp, ctx, o.addr);
+    let m = memory(ctx, o.memory.0);
+    let Some(ea) = effective(addr, o.offset.get(), L::SIZE, m.data.len()) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
     let v = L::decode(&m.data[ea..ea + L::SIZE]);
-    set!(fp, ctx, op!(ip, 0), v);
-    // SAFETY: 6 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, acc)
+    set!(fp, ctx, o.dst, v);
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// Store to any memory. Operands: addr, value, offset (2), memory, pad.
+/// Store to any memory.
 pub(crate) unsafe fn store_m<S: StoreOp>(
     ip: Ip,
     fp: Fp,
@@ -311,18 +306,18 @@ pub(crate) unsafe fn store_m<S: StoreOp>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let addr = get!(fp, ctx, op!(ip, 0));
-    let v = get!(fp, ctx, op!(ip, 1));
-    let m = memory(ctx, op!(ip, 4));
-    let Some(ea) = effective(addr, offset64(ip, 2), S::SIZE, m.data.len()) else {
+    let (o, next) = decode!(ip, StoreMem);
+    let addr = get!(fp, ctx, o.addr);
+    let v = get!(fp, ctx, o.value);
+    let m = memory(ctx, o.memory.0);
+    let Some(ea) = effective(addr, o.offset.get(), S::SIZE, m.data.len()) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
     S::encode(v, &mut m.data[ea..ea + S::SIZE]);
-    // SAFETY: 6 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, acc)
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `memory.size`. Operands: dst, memory.
+/// `memory.size`.
 pub(crate) unsafe fn memory_size(
     ip: Ip,
     fp: Fp,
@@ -331,13 +326,13 @@ pub(crate) unsafe fn memory_size(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let pages = memory(ctx, op!(ip, 1)).pages();
-    set!(fp, ctx, op!(ip, 0), pages);
-    // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
+    let (o, next) = decode!(ip, MemorySize);
+    let pages = memory(ctx, o.memory.0).pages();
+    set!(fp, ctx, o.dst, pages);
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `memory.grow`. Operands: dst, delta, memory.
+/// `memory.grow`.
 pub(crate) unsafe fn memory_grow(
     ip: Ip,
     fp: Fp,
@@ -346,21 +341,21 @@ pub(crate) unsafe fn memory_grow(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let delta = get!(fp, ctx, op!(ip, 1));
-    let is64 = memory(ctx, op!(ip, 2)).ty.memory64;
+    let (o, next) = decode!(ip, MemoryGrow);
+    let delta = get!(fp, ctx, o.delta);
+    let is64 = memory(ctx, o.memory.0).ty.memory64;
     let index = ctx.inst().index as usize;
     let store = ctx.store();
-    let id = store.instances[index].memories[op!(ip, 2) as usize];
+    let id = store.instances[index].memories[o.memory.0 as usize];
     let result = match store.grow_memory(id, delta) {
         Ok(Some(old)) => old,
         Ok(None) if is64 => u64::MAX,
         Ok(None) => u64::from(u32::MAX),
         Err(k) => trap!(ip, ctx, k),
     };
-    set!(fp, ctx, op!(ip, 0), result);
+    set!(fp, ctx, o.dst, result);
     let (mem, len) = ctx.mem0();
-    // SAFETY: 3 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
+    next!(next, fp, mem, len, ctx, acc)
 }
 
 /// Checks that `[start, start + n)` lies within `len`.
@@ -414,7 +409,7 @@ fn init(ctx: &mut Ctx, mi: u32, seg: u32, d: u64, s: u64, n: u64) -> Result<(), 
     Ok(())
 }
 
-/// `memory.fill`. Operands: memory, dst, value, n.
+/// `memory.fill`.
 pub(crate) unsafe fn memory_fill(
     ip: Ip,
     fp: Fp,
@@ -423,17 +418,17 @@ pub(crate) unsafe fn memory_fill(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let d = get!(fp, ctx, op!(ip, 1));
-    let v = get!(fp, ctx, op!(ip, 2)) as u8;
-    let n = get!(fp, ctx, op!(ip, 3));
-    if let Err(k) = fill(ctx, op!(ip, 0), d, v, n) {
+    let (o, next) = decode!(ip, MemoryFill);
+    let d = get!(fp, ctx, o.dst);
+    let v = get!(fp, ctx, o.value) as u8;
+    let n = get!(fp, ctx, o.n);
+    if let Err(k) = fill(ctx, o.memory.0, d, v, n) {
         trap!(ip, ctx, k)
     }
-    // SAFETY: 4 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `memory.copy`. Operands: dst memory, src memory, dst, src, n, pad.
+/// `memory.copy`.
 pub(crate) unsafe fn memory_copy(
     ip: Ip,
     fp: Fp,
@@ -442,17 +437,17 @@ pub(crate) unsafe fn memory_copy(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let d = get!(fp, ctx, op!(ip, 2));
-    let s = get!(fp, ctx, op!(ip, 3));
-    let n = get!(fp, ctx, op!(ip, 4));
-    if let Err(k) = copy(ctx, op!(ip, 0), op!(ip, 1), d, s, n) {
+    let (o, next) = decode!(ip, MemoryCopy);
+    let d = get!(fp, ctx, o.dst);
+    let s = get!(fp, ctx, o.src);
+    let n = get!(fp, ctx, o.n);
+    if let Err(k) = copy(ctx, o.dst_memory.0, o.src_memory.0, d, s, n) {
         trap!(ip, ctx, k)
     }
-    // SAFETY: 6 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, acc)
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `memory.init`. Operands: memory, segment, dst, src, n, pad.
+/// `memory.init`.
 pub(crate) unsafe fn memory_init(
     ip: Ip,
     fp: Fp,
@@ -461,17 +456,17 @@ pub(crate) unsafe fn memory_init(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let d = get!(fp, ctx, op!(ip, 2));
-    let s = get!(fp, ctx, op!(ip, 3));
-    let n = get!(fp, ctx, op!(ip, 4));
-    if let Err(k) = init(ctx, op!(ip, 0), op!(ip, 1), d, s, n) {
+    let (o, next) = decode!(ip, MemoryInit);
+    let d = get!(fp, ctx, o.dst);
+    let s = get!(fp, ctx, o.src);
+    let n = get!(fp, ctx, o.n);
+    if let Err(k) = init(ctx, o.memory.0, o.segment.0, d, s, n) {
         trap!(ip, ctx, k)
     }
-    // SAFETY: 6 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, acc)
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `data.drop`. Operands: segment.
+/// `data.drop`.
 pub(crate) unsafe fn data_drop(
     ip: Ip,
     fp: Fp,
@@ -480,9 +475,9 @@ pub(crate) unsafe fn data_drop(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
+    let (o, next) = decode!(ip, DataDrop);
     let index = ctx.inst().index as usize;
-    let seg = op!(ip, 0) as usize;
+    let seg = o.segment.0 as usize;
     ctx.store().instances[index].data_dropped[seg] = true;
-    // SAFETY: 1 operand takes 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
+    next!(next, fp, mem, len, ctx, acc)
 }

@@ -12,8 +12,8 @@
 //! the translator (every slot operand is below the function's frame size,
 //! every branch lands on an instruction, operand types match) and by the
 //! store (runtime objects never move or die while the store lives). The
-//! `checked` feature turns the unchecked slot and operand accesses into
-//! checked ones.
+//! `checked` feature checks every slot access against the frame and every
+//! decoded instruction against the guard word the translator wrote.
 
 mod control;
 mod exception;
@@ -31,7 +31,8 @@ pub(crate) use simd::*;
 
 use crate::error::{FrameInfo, Trap, TrapKind};
 use crate::exception::Exception;
-use crate::ir::{CompiledFunc, HandlerAddr};
+use crate::ir::isa::{Instr, Slot, SlotOrImm};
+use crate::ir::{CompiledFunc, GUARD_WORDS};
 use crate::store::{FuncKind, GlobalInstance, MemoryInstance, StoreInner, TableInstance};
 use crate::{Error, Result};
 use std::any::Any;
@@ -56,28 +57,126 @@ pub(crate) type Ip = *const u64;
 pub(crate) type Fp = *mut u64;
 
 /// The signature every handler shares, so each can tail-call the next.
-pub(crate) type Handler = unsafe fn(Ip, Fp, *mut u8, usize, &mut Ctx, u64) -> Exit;
+pub(crate) type RawHandler = unsafe fn(Ip, Fp, *mut u8, usize, &mut Ctx, u64) -> Exit;
 
-/// The address stored in code for a handler.
-pub(crate) fn addr(h: Handler) -> HandlerAddr {
-    h as HandlerAddr
+/// The operands of the instruction at `ip`, read in place as instruction
+/// `I` (see `ir::isa` for the layout), and where the instruction after it
+/// starts. In `checked` builds, first compares the guard word with `I` and
+/// `extra_words` (the words of a variable tail, for `br_table`).
+///
+/// # Safety
+///
+/// `ip` is the start of an instruction the translator emitted as an `I`
+/// with `extra_words` words after its operands, in code that outlives `'a`.
+#[inline(always)]
+pub(crate) unsafe fn decode_at<'a, I: Instr>(ip: Ip, extra_words: usize) -> (&'a I, After<I>) {
+    #[cfg(feature = "checked")]
+    {
+        // SAFETY: every instruction has its guard right after the handler
+        // word, so this word is part of the instruction at `ip`.
+        let guard = unsafe { *ip.add(1) };
+        assert_eq!(
+            guard,
+            crate::ir::isa::guard(I::ID, I::WORDS + extra_words),
+            "handler decodes `{}` ({} words) where the translator emitted something else",
+            I::NAME,
+            I::WORDS + extra_words
+        );
+    }
+    // SAFETY: as the caller promises, an `I`'s operands follow the handler
+    // (and guard) word, `u32`s laid out as `I` is and 4-byte aligned (code
+    // words are 8-byte aligned).
+    let ops = unsafe { &*(ip.add(1 + GUARD_WORDS) as *const I) };
+    (ops, After(ip, extra_words, std::marker::PhantomData))
 }
 
-/// Reads operand `k` (a 32-bit value) of the instruction at `ip`.
-macro_rules! op {
-    ($ip:expr, $k:expr) => {{
-        // SAFETY: the translator emitted at least `$k + 1` operands for this
-        // instruction, stored right after its handler word.
+/// Where the instruction after an `I` at a given address starts, worked
+/// out where it is used (so the compiler computes it on the path that
+/// continues there, not before a trap check).
+pub(crate) struct After<I>(Ip, usize, std::marker::PhantomData<I>);
+
+impl<I: Instr> After<I> {
+    /// The address of the next instruction.
+    #[inline(always)]
+    pub(crate) fn ip(self) -> Ip {
+        // SAFETY: the instruction (its guard, operands and tail) lies in
+        // code that continues after it, or ends with a jump that never
+        // falls through to here.
+        unsafe { self.0.add(1 + GUARD_WORDS + I::WORDS + self.1) }
+    }
+}
+
+/// An instruction address: where `next!` continues.
+pub(crate) trait NextIp {
+    fn ip(self) -> Ip;
+}
+
+impl NextIp for Ip {
+    #[inline(always)]
+    fn ip(self) -> Ip {
+        self
+    }
+}
+
+impl<I: Instr> NextIp for After<I> {
+    #[inline(always)]
+    fn ip(self) -> Ip {
+        After::ip(self)
+    }
+}
+
+/// `let (ops, next) = decode!(ip, I)`: the operands of the instruction at
+/// `ip`, which the running handler executes as instruction `I`, and the
+/// next instruction's address.
+macro_rules! decode {
+    ($ip:expr, $instr:ty) => {{
+        // SAFETY: a handler runs only at instructions the translator emitted
+        // with it, as the instruction type the handler decodes (what
+        // `checked` builds verify in `decode_at`).
         #[allow(unused_unsafe)]
-        let v = unsafe { *($ip as *const u32).add(2 + $k) };
-        v
+        let r = unsafe { $crate::exec::decode_at::<$instr>($ip, 0) };
+        r
     }};
+}
+
+/// A frame slot number: an instruction's [`Slot`] operand, or a slot a
+/// handler computed.
+pub(crate) trait SlotIndex {
+    fn index(self) -> usize;
+}
+
+impl SlotIndex for Slot {
+    #[inline(always)]
+    fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl SlotIndex for SlotOrImm {
+    #[inline(always)]
+    fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl SlotIndex for u32 {
+    #[inline(always)]
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl SlotIndex for usize {
+    #[inline(always)]
+    fn index(self) -> usize {
+        self
+    }
 }
 
 /// Reads frame slot `s`.
 macro_rules! get {
     ($fp:expr, $ctx:expr, $s:expr) => {{
-        let s = $s as usize;
+        let s = $crate::exec::SlotIndex::index($s);
         #[cfg(feature = "checked")]
         $ctx.check_slot($fp, s);
         // SAFETY: every slot operand is below the frame size, and the frame
@@ -89,7 +188,7 @@ macro_rules! get {
 /// Writes frame slot `s`.
 macro_rules! set {
     ($fp:expr, $ctx:expr, $s:expr, $v:expr) => {{
-        let s = $s as usize;
+        let s = $crate::exec::SlotIndex::index($s);
         let v: u64 = $v;
         #[cfg(feature = "checked")]
         $ctx.check_slot($fp, s);
@@ -109,12 +208,12 @@ macro_rules! set {
 /// slot. Handlers with nothing to pass on pass on what they received.
 macro_rules! next {
     ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr, $acc:expr) => {{
-        let ip: $crate::exec::Ip = $ip;
+        let ip: $crate::exec::Ip = $crate::exec::NextIp::ip($ip);
         let acc: u64 = $acc;
         // SAFETY: `ip` is the start of an instruction of the running
         // function, whose first word is a handler address written by the
         // translator.
-        let h: $crate::exec::Handler = unsafe { std::mem::transmute::<usize, _>(*ip as usize) };
+        let h: $crate::exec::RawHandler = unsafe { std::mem::transmute::<usize, _>(*ip as usize) };
         return unsafe { h(ip, $fp, $mem, $len, $ctx, acc) };
     }};
 }
@@ -126,7 +225,7 @@ macro_rules! trap {
     }};
 }
 
-pub(crate) use {get, next, op, set, trap};
+pub(crate) use {decode, get, next, set, trap};
 
 /// One activation on weft's frame stack.
 #[derive(Copy, Clone)]
@@ -229,7 +328,7 @@ impl Runtime {
                 frames: Vec::with_capacity(frames.max(16)),
                 top: 0,
                 host_sites: Vec::new(),
-                exit_code: Box::new([addr(exit_handler) as u64]),
+                exit_code: Box::new([exit_handler as RawHandler as usize as u64]),
             })
         });
         &mut **stacks
@@ -473,7 +572,7 @@ fn drive(ctx: &mut Ctx, host: &mut dyn Any, mut ip: Ip, mut fp: Fp) -> Result<()
         let (mem, len) = ctx.mem0();
         // SAFETY: `ip` is the start of an instruction and `fp` the frame of
         // the function it belongs to.
-        let h: Handler = unsafe { std::mem::transmute::<usize, Handler>(*ip as usize) };
+        let h: RawHandler = unsafe { std::mem::transmute::<usize, RawHandler>(*ip as usize) };
         match unsafe { h(ip, fp, mem, len, ctx, 0) } {
             Exit::Done => return Ok(()),
             Exit::Trap => {
@@ -657,4 +756,41 @@ pub(crate) fn register_instance(store: &mut StoreInner, index: u32) {
     };
     debug_assert_eq!(store.rt.instances.len(), index as usize);
     store.rt.instances.push(Box::new(rt));
+}
+
+/// `checked` builds verify the contract between translator and executor:
+/// a handler decodes exactly the instruction the translator emitted.
+#[cfg(all(test, feature = "checked"))]
+mod checked_tests {
+    use super::decode_at;
+    use crate::ir::isa::{Move, Slot, Unary};
+    use crate::ir::{CodeBuilder, h};
+
+    fn code_with_unary() -> Box<[u64]> {
+        let mut b = CodeBuilder::default();
+        let ops = Unary {
+            dst: Slot(0),
+            a: Slot(1),
+        };
+        b.emit(h!(super::copy), ops);
+        b.finish().0
+    }
+
+    #[test]
+    fn decoding_the_emitted_instruction_reads_its_operands_and_length() {
+        let code = code_with_unary();
+        // SAFETY: the code holds one `Unary`.
+        let (o, next) = unsafe { decode_at::<Unary>(code.as_ptr(), 0) };
+        assert_eq!((o.dst, o.a), (Slot(0), Slot(1)));
+        assert_eq!(next.ip(), code.as_ptr().wrapping_add(code.len()));
+    }
+
+    #[test]
+    #[should_panic(expected = "handler decodes `move`")]
+    fn decoding_another_instruction_panics() {
+        let code = code_with_unary();
+        // The layouts agree (two slots), but the instruction does not.
+        // SAFETY: a `Move` has the same size; the guard check panics first.
+        let _ = unsafe { decode_at::<Move>(code.as_ptr(), 0) };
+    }
 }

@@ -4,8 +4,9 @@
 //! Values live in 64-bit cells: `i32` and `f32` zero-extended, floats as raw
 //! bits so NaN payloads survive.
 
-use super::{Ctx, Exit, Fp, Ip, get, next, op, set, trap};
+use super::{Ctx, Exit, Fp, Ip, decode, get, next, set, trap};
 use crate::error::TrapKind;
+use crate::ir::isa::{BinImm, BinRR, Const32, Const64, Move, Select, Unary};
 
 /// A binary operator on cells.
 pub(crate) trait BinOp {
@@ -21,19 +22,39 @@ pub(crate) trait UnOp {
     fn apply(a: u64) -> Result<u64, TrapKind>;
 }
 
-/// Where a binary operator's register operand comes from.
-pub(crate) mod src {
-    /// Both operands from slots.
-    pub(crate) const SLOTS: u8 = 0;
-    /// The first operand from `acc` (the previous instruction's result).
-    pub(crate) const ACC_A: u8 = 1;
-    /// The second operand from `acc`.
-    pub(crate) const ACC_B: u8 = 2;
+/// Which operand of a binary operator, if any, a handler reads from `acc`
+/// (the previous instruction's result) instead of its slot: one of
+/// [`Slots`], [`AccFirst`], [`AccSecond`].
+pub(crate) trait AccOperand {
+    /// The first operand comes from `acc`.
+    const FIRST: bool;
+    /// The second operand comes from `acc`.
+    const SECOND: bool;
 }
 
-/// `dst = a OP b`, operands in slots, or one of them in `acc` as `SRC`
-/// says. Operands: dst, a, b. Passes the result on in `acc`.
-pub(crate) unsafe fn bin_rr<O: BinOp, const SRC: u8>(
+/// Both operands from their slots.
+pub(crate) struct Slots;
+/// The first operand from `acc`.
+pub(crate) struct AccFirst;
+/// The second operand from `acc`.
+pub(crate) struct AccSecond;
+
+impl AccOperand for Slots {
+    const FIRST: bool = false;
+    const SECOND: bool = false;
+}
+impl AccOperand for AccFirst {
+    const FIRST: bool = true;
+    const SECOND: bool = false;
+}
+impl AccOperand for AccSecond {
+    const FIRST: bool = false;
+    const SECOND: bool = true;
+}
+
+/// `dst = a OP b`, operands in slots, or one of them in `acc` as `S`
+/// says. Passes the result on in `acc`.
+pub(crate) unsafe fn bin_rr<O: BinOp, S: AccOperand>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -41,28 +62,19 @@ pub(crate) unsafe fn bin_rr<O: BinOp, const SRC: u8>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let a = if SRC == src::ACC_A {
-        acc
-    } else {
-        get!(fp, ctx, op!(ip, 1))
-    };
-    let b = if SRC == src::ACC_B {
-        acc
-    } else {
-        get!(fp, ctx, op!(ip, 2))
-    };
+    let (o, next) = decode!(ip, BinRR);
+    let a = if S::FIRST { acc } else { get!(fp, ctx, o.a) };
+    let b = if S::SECOND { acc } else { get!(fp, ctx, o.b) };
     let v = match O::apply(a, b) {
         Ok(v) => v,
         Err(k) => trap!(ip, ctx, k),
     };
-    set!(fp, ctx, op!(ip, 0), v);
-    // SAFETY: 3 operands take 2 words after the handler word.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, v)
+    set!(fp, ctx, o.dst, v);
+    next!(next, fp, mem, len, ctx, v)
 }
 
 /// `dst = a OP imm`, or with `IMM_FIRST` `dst = imm OP a`; `a` in a slot
-/// or (with `ACC`) in `acc`. Operands: dst, a, imm. Passes the result on in
-/// `acc`.
+/// or (with `ACC`) in `acc`. Passes the result on in `acc`.
 pub(crate) unsafe fn bin_imm<O: BinOp, const IMM_FIRST: bool, const ACC: bool>(
     ip: Ip,
     fp: Fp,
@@ -71,8 +83,9 @@ pub(crate) unsafe fn bin_imm<O: BinOp, const IMM_FIRST: bool, const ACC: bool>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let x = if ACC { acc } else { get!(fp, ctx, op!(ip, 1)) };
-    let imm = O::imm(op!(ip, 2));
+    let (o, next) = decode!(ip, BinImm);
+    let x = if ACC { acc } else { get!(fp, ctx, o.a) };
+    let imm = O::imm(o.imm.0);
     let r = if IMM_FIRST {
         O::apply(imm, x)
     } else {
@@ -82,12 +95,11 @@ pub(crate) unsafe fn bin_imm<O: BinOp, const IMM_FIRST: bool, const ACC: bool>(
         Ok(v) => v,
         Err(k) => trap!(ip, ctx, k),
     };
-    set!(fp, ctx, op!(ip, 0), v);
-    // SAFETY: 3 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, v)
+    set!(fp, ctx, o.dst, v);
+    next!(next, fp, mem, len, ctx, v)
 }
 
-/// `dst = OP a`, `a` in a slot or (with `ACC`) in `acc`. Operands: dst, a.
+/// `dst = OP a`, `a` in a slot or (with `ACC`) in `acc`.
 /// Passes the result on in `acc`.
 pub(crate) unsafe fn un<O: UnOp, const ACC: bool>(
     ip: Ip,
@@ -97,17 +109,17 @@ pub(crate) unsafe fn un<O: UnOp, const ACC: bool>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let a = if ACC { acc } else { get!(fp, ctx, op!(ip, 1)) };
+    let (o, next) = decode!(ip, Unary);
+    let a = if ACC { acc } else { get!(fp, ctx, o.a) };
     let v = match O::apply(a) {
         Ok(v) => v,
         Err(k) => trap!(ip, ctx, k),
     };
-    set!(fp, ctx, op!(ip, 0), v);
-    // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, v)
+    set!(fp, ctx, o.dst, v);
+    next!(next, fp, mem, len, ctx, v)
 }
 
-/// `dst = src`. Operands: dst, src.
+/// `dst = src`.
 pub(crate) unsafe fn copy(
     ip: Ip,
     fp: Fp,
@@ -116,13 +128,13 @@ pub(crate) unsafe fn copy(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let v = get!(fp, ctx, op!(ip, 1));
-    set!(fp, ctx, op!(ip, 0), v);
-    // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
+    let (o, next) = decode!(ip, Move);
+    let v = get!(fp, ctx, o.src);
+    set!(fp, ctx, o.dst, v);
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `dst = imm` (32 bits, zero-extended). Operands: dst, imm.
+/// `dst = imm` (32 bits, zero-extended).
 pub(crate) unsafe fn const32(
     ip: Ip,
     fp: Fp,
@@ -131,12 +143,12 @@ pub(crate) unsafe fn const32(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    set!(fp, ctx, op!(ip, 0), u64::from(op!(ip, 1)));
-    // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
+    let (o, next) = decode!(ip, Const32);
+    set!(fp, ctx, o.dst, u64::from(o.value.0));
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `dst = imm` (64 bits). Operands: dst, pad, lo, hi.
+/// `dst = imm` (64 bits).
 pub(crate) unsafe fn const64(
     ip: Ip,
     fp: Fp,
@@ -145,14 +157,13 @@ pub(crate) unsafe fn const64(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let v = u64::from(op!(ip, 2)) | u64::from(op!(ip, 3)) << 32;
-    set!(fp, ctx, op!(ip, 0), v);
-    // SAFETY: 4 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
+    let (o, next) = decode!(ip, Const64);
+    set!(fp, ctx, o.dst, o.value.get());
+    next!(next, fp, mem, len, ctx, acc)
 }
 
 /// `dst = cond ? a : b`, `cond` in a slot or (with `ACC`) in `acc`.
-/// Operands: dst, cond, a, b. Passes the result on in `acc`.
+/// Passes the result on in `acc`.
 pub(crate) unsafe fn select<const ACC: bool>(
     ip: Ip,
     fp: Fp,
@@ -161,15 +172,15 @@ pub(crate) unsafe fn select<const ACC: bool>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let c = if ACC { acc } else { get!(fp, ctx, op!(ip, 1)) };
+    let (o, next) = decode!(ip, Select);
+    let c = if ACC { acc } else { get!(fp, ctx, o.cond) };
     let v = if c != 0 {
-        get!(fp, ctx, op!(ip, 2))
+        get!(fp, ctx, o.a)
     } else {
-        get!(fp, ctx, op!(ip, 3))
+        get!(fp, ctx, o.b)
     };
-    set!(fp, ctx, op!(ip, 0), v);
-    // SAFETY: 4 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, v)
+    set!(fp, ctx, o.dst, v);
+    next!(next, fp, mem, len, ctx, v)
 }
 
 #[inline(always)]

@@ -4,11 +4,15 @@
 //! function id plus one; an extern reference is its store extern index plus
 //! one.
 
-use super::{Ctx, Exit, Fp, Ip, get, next, op, set, trap};
+use super::{Ctx, Exit, Fp, Ip, decode, get, next, set, trap};
 use crate::error::TrapKind;
+use crate::ir::isa::{
+    ElemDrop, GlobalGet, GlobalSet, RefFunc, TableCopy, TableFill, TableGet, TableGrow, TableInit,
+    TableSet, TableSize, Unary,
+};
 use crate::store::TableInstance;
 
-/// `global.get`. Operands: dst, global.
+/// `global.get`.
 pub(crate) unsafe fn global_get(
     ip: Ip,
     fp: Fp,
@@ -17,15 +21,15 @@ pub(crate) unsafe fn global_get(
     ctx: &mut Ctx,
     _acc: u64,
 ) -> Exit {
-    let g = ctx.inst().globals[op!(ip, 1) as usize];
+    let (o, next) = decode!(ip, GlobalGet);
+    let g = ctx.inst().globals[o.global.0 as usize];
     // SAFETY: global pointers of an instance are live boxes of the store.
     let v = unsafe { (*g).value };
-    set!(fp, ctx, op!(ip, 0), v);
-    // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, v)
+    set!(fp, ctx, o.dst, v);
+    next!(next, fp, mem, len, ctx, v)
 }
 
-/// `global.set`. Operands: global, src.
+/// `global.set`.
 pub(crate) unsafe fn global_set(
     ip: Ip,
     fp: Fp,
@@ -34,15 +38,15 @@ pub(crate) unsafe fn global_set(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let g = ctx.inst().globals[op!(ip, 0) as usize];
-    let v = get!(fp, ctx, op!(ip, 1));
+    let (o, next) = decode!(ip, GlobalSet);
+    let g = ctx.inst().globals[o.global.0 as usize];
+    let v = get!(fp, ctx, o.src);
     // SAFETY: as for `global_get`; nothing else references the global now.
     unsafe { (*g).value = v };
-    // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `global.get` of a `v128`. Operands: dst, global.
+/// `global.get` of a `v128`.
 pub(crate) unsafe fn global_get_v128(
     ip: Ip,
     fp: Fp,
@@ -51,16 +55,16 @@ pub(crate) unsafe fn global_get_v128(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let g = ctx.inst().globals[op!(ip, 1) as usize];
+    let (o, next) = decode!(ip, GlobalGet);
+    let g = ctx.inst().globals[o.global.0 as usize];
     // SAFETY: global pointers of an instance are live boxes of the store.
     let (lo, hi) = unsafe { ((*g).value, (*g).hi) };
-    set!(fp, ctx, op!(ip, 0), lo);
-    set!(fp, ctx, op!(ip, 0) + 1, hi);
-    // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
+    set!(fp, ctx, o.dst, lo);
+    set!(fp, ctx, o.dst.0 + 1, hi);
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `global.set` of a `v128`. Operands: global, src.
+/// `global.set` of a `v128`.
 pub(crate) unsafe fn global_set_v128(
     ip: Ip,
     fp: Fp,
@@ -69,18 +73,18 @@ pub(crate) unsafe fn global_set_v128(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let g = ctx.inst().globals[op!(ip, 0) as usize];
-    let (lo, hi) = (get!(fp, ctx, op!(ip, 1)), get!(fp, ctx, op!(ip, 1) + 1));
+    let (o, next) = decode!(ip, GlobalSet);
+    let g = ctx.inst().globals[o.global.0 as usize];
+    let (lo, hi) = (get!(fp, ctx, o.src), get!(fp, ctx, o.src.0 + 1));
     // SAFETY: as for `global_get_v128`.
     unsafe {
         (*g).value = lo;
         (*g).hi = hi;
     }
-    // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `ref.func`. Operands: dst, func.
+/// `ref.func`.
 pub(crate) unsafe fn ref_func(
     ip: Ip,
     fp: Fp,
@@ -89,13 +93,13 @@ pub(crate) unsafe fn ref_func(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let id = ctx.inst().funcs[op!(ip, 1) as usize];
-    set!(fp, ctx, op!(ip, 0), u64::from(id) + 1);
-    // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
+    let (o, next) = decode!(ip, RefFunc);
+    let id = ctx.inst().funcs[o.func.0 as usize];
+    set!(fp, ctx, o.dst, u64::from(id) + 1);
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `ref.is_null`. Operands: dst, src.
+/// `ref.is_null`.
 pub(crate) unsafe fn ref_is_null(
     ip: Ip,
     fp: Fp,
@@ -104,13 +108,13 @@ pub(crate) unsafe fn ref_is_null(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let v = get!(fp, ctx, op!(ip, 1));
-    set!(fp, ctx, op!(ip, 0), u64::from(v == 0));
-    // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
+    let (o, next) = decode!(ip, Unary);
+    let v = get!(fp, ctx, o.a);
+    set!(fp, ctx, o.dst, u64::from(v == 0));
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `ref.as_non_null`. Operands: dst, src.
+/// `ref.as_non_null`.
 pub(crate) unsafe fn ref_as_non_null(
     ip: Ip,
     fp: Fp,
@@ -119,13 +123,13 @@ pub(crate) unsafe fn ref_as_non_null(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let v = get!(fp, ctx, op!(ip, 1));
+    let (o, next) = decode!(ip, Unary);
+    let v = get!(fp, ctx, o.a);
     if v == 0 {
         trap!(ip, ctx, TrapKind::NullReference);
     }
-    set!(fp, ctx, op!(ip, 0), v);
-    // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
+    set!(fp, ctx, o.dst, v);
+    next!(next, fp, mem, len, ctx, acc)
 }
 
 #[inline(always)]
@@ -149,7 +153,7 @@ fn span(start: u64, n: u64, len: usize) -> Result<std::ops::Range<usize>, TrapKi
     }
 }
 
-/// `table.get`. Operands: dst, table, index.
+/// `table.get`.
 pub(crate) unsafe fn table_get(
     ip: Ip,
     fp: Fp,
@@ -158,20 +162,20 @@ pub(crate) unsafe fn table_get(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let i = get!(fp, ctx, op!(ip, 2));
-    let t = table(ctx, op!(ip, 1));
+    let (o, next) = decode!(ip, TableGet);
+    let i = get!(fp, ctx, o.index);
+    let t = table(ctx, o.table.0);
     match elem_index(i, t.elems.len()) {
         Ok(i) => {
             let v = t.elems[i];
-            set!(fp, ctx, op!(ip, 0), v);
+            set!(fp, ctx, o.dst, v);
         }
         Err(k) => trap!(ip, ctx, k),
     }
-    // SAFETY: 3 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `table.set`. Operands: table, index, value.
+/// `table.set`.
 pub(crate) unsafe fn table_set(
     ip: Ip,
     fp: Fp,
@@ -180,18 +184,18 @@ pub(crate) unsafe fn table_set(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let i = get!(fp, ctx, op!(ip, 1));
-    let v = get!(fp, ctx, op!(ip, 2));
-    let t = table(ctx, op!(ip, 0));
+    let (o, next) = decode!(ip, TableSet);
+    let i = get!(fp, ctx, o.index);
+    let v = get!(fp, ctx, o.value);
+    let t = table(ctx, o.table.0);
     match elem_index(i, t.elems.len()) {
         Ok(i) => t.elems[i] = v,
         Err(k) => trap!(ip, ctx, k),
     }
-    // SAFETY: 3 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `table.size`. Operands: dst, table.
+/// `table.size`.
 pub(crate) unsafe fn table_size(
     ip: Ip,
     fp: Fp,
@@ -200,13 +204,13 @@ pub(crate) unsafe fn table_size(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let n = table(ctx, op!(ip, 1)).elems.len() as u64;
-    set!(fp, ctx, op!(ip, 0), n);
-    // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
+    let (o, next) = decode!(ip, TableSize);
+    let n = table(ctx, o.table.0).elems.len() as u64;
+    set!(fp, ctx, o.dst, n);
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `table.grow`. Operands: dst, table, init, delta.
+/// `table.grow`.
 pub(crate) unsafe fn table_grow(
     ip: Ip,
     fp: Fp,
@@ -215,24 +219,24 @@ pub(crate) unsafe fn table_grow(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let init = get!(fp, ctx, op!(ip, 2));
-    let delta = get!(fp, ctx, op!(ip, 3));
-    let is64 = table(ctx, op!(ip, 1)).ty.table64;
+    let (o, next) = decode!(ip, TableGrow);
+    let init = get!(fp, ctx, o.init);
+    let delta = get!(fp, ctx, o.delta);
+    let is64 = table(ctx, o.table.0).ty.table64;
     let index = ctx.inst().index as usize;
     let store = ctx.store();
-    let id = store.instances[index].tables[op!(ip, 1) as usize];
+    let id = store.instances[index].tables[o.table.0 as usize];
     let r = match store.grow_table(id, delta, init) {
         Ok(Some(old)) => old,
         Ok(None) if is64 => u64::MAX,
         Ok(None) => u64::from(u32::MAX),
         Err(k) => trap!(ip, ctx, k),
     };
-    set!(fp, ctx, op!(ip, 0), r);
-    // SAFETY: 4 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
+    set!(fp, ctx, o.dst, r);
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `table.fill`. Operands: table, start, value, n.
+/// `table.fill`.
 pub(crate) unsafe fn table_fill(
     ip: Ip,
     fp: Fp,
@@ -241,16 +245,16 @@ pub(crate) unsafe fn table_fill(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let i = get!(fp, ctx, op!(ip, 1));
-    let v = get!(fp, ctx, op!(ip, 2));
-    let n = get!(fp, ctx, op!(ip, 3));
-    let t = table(ctx, op!(ip, 0));
+    let (o, next) = decode!(ip, TableFill);
+    let i = get!(fp, ctx, o.start);
+    let v = get!(fp, ctx, o.value);
+    let n = get!(fp, ctx, o.n);
+    let t = table(ctx, o.table.0);
     match span(i, n, t.elems.len()) {
         Ok(r) => t.elems[r].fill(v),
         Err(k) => trap!(ip, ctx, k),
     }
-    // SAFETY: 4 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
+    next!(next, fp, mem, len, ctx, acc)
 }
 
 fn copy(ctx: &mut Ctx, dt: u32, st: u32, d: u64, s: u64, n: u64) -> Result<(), TrapKind> {
@@ -275,7 +279,7 @@ fn init(ctx: &mut Ctx, ti: u32, seg: u32, d: u64, s: u64, n: u64) -> Result<(), 
     Ok(())
 }
 
-/// `table.copy`. Operands: dst table, src table, dst, src, n, pad.
+/// `table.copy`.
 pub(crate) unsafe fn table_copy(
     ip: Ip,
     fp: Fp,
@@ -284,17 +288,17 @@ pub(crate) unsafe fn table_copy(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let d = get!(fp, ctx, op!(ip, 2));
-    let s = get!(fp, ctx, op!(ip, 3));
-    let n = get!(fp, ctx, op!(ip, 4));
-    if let Err(k) = copy(ctx, op!(ip, 0), op!(ip, 1), d, s, n) {
+    let (o, next) = decode!(ip, TableCopy);
+    let d = get!(fp, ctx, o.dst);
+    let s = get!(fp, ctx, o.src);
+    let n = get!(fp, ctx, o.n);
+    if let Err(k) = copy(ctx, o.dst_table.0, o.src_table.0, d, s, n) {
         trap!(ip, ctx, k)
     }
-    // SAFETY: 6 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, acc)
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `table.init`. Operands: table, segment, dst, src, n, pad.
+/// `table.init`.
 pub(crate) unsafe fn table_init(
     ip: Ip,
     fp: Fp,
@@ -303,17 +307,17 @@ pub(crate) unsafe fn table_init(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let d = get!(fp, ctx, op!(ip, 2));
-    let s = get!(fp, ctx, op!(ip, 3));
-    let n = get!(fp, ctx, op!(ip, 4));
-    if let Err(k) = init(ctx, op!(ip, 0), op!(ip, 1), d, s, n) {
+    let (o, next) = decode!(ip, TableInit);
+    let d = get!(fp, ctx, o.dst);
+    let s = get!(fp, ctx, o.src);
+    let n = get!(fp, ctx, o.n);
+    if let Err(k) = init(ctx, o.table.0, o.segment.0, d, s, n) {
         trap!(ip, ctx, k)
     }
-    // SAFETY: 6 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, acc)
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `elem.drop`. Operands: segment.
+/// `elem.drop`.
 pub(crate) unsafe fn elem_drop(
     ip: Ip,
     fp: Fp,
@@ -322,9 +326,9 @@ pub(crate) unsafe fn elem_drop(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
+    let (o, next) = decode!(ip, ElemDrop);
     let index = ctx.inst().index as usize;
-    let seg = op!(ip, 0) as usize;
+    let seg = o.segment.0 as usize;
     ctx.store().instances[index].elems[seg] = Vec::new().into();
-    // SAFETY: 1 operand takes 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
+    next!(next, fp, mem, len, ctx, acc)
 }

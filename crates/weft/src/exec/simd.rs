@@ -10,27 +10,10 @@
 //!
 //! # Operands
 //!
-//! Every handler reads `u32` operands and ends after `1 + ceil(n / 2)`
-//! words, `n` being its operand count:
-//!
-//! | handler | operands |
-//! |---|---|
-//! | [`v_un`] | dst, a |
-//! | [`v_bin`] | dst, a, b |
-//! | [`v_tern`] | dst, a, b, c |
-//! | [`v_test`] | dst (i32 cell), a |
-//! | [`v_shift`] | dst, a, s (i32 slot) |
-//! | [`v_splat`] | dst, x (scalar slot) |
-//! | [`v_extract`] | dst (scalar cell), a, lane |
-//! | [`v_replace`] | dst, a, x (scalar slot), lane |
-//! | [`v_shuffle`] | dst, a, b, pad, m0, m1, m2, m3 (16 lane bytes, little-endian) |
-//! | [`v_const`] | dst, pad, w0, w1, w2, w3 (least significant first) |
-//! | [`v_copy`] | dst, src |
-//! | [`v_select`] | dst, cond (i32 slot), a, b |
-//! | [`v_load`] | dst, addr, offset lo, offset hi, memory, pad |
-//! | [`v_store`] | addr, value, offset lo, offset hi, memory, pad |
-//! | [`v_load_lane`] | dst, addr, vec, offset lo, offset hi, memory, lane, pad |
-//! | [`v_store_lane`] | addr, vec, offset lo, offset hi, memory, lane |
+//! Each handler decodes one instruction of `ir::isa` (`Unary` for the
+//! one-operand shapes, `BinRR` for two, `VTernary`, `VExtract`,
+//! `VReplace`, `VShuffle`, `VConst`, `Copy`, `Select`, `LoadMem`,
+//! `StoreMem`, `VLoadLane`, `VStoreLane`).
 //!
 //! Memory handlers use the cached memory-0 base and length for memory 0 and
 //! the instance's memory otherwise, and bounds-check like `memory.rs`.
@@ -67,9 +50,14 @@ mod simd_lanes;
 
 pub(crate) use simd_lanes::*;
 
-use super::memory::{effective, offset64};
-use super::{Ctx, Exit, Fp, Ip, get, next, op, set, trap};
+use super::memory::effective;
+use super::{Ctx, Exit, Fp, Ip, decode, get, next, set, trap};
 use crate::error::TrapKind;
+use crate::ir::isa::{
+    BinRR, LoadMem, Move, Select, StoreMem, Unary, VConst, VExtract, VLoadLane, VReplace, VShuffle,
+    VStoreLane, VTernary,
+};
+use crate::ir::{Handler, h};
 
 /// A `v128 -> v128` operator.
 pub(crate) trait VUnOp {
@@ -130,7 +118,7 @@ pub(crate) trait VLoadOp {
 /// Reads the `v128` at slot `s` (cells `s` and `s + 1`).
 macro_rules! getv {
     ($fp:expr, $ctx:expr, $s:expr) => {{
-        let s = $s as usize;
+        let s = $crate::exec::SlotIndex::index($s);
         u128::from(get!($fp, $ctx, s)) | u128::from(get!($fp, $ctx, s + 1)) << 64
     }};
 }
@@ -138,14 +126,14 @@ macro_rules! getv {
 /// Writes a `v128` to slot `s` (cells `s` and `s + 1`).
 macro_rules! setv {
     ($fp:expr, $ctx:expr, $s:expr, $v:expr) => {{
-        let s = $s as usize;
+        let s = $crate::exec::SlotIndex::index($s);
         let v: u128 = $v;
         set!($fp, $ctx, s, v as u64);
         set!($fp, $ctx, s + 1, (v >> 64) as u64);
     }};
 }
 
-/// `dst = OP a`. Operands: dst, a.
+/// `dst = OP a`.
 pub(crate) unsafe fn v_un<O: VUnOp>(
     ip: Ip,
     fp: Fp,
@@ -154,13 +142,13 @@ pub(crate) unsafe fn v_un<O: VUnOp>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let a = getv!(fp, ctx, op!(ip, 1));
-    setv!(fp, ctx, op!(ip, 0), O::apply(a));
-    // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
+    let (o, next) = decode!(ip, Unary);
+    let a = getv!(fp, ctx, o.a);
+    setv!(fp, ctx, o.dst, O::apply(a));
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `dst = a OP b`. Operands: dst, a, b.
+/// `dst = a OP b`.
 pub(crate) unsafe fn v_bin<O: VBinOp>(
     ip: Ip,
     fp: Fp,
@@ -169,14 +157,14 @@ pub(crate) unsafe fn v_bin<O: VBinOp>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let a = getv!(fp, ctx, op!(ip, 1));
-    let b = getv!(fp, ctx, op!(ip, 2));
-    setv!(fp, ctx, op!(ip, 0), O::apply(a, b));
-    // SAFETY: 3 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
+    let (o, next) = decode!(ip, BinRR);
+    let a = getv!(fp, ctx, o.a);
+    let b = getv!(fp, ctx, o.b);
+    setv!(fp, ctx, o.dst, O::apply(a, b));
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `dst = OP(a, b, c)`. Operands: dst, a, b, c.
+/// `dst = OP(a, b, c)`.
 pub(crate) unsafe fn v_tern<O: VTernOp>(
     ip: Ip,
     fp: Fp,
@@ -185,15 +173,15 @@ pub(crate) unsafe fn v_tern<O: VTernOp>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let a = getv!(fp, ctx, op!(ip, 1));
-    let b = getv!(fp, ctx, op!(ip, 2));
-    let c = getv!(fp, ctx, op!(ip, 3));
-    setv!(fp, ctx, op!(ip, 0), O::apply(a, b, c));
-    // SAFETY: 4 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
+    let (o, next) = decode!(ip, VTernary);
+    let a = getv!(fp, ctx, o.a);
+    let b = getv!(fp, ctx, o.b);
+    let c = getv!(fp, ctx, o.c);
+    setv!(fp, ctx, o.dst, O::apply(a, b, c));
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `dst = OP a` with an i32 result. Operands: dst, a.
+/// `dst = OP a` with an i32 result.
 pub(crate) unsafe fn v_test<O: VTestOp>(
     ip: Ip,
     fp: Fp,
@@ -202,13 +190,13 @@ pub(crate) unsafe fn v_test<O: VTestOp>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let a = getv!(fp, ctx, op!(ip, 1));
-    set!(fp, ctx, op!(ip, 0), u64::from(O::apply(a)));
-    // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
+    let (o, next) = decode!(ip, Unary);
+    let a = getv!(fp, ctx, o.a);
+    set!(fp, ctx, o.dst, u64::from(O::apply(a)));
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `dst = a OP s` with an i32 shift count. Operands: dst, a, s.
+/// `dst = a OP s` with an i32 shift count.
 pub(crate) unsafe fn v_shift<O: VShiftOp>(
     ip: Ip,
     fp: Fp,
@@ -217,14 +205,14 @@ pub(crate) unsafe fn v_shift<O: VShiftOp>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let a = getv!(fp, ctx, op!(ip, 1));
-    let s = get!(fp, ctx, op!(ip, 2)) as u32;
-    setv!(fp, ctx, op!(ip, 0), O::apply(a, s));
-    // SAFETY: 3 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
+    let (o, next) = decode!(ip, BinRR);
+    let a = getv!(fp, ctx, o.a);
+    let s = get!(fp, ctx, o.b) as u32;
+    setv!(fp, ctx, o.dst, O::apply(a, s));
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `dst = splat(x)`. Operands: dst, x.
+/// `dst = splat(x)`.
 pub(crate) unsafe fn v_splat<O: VSplatOp>(
     ip: Ip,
     fp: Fp,
@@ -233,13 +221,13 @@ pub(crate) unsafe fn v_splat<O: VSplatOp>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let x = get!(fp, ctx, op!(ip, 1));
-    setv!(fp, ctx, op!(ip, 0), O::apply(x));
-    // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
+    let (o, next) = decode!(ip, Unary);
+    let x = get!(fp, ctx, o.a);
+    setv!(fp, ctx, o.dst, O::apply(x));
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `dst = a[lane]` into a scalar cell. Operands: dst, a, lane.
+/// `dst = a[lane]` into a scalar cell.
 pub(crate) unsafe fn v_extract<O: VExtractOp>(
     ip: Ip,
     fp: Fp,
@@ -248,13 +236,13 @@ pub(crate) unsafe fn v_extract<O: VExtractOp>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let a = getv!(fp, ctx, op!(ip, 1));
-    set!(fp, ctx, op!(ip, 0), O::apply(a, op!(ip, 2)));
-    // SAFETY: 3 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
+    let (o, next) = decode!(ip, VExtract);
+    let a = getv!(fp, ctx, o.a);
+    set!(fp, ctx, o.dst, O::apply(a, o.lane.0));
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `dst = a` with `a[lane] = x`. Operands: dst, a, x, lane.
+/// `dst = a` with `a[lane] = x`.
 pub(crate) unsafe fn v_replace<O: VReplaceOp>(
     ip: Ip,
     fp: Fp,
@@ -263,15 +251,14 @@ pub(crate) unsafe fn v_replace<O: VReplaceOp>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let a = getv!(fp, ctx, op!(ip, 1));
-    let x = get!(fp, ctx, op!(ip, 2));
-    setv!(fp, ctx, op!(ip, 0), O::apply(a, x, op!(ip, 3)));
-    // SAFETY: 4 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
+    let (o, next) = decode!(ip, VReplace);
+    let a = getv!(fp, ctx, o.a);
+    let x = get!(fp, ctx, o.x);
+    setv!(fp, ctx, o.dst, O::apply(a, x, o.lane.0));
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `i8x16.shuffle`. Operands: dst, a, b, pad, then the 16 lane indices
-/// packed little-endian into 4 operands.
+/// `i8x16.shuffle`.
 pub(crate) unsafe fn v_shuffle(
     ip: Ip,
     fp: Fp,
@@ -280,12 +267,11 @@ pub(crate) unsafe fn v_shuffle(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let a = getv!(fp, ctx, op!(ip, 1));
-    let b = getv!(fp, ctx, op!(ip, 2));
-    let lanes = imm128(ip, 4).to_le_bytes();
-    setv!(fp, ctx, op!(ip, 0), v128_shuffle(a, b, lanes));
-    // SAFETY: 8 operands take 4 words.
-    next!(unsafe { ip.add(5) }, fp, mem, len, ctx, acc)
+    let (o, next) = decode!(ip, VShuffle);
+    let a = getv!(fp, ctx, o.a);
+    let b = getv!(fp, ctx, o.b);
+    setv!(fp, ctx, o.dst, v128_shuffle(a, b, o.lanes.0));
+    next!(next, fp, mem, len, ctx, acc)
 }
 
 /// [`v_shuffle`] with SSSE3, which the translator picks when the CPU has
@@ -304,27 +290,26 @@ pub(crate) unsafe fn v_shuffle_ssse3(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let a = getv!(fp, ctx, op!(ip, 1));
-    let b = getv!(fp, ctx, op!(ip, 2));
+    let (o, next) = decode!(ip, VShuffle);
+    let a = getv!(fp, ctx, o.a);
+    let b = getv!(fp, ctx, o.b);
     // SAFETY: the translator emits this handler only when SSSE3 is there.
-    let v = unsafe { v128_shuffle_ssse3(a, b, imm128(ip, 4)) };
-    setv!(fp, ctx, op!(ip, 0), v);
-    // SAFETY: 8 operands take 4 words.
-    next!(unsafe { ip.add(5) }, fp, mem, len, ctx, acc)
+    let v = unsafe { v128_shuffle_ssse3(a, b, u128::from_le_bytes(o.lanes.0)) };
+    setv!(fp, ctx, o.dst, v);
+    next!(next, fp, mem, len, ctx, acc)
 }
 
 /// The fastest `i8x16.shuffle` handler this CPU runs: SSSE3's byte shuffle
 /// where it exists, else the portable one.
-pub(crate) fn shuffle_handler() -> crate::ir::HandlerAddr {
+pub(crate) fn shuffle_handler() -> Handler {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("ssse3") {
-        return super::addr(v_shuffle_ssse3);
+        return h!(v_shuffle_ssse3);
     }
-    super::addr(v_shuffle)
+    h!(v_shuffle)
 }
 
-/// `dst = imm` (128 bits). Operands: dst, pad, then the constant in 4
-/// operands, least significant first.
+/// `dst = imm` (128 bits).
 pub(crate) unsafe fn v_const(
     ip: Ip,
     fp: Fp,
@@ -333,12 +318,12 @@ pub(crate) unsafe fn v_const(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    setv!(fp, ctx, op!(ip, 0), imm128(ip, 2));
-    // SAFETY: 6 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, acc)
+    let (o, next) = decode!(ip, VConst);
+    setv!(fp, ctx, o.dst, u128::from_le_bytes(o.value.0));
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `dst = src` (both cells). Operands: dst, src.
+/// `dst = src` (both cells).
 pub(crate) unsafe fn v_copy(
     ip: Ip,
     fp: Fp,
@@ -347,13 +332,13 @@ pub(crate) unsafe fn v_copy(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let v = getv!(fp, ctx, op!(ip, 1));
-    setv!(fp, ctx, op!(ip, 0), v);
-    // SAFETY: 2 operands take 1 word.
-    next!(unsafe { ip.add(2) }, fp, mem, len, ctx, acc)
+    let (o, next) = decode!(ip, Move);
+    let v = getv!(fp, ctx, o.src);
+    setv!(fp, ctx, o.dst, v);
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `dst = cond ? a : b` on `v128`s. Operands: dst, cond, a, b.
+/// `dst = cond ? a : b` on `v128`s.
 pub(crate) unsafe fn v_select(
     ip: Ip,
     fp: Fp,
@@ -362,22 +347,17 @@ pub(crate) unsafe fn v_select(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let c = get!(fp, ctx, op!(ip, 1)) as u32;
+    let (o, next) = decode!(ip, Select);
+    let c = get!(fp, ctx, o.cond) as u32;
     let v = if c != 0 {
-        getv!(fp, ctx, op!(ip, 2))
+        getv!(fp, ctx, o.a)
     } else {
-        getv!(fp, ctx, op!(ip, 3))
+        getv!(fp, ctx, o.b)
     };
-    setv!(fp, ctx, op!(ip, 0), v);
-    // SAFETY: 4 operands take 2 words.
-    next!(unsafe { ip.add(3) }, fp, mem, len, ctx, acc)
+    setv!(fp, ctx, o.dst, v);
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// The 128-bit immediate in operands `first .. first + 4`.
-#[inline(always)]
-fn imm128(ip: Ip, first: usize) -> u128 {
-    (0..4).fold(0, |v, k| v | u128::from(op!(ip, first + k)) << (32 * k))
-}
 /// Base and length of memory `index`: the cached ones for memory 0.
 #[inline(always)]
 fn memory_of(ctx: &Ctx, index: u32, mem: *mut u8, len: usize) -> (*mut u8, usize) {
@@ -409,7 +389,7 @@ fn access<'m>(
     Some(unsafe { std::slice::from_raw_parts_mut(base.add(ea), size) })
 }
 
-/// `v128` load. Operands: dst, addr, offset (2), memory, pad.
+/// `v128` load.
 pub(crate) unsafe fn v_load<L: VLoadOp>(
     ip: Ip,
     fp: Fp,
@@ -418,16 +398,16 @@ pub(crate) unsafe fn v_load<L: VLoadOp>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let addr = get!(fp, ctx, op!(ip, 1));
-    let Some(bytes) = access(ctx, op!(ip, 4), mem, len, addr, offset64(ip, 2), L::SIZE) else {
+    let (o, next) = decode!(ip, LoadMem);
+    let addr = get!(fp, ctx, o.addr);
+    let Some(bytes) = access(ctx, o.memory.0, mem, len, addr, o.offset.get(), L::SIZE) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
-    setv!(fp, ctx, op!(ip, 0), L::decode(bytes));
-    // SAFETY: 6 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, acc)
+    setv!(fp, ctx, o.dst, L::decode(bytes));
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `v128.store`. Operands: addr, value, offset (2), memory, pad.
+/// `v128.store`.
 pub(crate) unsafe fn v_store(
     ip: Ip,
     fp: Fp,
@@ -436,18 +416,17 @@ pub(crate) unsafe fn v_store(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let addr = get!(fp, ctx, op!(ip, 0));
-    let v = getv!(fp, ctx, op!(ip, 1));
-    let Some(out) = access(ctx, op!(ip, 4), mem, len, addr, offset64(ip, 2), 16) else {
+    let (o, next) = decode!(ip, StoreMem);
+    let addr = get!(fp, ctx, o.addr);
+    let v = getv!(fp, ctx, o.value);
+    let Some(out) = access(ctx, o.memory.0, mem, len, addr, o.offset.get(), 16) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
     out.copy_from_slice(&v.to_le_bytes());
-    // SAFETY: 6 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, acc)
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `v128.loadN_lane` with `N`-byte lanes. Operands: dst, addr, vec,
-/// offset (2), memory, lane, pad.
+/// `v128.loadN_lane` with `N`-byte lanes.
 pub(crate) unsafe fn v_load_lane<const N: usize>(
     ip: Ip,
     fp: Fp,
@@ -456,24 +435,23 @@ pub(crate) unsafe fn v_load_lane<const N: usize>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let addr = get!(fp, ctx, op!(ip, 1));
-    let v = getv!(fp, ctx, op!(ip, 2));
-    let Some(bytes) = access(ctx, op!(ip, 5), mem, len, addr, offset64(ip, 3), N) else {
+    let (o, next) = decode!(ip, VLoadLane);
+    let addr = get!(fp, ctx, o.addr);
+    let v = getv!(fp, ctx, o.vec);
+    let Some(bytes) = access(ctx, o.memory.0, mem, len, addr, o.offset.get(), N) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
     let mut x = [0; 8];
     x[..N].copy_from_slice(bytes);
     let bits = 8 * N as u32;
-    let shift = (op!(ip, 6) % (128 / bits)) * bits;
+    let shift = (o.lane.0 % (128 / bits)) * bits;
     let mask = (u128::MAX >> (128 - bits)) << shift;
     let v = (v & !mask) | u128::from(u64::from_le_bytes(x)) << shift;
-    setv!(fp, ctx, op!(ip, 0), v);
-    // SAFETY: 8 operands take 4 words.
-    next!(unsafe { ip.add(5) }, fp, mem, len, ctx, acc)
+    setv!(fp, ctx, o.dst, v);
+    next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `v128.storeN_lane` with `N`-byte lanes. Operands: addr, vec, offset (2),
-/// memory, lane.
+/// `v128.storeN_lane` with `N`-byte lanes.
 pub(crate) unsafe fn v_store_lane<const N: usize>(
     ip: Ip,
     fp: Fp,
@@ -482,16 +460,16 @@ pub(crate) unsafe fn v_store_lane<const N: usize>(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let addr = get!(fp, ctx, op!(ip, 0));
-    let v = getv!(fp, ctx, op!(ip, 1));
-    let Some(out) = access(ctx, op!(ip, 4), mem, len, addr, offset64(ip, 2), N) else {
+    let (o, next) = decode!(ip, VStoreLane);
+    let addr = get!(fp, ctx, o.addr);
+    let v = getv!(fp, ctx, o.vec);
+    let Some(out) = access(ctx, o.memory.0, mem, len, addr, o.offset.get(), N) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
     let bits = 8 * N as u32;
-    let x = (v >> ((op!(ip, 5) % (128 / bits)) * bits)) as u64;
+    let x = (v >> ((o.lane.0 % (128 / bits)) * bits)) as u64;
     out.copy_from_slice(&x.to_le_bytes()[..N]);
-    // SAFETY: 6 operands take 3 words.
-    next!(unsafe { ip.add(4) }, fp, mem, len, ctx, acc)
+    next!(next, fp, mem, len, ctx, acc)
 }
 
 #[cfg(test)]
@@ -1132,15 +1110,22 @@ mod tests {
     #[cfg(not(feature = "checked"))]
     mod handlers {
         use super::*;
-        use crate::exec::{Handler, HostCall, addr, exit_handler};
-        use crate::ir::CodeBuilder;
+        use crate::exec::{HostCall, exit_handler};
+        use crate::ir::isa::{Bytes16, Count, Exit as ExitInstr, Imm64, Index, Instr, Slot};
+        use crate::ir::{CodeBuilder, Handler};
 
         /// Runs one instruction (then an exit) on `frame` and `mem`.
-        fn run(h: Handler, ops: &[u32], frame: &mut [u64], mem: &mut [u8]) -> Result<(), TrapKind> {
+        fn run<I: Instr>(
+            h: Handler,
+            ops: I,
+            frame: &mut [u64],
+            mem: &mut [u8],
+        ) -> Result<(), TrapKind> {
             let mut b = CodeBuilder::default();
-            b.emit(addr(h), ops);
-            b.emit(addr(exit_handler), &[]);
-            let (code, _) = b.finish();
+            b.emit(h, ops);
+            b.emit(h!(exit_handler), ExitInstr {});
+            let (code, _, _) = b.finish();
+            let h = h.run;
             let mut ctx = Ctx {
                 store: std::ptr::null_mut(),
                 inst: std::ptr::null(),
@@ -1194,31 +1179,114 @@ mod tests {
             let mut m = [];
             put(&mut f, 2, i32s([1, 2, 3, 4]));
             put(&mut f, 4, i32s([10, 20, 30, 40]));
-            run(v_bin::<I32x4Add>, &[0, 2, 4], &mut f, &mut m).unwrap();
+            run(
+                h!(v_bin::<I32x4Add>),
+                BinRR {
+                    dst: Slot(0),
+                    a: Slot(2),
+                    b: Slot(4),
+                },
+                &mut f,
+                &mut m,
+            )
+            .unwrap();
             assert_eq!(to_i32s(take(&f, 0)), [11, 22, 33, 44]);
-            run(v_un::<I32x4Neg>, &[6, 0], &mut f, &mut m).unwrap();
+            run(
+                h!(v_un::<I32x4Neg>),
+                Unary {
+                    dst: Slot(6),
+                    a: Slot(0),
+                },
+                &mut f,
+                &mut m,
+            )
+            .unwrap();
             assert_eq!(to_i32s(take(&f, 6)), [-11, -22, -33, -44]);
-            run(v_tern::<V128Bitselect>, &[8, 2, 4, 6], &mut f, &mut m).unwrap();
+            run(
+                h!(v_tern::<V128Bitselect>),
+                VTernary {
+                    dst: Slot(8),
+                    a: Slot(2),
+                    b: Slot(4),
+                    c: Slot(6),
+                },
+                &mut f,
+                &mut m,
+            )
+            .unwrap();
             assert_eq!(
                 take(&f, 8),
                 (take(&f, 2) & take(&f, 6)) | (take(&f, 4) & !take(&f, 6))
             );
-            run(v_test::<I32x4Bitmask>, &[10, 6], &mut f, &mut m).unwrap();
+            run(
+                h!(v_test::<I32x4Bitmask>),
+                Unary {
+                    dst: Slot(10),
+                    a: Slot(6),
+                },
+                &mut f,
+                &mut m,
+            )
+            .unwrap();
             assert_eq!(f[10], 0b1111);
             f[11] = 33;
-            run(v_shift::<I32x4Shl>, &[12, 2, 11], &mut f, &mut m).unwrap();
+            run(
+                h!(v_shift::<I32x4Shl>),
+                BinRR {
+                    dst: Slot(12),
+                    a: Slot(2),
+                    b: Slot(11),
+                },
+                &mut f,
+                &mut m,
+            )
+            .unwrap();
             assert_eq!(to_i32s(take(&f, 12)), [2, 4, 6, 8]);
             f[14] = 0xffff_fffe;
-            run(v_splat::<I32x4Splat>, &[0, 14], &mut f, &mut m).unwrap();
+            run(
+                h!(v_splat::<I32x4Splat>),
+                Unary {
+                    dst: Slot(0),
+                    a: Slot(14),
+                },
+                &mut f,
+                &mut m,
+            )
+            .unwrap();
             assert_eq!(to_i32s(take(&f, 0)), [-2; 4]);
-            run(v_extract::<I8x16ExtractLaneS>, &[14, 4, 4], &mut f, &mut m).unwrap();
+            run(
+                h!(v_extract::<I8x16ExtractLaneS>),
+                VExtract {
+                    dst: Slot(14),
+                    a: Slot(4),
+                    lane: Count(4),
+                },
+                &mut f,
+                &mut m,
+            )
+            .unwrap();
             assert_eq!(f[14], 20);
-            run(v_extract::<I32x4ExtractLane>, &[14, 6, 3], &mut f, &mut m).unwrap();
+            run(
+                h!(v_extract::<I32x4ExtractLane>),
+                VExtract {
+                    dst: Slot(14),
+                    a: Slot(6),
+                    lane: Count(3),
+                },
+                &mut f,
+                &mut m,
+            )
+            .unwrap();
             assert_eq!(f[14], u64::from(-44i32 as u32));
             f[15] = 99;
             run(
-                v_replace::<I16x8ReplaceLane>,
-                &[2, 2, 15, 7],
+                h!(v_replace::<I16x8ReplaceLane>),
+                VReplace {
+                    dst: Slot(2),
+                    a: Slot(2),
+                    x: Slot(15),
+                    lane: Count(7),
+                },
                 &mut f,
                 &mut m,
             )
@@ -1231,33 +1299,81 @@ mod tests {
             let mut f = [0u64; 12];
             let mut m = [];
             let c = 0x0f0e_0d0c_0b0a_0908_0706_0504_0302_0100u128;
-            let w: [u32; 4] = std::array::from_fn(|k| (c >> (32 * k)) as u32);
-            run(v_const, &[2, 0, w[0], w[1], w[2], w[3]], &mut f, &mut m).unwrap();
-            assert_eq!(take(&f, 2), c);
-            run(v_copy, &[4, 2], &mut f, &mut m).unwrap();
-            assert_eq!(take(&f, 4), c);
-            put(&mut f, 6, !c);
-            f[8] = 0;
-            run(v_select, &[0, 8, 4, 6], &mut f, &mut m).unwrap();
-            assert_eq!(take(&f, 0), !c);
-            f[8] = 1 << 32; // only the i32 counts
-            run(v_select, &[0, 8, 4, 6], &mut f, &mut m).unwrap();
-            assert_eq!(take(&f, 0), !c);
-            f[8] = 7;
-            run(v_select, &[0, 8, 4, 6], &mut f, &mut m).unwrap();
-            assert_eq!(take(&f, 0), c);
-            // Take bytes 31, 0, 16, 15, ... of a ‖ b (b = !c).
-            let lanes: [u8; 16] = [31, 0, 16, 15, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22];
-            let ms: [u32; 4] = std::array::from_fn(|k| {
-                u32::from_le_bytes(lanes[4 * k..4 * k + 4].try_into().unwrap())
-            });
+            let value = Bytes16(c.to_le_bytes());
             run(
-                v_shuffle,
-                &[10, 2, 6, 0, ms[0], ms[1], ms[2], ms[3]],
+                h!(v_const),
+                VConst {
+                    dst: Slot(2),
+                    value,
+                },
                 &mut f,
                 &mut m,
             )
             .unwrap();
+            assert_eq!(take(&f, 2), c);
+            run(
+                h!(v_copy),
+                Move {
+                    dst: Slot(4),
+                    src: Slot(2),
+                },
+                &mut f,
+                &mut m,
+            )
+            .unwrap();
+            assert_eq!(take(&f, 4), c);
+            put(&mut f, 6, !c);
+            f[8] = 0;
+            run(
+                h!(v_select),
+                Select {
+                    dst: Slot(0),
+                    cond: Slot(8),
+                    a: Slot(4),
+                    b: Slot(6),
+                },
+                &mut f,
+                &mut m,
+            )
+            .unwrap();
+            assert_eq!(take(&f, 0), !c);
+            f[8] = 1 << 32; // only the i32 counts
+            run(
+                h!(v_select),
+                Select {
+                    dst: Slot(0),
+                    cond: Slot(8),
+                    a: Slot(4),
+                    b: Slot(6),
+                },
+                &mut f,
+                &mut m,
+            )
+            .unwrap();
+            assert_eq!(take(&f, 0), !c);
+            f[8] = 7;
+            run(
+                h!(v_select),
+                Select {
+                    dst: Slot(0),
+                    cond: Slot(8),
+                    a: Slot(4),
+                    b: Slot(6),
+                },
+                &mut f,
+                &mut m,
+            )
+            .unwrap();
+            assert_eq!(take(&f, 0), c);
+            // Take bytes 31, 0, 16, 15, ... of a ‖ b (b = !c).
+            let lanes: [u8; 16] = [31, 0, 16, 15, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22];
+            let ops = VShuffle {
+                dst: Slot(10),
+                a: Slot(2),
+                b: Slot(6),
+                lanes: Bytes16(lanes),
+            };
+            run(h!(v_shuffle), ops, &mut f, &mut m).unwrap();
             assert_eq!(u8s(take(&f, 10))[..4], [!15, 0, !0, 15]);
         }
 
@@ -1266,15 +1382,51 @@ mod tests {
             let mut f = [0u64; 8];
             let mut m: [u8; 32] = std::array::from_fn(|i| i as u8);
             f[0] = 8;
-            run(v_load::<V128Load>, &[2, 0, 8, 0, 0, 0], &mut f, &mut m).unwrap();
+            run(
+                h!(v_load::<V128Load>),
+                LoadMem {
+                    dst: Slot(2),
+                    addr: Slot(0),
+                    offset: Imm64::new(8),
+                    memory: Index(0),
+                },
+                &mut f,
+                &mut m,
+            )
+            .unwrap();
             assert_eq!(u8s(take(&f, 2)), std::array::from_fn(|i| 16 + i as u8));
-            let oob = run(v_load::<V128Load>, &[2, 0, 9, 0, 0, 0], &mut f, &mut m);
+            let oob = run(
+                h!(v_load::<V128Load>),
+                LoadMem {
+                    dst: Slot(2),
+                    addr: Slot(0),
+                    offset: Imm64::new(9),
+                    memory: Index(0),
+                },
+                &mut f,
+                &mut m,
+            );
             assert_eq!(oob, Err(TrapKind::MemoryOutOfBounds));
-            let oob = run(v_load::<V128Load>, &[2, 0, 0, 1, 0, 0], &mut f, &mut m);
+            let oob = run(
+                h!(v_load::<V128Load>),
+                LoadMem {
+                    dst: Slot(2),
+                    addr: Slot(0),
+                    offset: Imm64::new(1 << 32),
+                    memory: Index(0),
+                },
+                &mut f,
+                &mut m,
+            );
             assert_eq!(oob, Err(TrapKind::MemoryOutOfBounds), "64-bit offset");
             run(
-                v_load::<V128Load16Splat>,
-                &[4, 0, 22, 0, 0, 0],
+                h!(v_load::<V128Load16Splat>),
+                LoadMem {
+                    dst: Slot(4),
+                    addr: Slot(0),
+                    offset: Imm64::new(22),
+                    memory: Index(0),
+                },
                 &mut f,
                 &mut m,
             )
@@ -1282,27 +1434,91 @@ mod tests {
             assert_eq!(take(&f, 4), i16s([0x1f1e; 8]));
             assert!(
                 run(
-                    v_load::<V128Load16Splat>,
-                    &[4, 0, 23, 0, 0, 0],
+                    h!(v_load::<V128Load16Splat>),
+                    LoadMem {
+                        dst: Slot(4),
+                        addr: Slot(0),
+                        offset: Imm64::new(23),
+                        memory: Index(0)
+                    },
                     &mut f,
                     &mut m
                 )
                 .is_err()
             );
             f[0] = 0;
-            run(v_store, &[0, 4, 16, 0, 0, 0], &mut f, &mut m).unwrap();
+            run(
+                h!(v_store),
+                StoreMem {
+                    addr: Slot(0),
+                    value: Slot(4),
+                    offset: Imm64::new(16),
+                    memory: Index(0),
+                },
+                &mut f,
+                &mut m,
+            )
+            .unwrap();
             assert_eq!(m[16..], [0x1e, 0x1f].repeat(8)[..]);
-            assert!(run(v_store, &[0, 4, 17, 0, 0, 0], &mut f, &mut m).is_err());
+            assert!(
+                run(
+                    h!(v_store),
+                    StoreMem {
+                        addr: Slot(0),
+                        value: Slot(4),
+                        offset: Imm64::new(17),
+                        memory: Index(0)
+                    },
+                    &mut f,
+                    &mut m
+                )
+                .is_err()
+            );
             // load lane 3 of 4-byte lanes from address 0 into vec at 4
-            run(v_load_lane::<4>, &[6, 0, 4, 0, 0, 0, 3, 0], &mut f, &mut m).unwrap();
+            run(
+                h!(v_load_lane::<4>),
+                VLoadLane {
+                    dst: Slot(6),
+                    addr: Slot(0),
+                    vec: Slot(4),
+                    offset: Imm64::new(0),
+                    memory: Index(0),
+                    lane: Count(3),
+                },
+                &mut f,
+                &mut m,
+            )
+            .unwrap();
             assert_eq!(
                 to_i32s(take(&f, 6)),
                 [0x1f1e_1f1e, 0x1f1e_1f1e, 0x1f1e_1f1e, 0x0302_0100]
             );
-            assert!(run(v_load_lane::<8>, &[6, 0, 4, 25, 0, 0, 1, 0], &mut f, &mut m).is_err());
+            assert!(
+                run(
+                    h!(v_load_lane::<8>),
+                    VLoadLane {
+                        dst: Slot(6),
+                        addr: Slot(0),
+                        vec: Slot(4),
+                        offset: Imm64::new(25),
+                        memory: Index(0),
+                        lane: Count(1)
+                    },
+                    &mut f,
+                    &mut m
+                )
+                .is_err()
+            );
             run(
-                v_load_lane::<1>,
-                &[6, 0, 6, 31, 0, 0, 15, 0],
+                h!(v_load_lane::<1>),
+                VLoadLane {
+                    dst: Slot(6),
+                    addr: Slot(0),
+                    vec: Slot(6),
+                    offset: Imm64::new(31),
+                    memory: Index(0),
+                    lane: Count(15),
+                },
                 &mut f,
                 &mut m,
             )
@@ -1310,12 +1526,50 @@ mod tests {
             assert_eq!(u8s(take(&f, 6))[15], 0x1f);
             // store lane 1 of 8-byte lanes (bytes 8..16 of vec 2, loaded
             // from address 16 at the start) to address 0 + 24
-            run(v_store_lane::<8>, &[0, 2, 24, 0, 0, 1], &mut f, &mut m).unwrap();
+            run(
+                h!(v_store_lane::<8>),
+                VStoreLane {
+                    addr: Slot(0),
+                    vec: Slot(2),
+                    offset: Imm64::new(24),
+                    memory: Index(0),
+                    lane: Count(1),
+                },
+                &mut f,
+                &mut m,
+            )
+            .unwrap();
             assert_eq!(m[24..], [24, 25, 26, 27, 28, 29, 30, 31]);
             put(&mut f, 2, i16s([0, 0, 0, 0, 0, 0x7a7b, 0, 0]));
-            run(v_store_lane::<2>, &[0, 2, 0, 0, 0, 5], &mut f, &mut m).unwrap();
+            run(
+                h!(v_store_lane::<2>),
+                VStoreLane {
+                    addr: Slot(0),
+                    vec: Slot(2),
+                    offset: Imm64::new(0),
+                    memory: Index(0),
+                    lane: Count(5),
+                },
+                &mut f,
+                &mut m,
+            )
+            .unwrap();
             assert_eq!(m[..3], [0x7b, 0x7a, 2]);
-            assert!(run(v_store_lane::<2>, &[0, 2, 31, 0, 0, 5], &mut f, &mut m).is_err());
+            assert!(
+                run(
+                    h!(v_store_lane::<2>),
+                    VStoreLane {
+                        addr: Slot(0),
+                        vec: Slot(2),
+                        offset: Imm64::new(31),
+                        memory: Index(0),
+                        lane: Count(5)
+                    },
+                    &mut f,
+                    &mut m
+                )
+                .is_err()
+            );
         }
     }
 }

@@ -8,8 +8,11 @@
 use super::moves::Move;
 use super::{LastCond, Operand, Translator};
 use crate::error::Result;
-use crate::exec::{self as x, addr};
-use crate::ir::{CodeBuilder, HandlerAddr, InstrPos};
+use crate::exec as x;
+use crate::ir::isa::{
+    self, Br, BrAddCmp, BrCmp, BrZero, CodeAddr, Count, Imm, Imm64, Index, Slot, SlotOrImm,
+};
+use crate::ir::{CodeBuilder, Handler, InstrPos, field, h};
 use crate::types::{FuncType, ValType};
 use wasmparser::{BlockType, Operator};
 
@@ -238,7 +241,8 @@ impl Translator<'_> {
             O::Throw { tag_index } => self.translate_throw(tag_index),
             O::ThrowRef => {
                 let s = self.pop_slot();
-                self.b.emit(addr(x::throw_ref), &[s]);
+                self.b
+                    .emit(h!(x::throw_ref), isa::ThrowRef { exn: Slot(s) });
                 self.set_unreachable();
             }
             O::Try { blockty } => self.translate_try(blockty),
@@ -250,7 +254,8 @@ impl Translator<'_> {
                 let slot = self.ctrl[i]
                     .exn_slot
                     .expect("validated: rethrow targets a catch");
-                self.b.emit(addr(x::throw_ref), &[slot]);
+                self.b
+                    .emit(h!(x::throw_ref), isa::ThrowRef { exn: Slot(slot) });
                 self.set_unreachable();
             }
             other => {
@@ -295,8 +300,12 @@ impl Translator<'_> {
     fn translate_else(&mut self) {
         if self.reachable {
             self.move_results_of_top();
-            let pos = self.b.emit(addr(x::br), &[0]);
-            self.ctrl.last_mut().expect("an if").fixups.push((pos, 0));
+            let pos = self.emit_br();
+            self.ctrl
+                .last_mut()
+                .expect("an if")
+                .fixups
+                .push((pos, field!(Br.target)));
         }
         let c = self.ctrl.last_mut().expect("an if");
         c.kind = Kind::Else;
@@ -443,11 +452,16 @@ impl Translator<'_> {
                             .filter(|add| {
                                 add.b_is_imm
                                     && add.end == self.b.len()
-                                    && add.dst == cj.ops[0]
+                                    && add.dst == cj.ops.first()
                                     && add.width == width
                                     && self.b.is_open(add.pos)
                             })
-                            .map(|add| CondJump::new(handlers, &[add.dst, add.a, add.b, cj.ops[1]]))
+                            .and_then(|add| {
+                                let CondOps::Cmp { b, .. } = cj.ops else {
+                                    return None;
+                                };
+                                Some(CondJump::new(handlers, CondOps::add_cmp(&add, b)))
+                            })
                     });
                     let (pos, k) = match fused {
                         Some(fj) => {
@@ -457,14 +471,33 @@ impl Translator<'_> {
                         None => self.emit_cond(&cj, false),
                     };
                     self.b.patch_branch(pos, k, body);
-                    let pos = self.b.emit(addr(x::br), &[0]);
-                    self.link(pos, 0, exit);
+                    let pos = self.emit_br();
+                    self.link(pos, field!(Br.target), exit);
                     return;
                 }
-                let pos = self.b.emit(addr(x::br), &[0]);
-                self.link(pos, 0, i);
+                let pos = self.emit_br();
+                self.link(pos, field!(Br.target), i);
             }
         }
+    }
+
+    /// Emits an unconditional branch with an unpatched target.
+    pub(super) fn emit_br(&mut self) -> InstrPos {
+        self.b.emit(
+            h!(x::br),
+            isa::Br {
+                target: isa::Target(0),
+            },
+        )
+    }
+
+    /// Emits `h`, a `br_zero` form testing `slot`, with an unpatched target.
+    fn emit_br_zero(&mut self, h: Handler, slot: u32) -> InstrPos {
+        let ops = isa::BrZero {
+            cond: Slot(slot),
+            target: isa::Target(0),
+        };
+        self.b.emit(h, ops)
     }
 
     /// An unconditional branch to relative depth `depth`.
@@ -480,13 +513,13 @@ impl Translator<'_> {
         if n == 1 && !self.stack[h0 as usize].wide {
             let e = self.stack[h0 as usize];
             let s = self.read(e);
-            self.b.emit(addr(x::ret1), &[s]);
+            self.b.emit(h!(x::ret1), isa::Ret1 { src: Slot(s) });
             return;
         }
         // Results go to the frame's first cells, in order, which may be
         // where the locals they are read from live.
         self.move_top_to_slots(n, 0);
-        self.b.emit(addr(x::ret), &[]);
+        self.b.emit(h!(x::ret), isa::Ret {});
     }
 
     /// Pops a branch condition, noting whether the instruction that
@@ -537,12 +570,12 @@ impl Translator<'_> {
                         match (add, fused_table) {
                             (Some(add), Some(handlers)) => {
                                 self.drop_last_add();
-                                CondJump::new(handlers, &[add.dst, add.a, add.b, b])
+                                CondJump::new(handlers, CondOps::add_cmp(&add, b))
                             }
                             _ => {
                                 self.b.truncate(pos);
                                 let [slot_form, acc_form] = table.expect("a comparison");
-                                let mut cj = CondJump::new(slot_form, &[a, b]);
+                                let mut cj = CondJump::new(slot_form, CondOps::Cmp { a, b });
                                 cj.acc_handlers = Some(acc_form);
                                 cj.with_add = fused_table.zip(info.cmp_width);
                                 cj
@@ -558,13 +591,38 @@ impl Translator<'_> {
     /// an unpatched target; returns the fixup.
     fn emit_cond(&mut self, cj: &CondJump, when: bool) -> (InstrPos, usize) {
         let handlers = match cj.acc_handlers {
-            Some(acc_form) if self.b.acc_holds(cj.ops[0]) => acc_form,
+            Some(acc_form) if self.b.acc_holds(cj.ops.first()) => acc_form,
             _ => cj.handlers,
         };
         let h = handlers[usize::from(!when)];
-        let mut ops = [0u32; 5];
-        ops[..cj.len].copy_from_slice(&cj.ops[..cj.len]);
-        (self.b.emit(h, &ops[..cj.len + 1]), cj.len)
+        let target = isa::Target(0);
+        match cj.ops {
+            CondOps::Zero { cond } => {
+                let ops = isa::BrZero {
+                    cond: Slot(cond),
+                    target,
+                };
+                (self.b.emit(h, ops), field!(BrZero.target))
+            }
+            CondOps::Cmp { a, b } => {
+                let ops = isa::BrCmp {
+                    a: Slot(a),
+                    b: SlotOrImm(b),
+                    target,
+                };
+                (self.b.emit(h, ops), field!(BrCmp.target))
+            }
+            CondOps::AddCmp { dst, src, imm, b } => {
+                let ops = isa::BrAddCmp {
+                    dst: Slot(dst),
+                    src: Slot(src),
+                    imm: Imm(imm),
+                    b: SlotOrImm(b),
+                    target,
+                };
+                (self.b.emit(h, ops), field!(BrAddCmp.target))
+            }
+        }
     }
 
     /// Emits a conditional branch with an unpatched target; `negate`
@@ -596,7 +654,7 @@ impl Translator<'_> {
                 // The loop starts with its exit test: branches back to it
                 // can run a copy of the test instead (see `emit_jump_to`).
                 let words = self.b.len() - pos.0;
-                let tested = cj.ops[0];
+                let tested = cj.ops.first();
                 self.ctrl.last_mut().expect("a loop").head_exit = Some((cj, i, words));
                 // The inverted copy at the loop's end jumps here.
                 self.b.label();
@@ -616,11 +674,13 @@ impl Translator<'_> {
 
     fn br_table(&mut self, depths: &[u32], default: u32) {
         let idx = self.pop_slot();
-        let n = depths.len() as u32;
-        let mut ops = vec![idx, n];
-        ops.extend(std::iter::repeat_n(0, n as usize + 1));
-        let h = self.by_acc([addr(x::br_table::<false>), addr(x::br_table::<true>)], idx);
-        let pos = self.b.emit(h, &ops);
+        let n = depths.len();
+        let h = self.by_acc([h!(x::br_table::<false>), h!(x::br_table::<true>)], idx);
+        let ops = isa::BrTable {
+            index: Slot(idx),
+            count: Count(n as u32),
+        };
+        let pos = self.b.emit_with_targets(h, ops, n + 1);
         let all: Vec<u32> = depths.iter().copied().chain([default]).collect();
         for (k, depth) in all.into_iter().enumerate() {
             let t = self.target(depth);
@@ -628,10 +688,11 @@ impl Translator<'_> {
                 let Target::Label(i) = t else {
                     unreachable!("returns need moves")
                 };
-                self.link(pos, 2 + k, i);
+                self.link(pos, isa::BrTable::target_operand(k), i);
             } else {
                 let stub = self.b.label();
-                self.b.patch(pos, 2 + k, CodeBuilder::rel(pos, stub));
+                let rel = CodeBuilder::rel(pos, stub);
+                self.b.patch(pos, isa::BrTable::target_operand(k), rel);
                 self.emit_jump_to(t);
             }
         }
@@ -646,13 +707,13 @@ impl Translator<'_> {
             let Target::Label(i) = t else {
                 unreachable!("returns need moves")
             };
-            let pos = self.b.emit(addr(x::br_zero::<true, false>), &[r, 0]);
-            self.link(pos, 1, i);
+            let pos = self.emit_br_zero(h!(x::br_zero::<true, false>), r);
+            self.link(pos, field!(BrZero.target), i);
         } else {
-            let skip = self.b.emit(addr(x::br_zero::<false, false>), &[r, 0]);
+            let skip = self.emit_br_zero(h!(x::br_zero::<false, false>), r);
             self.emit_jump_to(t);
             let here = self.b.label();
-            self.b.patch_branch(skip, 1, here);
+            self.b.patch_branch(skip, field!(BrZero.target), here);
         }
         // The (now known non-null) reference stays where it was read from.
         let op = if let Operand::Local(i) = e.op {
@@ -672,13 +733,13 @@ impl Translator<'_> {
             let Target::Label(i) = t else {
                 unreachable!("returns need moves")
             };
-            let pos = self.b.emit(addr(x::br_zero::<false, false>), &[r, 0]);
-            self.link(pos, 1, i);
+            let pos = self.emit_br_zero(h!(x::br_zero::<false, false>), r);
+            self.link(pos, field!(BrZero.target), i);
         } else {
-            let skip = self.b.emit(addr(x::br_zero::<true, false>), &[r, 0]);
+            let skip = self.emit_br_zero(h!(x::br_zero::<true, false>), r);
             self.emit_jump_to(t);
             let here = self.b.label();
-            self.b.patch_branch(skip, 1, here);
+            self.b.patch_branch(skip, field!(BrZero.target), here);
         }
         self.pop();
         self.last = None;
@@ -712,19 +773,28 @@ impl Translator<'_> {
         let imported = self.m.num_imported_funcs;
         if func >= imported {
             let h = if tail {
-                addr(x::call::<true>)
+                h!(x::call::<true>)
             } else {
-                addr(x::call::<false>)
+                h!(x::call::<false>)
             };
-            let pos = self.b.emit(h, &[base, func - imported, 0, 0]);
-            self.direct_calls.push(pos.0 as u32);
+            let ops = isa::Call {
+                base: Slot(base),
+                func: Index(func - imported),
+                callee: CodeAddr(Imm64::new(0)),
+            };
+            let pos = self.b.emit(h, ops);
+            self.direct_calls.push((pos.0 as u32, func - imported));
         } else {
             let h = if tail {
-                addr(x::call_import::<true>)
+                h!(x::call_import::<true>)
             } else {
-                addr(x::call_import::<false>)
+                h!(x::call_import::<false>)
             };
-            self.b.emit(h, &[base, func]);
+            let ops = isa::CallImport {
+                base: Slot(base),
+                func: Index(func),
+            };
+            self.b.emit(h, ops);
         }
         self.finish_call(&ft, tail);
     }
@@ -736,11 +806,17 @@ impl Translator<'_> {
         let idx = self.pop_slot();
         let base = self.place_args(np);
         let h = if tail {
-            addr(x::call_indirect::<true>)
+            h!(x::call_indirect::<true>)
         } else {
-            addr(x::call_indirect::<false>)
+            h!(x::call_indirect::<false>)
         };
-        self.b.emit(h, &[base, idx, table, type_id.0]);
+        let ops = isa::CallIndirect {
+            base: Slot(base),
+            index: Slot(idx),
+            table: Index(table),
+            ty: Index(type_id.0),
+        };
+        self.b.emit(h, ops);
         self.finish_call(&ft, tail);
     }
 
@@ -750,11 +826,15 @@ impl Translator<'_> {
         let r = self.pop_slot();
         let base = self.place_args(np);
         let h = if tail {
-            addr(x::call_ref::<true>)
+            h!(x::call_ref::<true>)
         } else {
-            addr(x::call_ref::<false>)
+            h!(x::call_ref::<false>)
         };
-        self.b.emit(h, &[base, r]);
+        let ops = isa::CallRef {
+            base: Slot(base),
+            callee: Slot(r),
+        };
+        self.b.emit(h, ops);
         self.finish_call(&ft, tail);
     }
 }
@@ -763,27 +843,60 @@ impl Translator<'_> {
 #[derive(Clone)]
 pub(super) struct CondJump {
     /// Handlers branching when the condition holds, and when it does not.
-    handlers: [HandlerAddr; 2],
+    handlers: [Handler; 2],
     /// The same reading their first operand from `acc`, if they have such
     /// a form.
-    acc_handlers: Option<[HandlerAddr; 2]>,
-    /// Operands before the branch offset.
-    ops: [u32; 4],
-    len: usize,
+    acc_handlers: Option<[Handler; 2]>,
+    /// What the condition tests.
+    ops: CondOps,
     /// For an integer comparison: the same test fused with an
     /// add-immediate to its first operand, and the integer width.
-    with_add: Option<([HandlerAddr; 2], u8)>,
+    with_add: Option<([Handler; 2], u8)>,
+}
+
+/// The operands of a conditional branch (all but its target).
+#[derive(Copy, Clone)]
+pub(super) enum CondOps {
+    /// The i32 in slot `cond` (`isa::BrZero`).
+    Zero { cond: u32 },
+    /// `a OP b`, `b` a slot or an immediate (`isa::BrCmp`).
+    Cmp { a: u32, b: u32 },
+    /// `dst = src + imm; dst OP b` (`isa::BrAddCmp`).
+    AddCmp {
+        dst: u32,
+        src: u32,
+        imm: u32,
+        b: u32,
+    },
+}
+
+impl CondOps {
+    /// The first operand, which the branch passes on in `acc`.
+    fn first(&self) -> u32 {
+        match *self {
+            CondOps::Zero { cond } => cond,
+            CondOps::Cmp { a, .. } => a,
+            CondOps::AddCmp { dst, .. } => dst,
+        }
+    }
+
+    /// The comparison with `b` of the add-immediate `add`'s result.
+    fn add_cmp(add: &super::AddDef, b: u32) -> CondOps {
+        CondOps::AddCmp {
+            dst: add.dst,
+            src: add.a,
+            imm: add.b,
+            b,
+        }
+    }
 }
 
 impl CondJump {
-    fn new(handlers: [HandlerAddr; 2], ops: &[u32]) -> CondJump {
-        let mut all = [0u32; 4];
-        all[..ops.len()].copy_from_slice(ops);
+    fn new(handlers: [Handler; 2], ops: CondOps) -> CondJump {
         CondJump {
             handlers,
             acc_handlers: None,
-            ops: all,
-            len: ops.len(),
+            ops,
             with_add: None,
         }
     }
@@ -792,15 +905,12 @@ impl CondJump {
     /// zero.
     fn on_slot(slot: u32, zero: bool) -> CondJump {
         let nz = [
-            addr(x::br_zero::<false, false>),
-            addr(x::br_zero::<false, true>),
+            h!(x::br_zero::<false, false>),
+            h!(x::br_zero::<false, true>),
         ];
-        let z = [
-            addr(x::br_zero::<true, false>),
-            addr(x::br_zero::<true, true>),
-        ];
+        let z = [h!(x::br_zero::<true, false>), h!(x::br_zero::<true, true>)];
         let (yes, no) = if zero { (z, nz) } else { (nz, z) };
-        let mut cj = CondJump::new([yes[0], no[0]], &[slot]);
+        let mut cj = CondJump::new([yes[0], no[0]], CondOps::Zero { cond: slot });
         cj.acc_handlers = Some([yes[1], no[1]]);
         cj
     }

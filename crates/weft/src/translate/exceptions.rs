@@ -11,8 +11,9 @@
 use super::Operand;
 use super::Translator;
 use super::control::{Kind, Target};
-use crate::exec::{self as x, addr};
-use crate::ir::{Clause, HandlerAction, HandlerEntry};
+use crate::exec as x;
+use crate::ir::isa::{self, Br, Count, Index, Slot};
+use crate::ir::{Clause, HandlerAction, HandlerEntry, field, h};
 use crate::types::ValType;
 use wasmparser::{BlockType, Catch, TryTable};
 
@@ -55,7 +56,7 @@ impl Translator<'_> {
         self.materialize_all();
         // Landing pads come first, jumped over on entry. Clause labels are
         // resolved outside the try_table's own label.
-        let skip = self.b.emit(addr(x::br), &[0]);
+        let skip = self.emit_br();
         let mut clauses = Vec::with_capacity(tt.catches.len());
         for c in &tt.catches {
             let (tag, with_ref, depth) = match *c {
@@ -68,13 +69,13 @@ impl Translator<'_> {
             let pad = self.b.len() as u32;
             let dest = match self.target(depth) {
                 Target::Return => {
-                    self.b.emit(addr(x::ret), &[]);
+                    self.b.emit(h!(x::ret), isa::Ret {});
                     0
                 }
                 Target::Label(i) => {
                     let dest = self.slot_at(self.ctrl[i].dest);
-                    let pos = self.b.emit(addr(x::br), &[0]);
-                    self.link(pos, 0, i);
+                    let pos = self.emit_br();
+                    self.link(pos, field!(Br.target), i);
                     dest
                 }
             };
@@ -87,7 +88,7 @@ impl Translator<'_> {
             });
         }
         let here = self.b.label();
-        self.b.patch_branch(skip, 0, here);
+        self.b.patch_branch(skip, field!(Br.target), here);
         self.push_ctrl(Kind::TryTable, tt.ty, true);
         let h = self.open_handler(HandlerAction::Catch(clauses.into()));
         self.ctrl.last_mut().expect("just pushed").handler = Some(h);
@@ -98,7 +99,12 @@ impl Translator<'_> {
         let ft = self.func_type_of(self.m.tags[tag as usize]);
         let (cells, _) = self.tag_cells(tag);
         let base = self.place_args(ft.params().len() as u32);
-        self.b.emit(addr(x::throw), &[base, tag, cells]);
+        let ops = isa::Throw {
+            base: Slot(base),
+            tag: Index(tag),
+            cells: Count(cells),
+        };
+        self.b.emit(h!(x::throw), ops);
         self.finish_call(&ft, true);
     }
 
@@ -135,8 +141,9 @@ impl Translator<'_> {
     pub(super) fn translate_catch(&mut self, tag: Option<u32>) {
         if self.reachable {
             self.move_results_of_top();
-            let pos = self.b.emit(addr(x::br), &[0]);
-            self.ctrl.last_mut().expect("a try").fixups.push((pos, 0));
+            let pos = self.emit_br();
+            let c = self.ctrl.last_mut().expect("a try");
+            c.fixups.push((pos, field!(Br.target)));
         }
         let c = self.ctrl.last_mut().expect("a try");
         let (h, exn_slot, floor) = (c.handler.expect("a try"), c.exn_slot, c.dest + 1);

@@ -17,8 +17,9 @@ mod simd;
 pub(crate) mod simd_ops;
 
 use crate::error::Result;
-use crate::exec::{self as x, addr};
-use crate::ir::{CodeBuilder, CompiledFunc, HandlerAddr, HandlerEntry, InstrPos, imm64};
+use crate::exec as x;
+use crate::ir::isa::{self, ConsumeFuel, Count, Defines, Imm, Imm64, Index, Slot, SlotOrImm};
+use crate::ir::{CodeBuilder, CompiledFunc, Handler, HandlerEntry, InstrPos, field, h};
 use crate::module::ModuleInner;
 use crate::types::{FuncType, TypeId, ValType};
 use control::Ctrl;
@@ -57,7 +58,7 @@ enum Operand {
 enum LastCond {
     /// A comparison of slot `a` with slot or immediate `b`.
     Cmp {
-        info: ops::BinInfo,
+        info: &'static ops::BinInfo,
         a: u32,
         b: u32,
         b_is_imm: bool,
@@ -81,12 +82,14 @@ struct AddDef {
     width: u8,
 }
 
-/// A just-emitted instruction whose operand 0 is its destination slot.
+/// A just-emitted instruction that wrote slot `dst`.
 #[derive(Copy, Clone)]
 struct LastDef {
     pos: InstrPos,
     end: usize,
     dst: u32,
+    /// The operand index of `dst` in the instruction.
+    dst_field: usize,
     cond: Option<LastCond>,
 }
 
@@ -107,7 +110,7 @@ pub(crate) struct Translator<'a> {
     last_add: Option<AddDef>,
     /// Byte offset of the operator being translated.
     offset: usize,
-    direct_calls: Vec<u32>,
+    direct_calls: Vec<(u32, u32)>,
     /// Exception handler regions, and those whose body is being translated.
     handlers: Vec<HandlerEntry>,
     open_handlers: Vec<u32>,
@@ -153,7 +156,7 @@ pub(crate) fn translate_function(
     }
     let mut t = Translator {
         m,
-        b: CodeBuilder::default(),
+        b: CodeBuilder::new(m.engine.config().debug_ir),
         stack: Vec::new(),
         locals,
         results: ft.results().to_vec(),
@@ -173,7 +176,13 @@ pub(crate) fn translate_function(
         epoch: m.engine.config().epoch_interruption,
     };
     if cells > param_cells {
-        t.b.emit(addr(x::zero_locals), &[param_cells, cells - param_cells]);
+        t.b.emit(
+            h!(x::zero_locals),
+            isa::ZeroLocals {
+                first: Slot(param_cells),
+                count: Count(cells - param_cells),
+            },
+        );
     }
     t.check_epoch();
     t.begin_basic_block();
@@ -187,7 +196,7 @@ pub(crate) fn translate_function(
     }
     reader.finish()?;
     t.close_basic_block();
-    let (code, offsets) = t.b.finish();
+    let (code, offsets, listing) = t.b.finish();
     let result_cells: u32 = t.results.iter().map(|r| cells_of(*r)).sum();
     let frame_size = (t.temp_base + t.max_cells)
         .max(result_cells)
@@ -200,6 +209,7 @@ pub(crate) fn translate_function(
         handlers: t.handlers.into(),
         func_index: index,
         offsets,
+        listing,
     })
 }
 
@@ -276,23 +286,31 @@ impl<'a> Translator<'a> {
 
     fn emit_const(&mut self, dst: u32, c: u64) {
         if c <= u64::from(u32::MAX) {
-            self.b
-                .emit_transparent(addr(x::const32), &[dst, c as u32], Some(dst));
+            let ops = isa::Const32 {
+                dst: Slot(dst),
+                value: Imm(c as u32),
+            };
+            self.b.emit_transparent(h!(x::const32), ops, Some(dst));
         } else {
-            let [lo, hi] = imm64(c);
-            self.b
-                .emit_transparent(addr(x::const64), &[dst, 0, lo, hi], Some(dst));
+            let ops = isa::Const64 {
+                dst: Slot(dst),
+                value: Imm64::new(c),
+            };
+            self.b.emit_transparent(h!(x::const64), ops, Some(dst));
         }
     }
 
     /// Emits a copy of slot `src` (one or two cells) to `dst`, if they differ.
     fn emit_copy(&mut self, dst: u32, src: u32, wide: bool) {
         if dst != src {
+            let ops = isa::Move {
+                dst: Slot(dst),
+                src: Slot(src),
+            };
             if wide {
-                self.b.emit(addr(x::v_copy), &[dst, src]);
+                self.b.emit(h!(x::v_copy), ops);
             } else {
-                self.b
-                    .emit_transparent(addr(x::copy), &[dst, src], Some(dst));
+                self.b.emit_transparent(h!(x::copy), ops, Some(dst));
             }
         }
     }
@@ -369,42 +387,53 @@ impl<'a> Translator<'a> {
 
     /// Emits an instruction that writes a new top operand, recording it so
     /// that `local.set` can retarget it and branches can fuse with it.
-    fn emit_def(&mut self, h: HandlerAddr, ops: &mut [u32], cond: Option<LastCond>) {
+    fn emit_def<I: Defines>(
+        &mut self,
+        h: Handler,
+        ops: impl FnOnce(Slot) -> I,
+        cond: Option<LastCond>,
+    ) {
         self.emit_def_sized(h, ops, cond, false);
     }
 
     /// As [`Translator::emit_def`] for an instruction that also passes its
     /// result on in `acc`.
-    fn emit_value(&mut self, h: HandlerAddr, ops: &mut [u32], cond: Option<LastCond>) {
+    fn emit_value<I: Defines>(
+        &mut self,
+        h: Handler,
+        ops: impl FnOnce(Slot) -> I,
+        cond: Option<LastCond>,
+    ) {
         self.emit_def(h, ops, cond);
-        self.b.passes_on(ops[0]);
+        let dst = self.stack.last().expect("just pushed").slot;
+        self.b.passes_on(dst);
     }
 
     /// The form of `h` that reads its register operand `slot` from `acc`,
     /// if the next instruction will find it there, else the slot form.
-    fn by_acc(&self, h: ops::ByAcc, slot: u32) -> HandlerAddr {
+    fn by_acc(&self, h: ops::ByAcc, slot: u32) -> Handler {
         h[usize::from(self.b.acc_holds(slot))]
     }
 
     /// As [`Translator::emit_def`] for an instruction producing a `v128`.
-    fn emit_def_wide(&mut self, h: HandlerAddr, ops: &mut [u32]) {
+    fn emit_def_wide<I: Defines>(&mut self, h: Handler, ops: impl FnOnce(Slot) -> I) {
         self.emit_def_sized(h, ops, None, true);
     }
 
-    fn emit_def_sized(
+    fn emit_def_sized<I: Defines>(
         &mut self,
-        h: HandlerAddr,
-        ops: &mut [u32],
+        h: Handler,
+        ops: impl FnOnce(Slot) -> I,
         cond: Option<LastCond>,
         wide: bool,
     ) {
         let dst = self.push_temp(wide);
-        ops[0] = dst;
-        let pos = self.b.emit(h, ops);
+        let pos = self.b.emit(h, ops(Slot(dst)));
         self.last = Some(LastDef {
             pos,
             end: self.b.len(),
             dst,
+            dst_field: I::DST,
             cond,
         });
     }
@@ -434,7 +463,7 @@ impl<'a> Translator<'a> {
             let is_eqz = matches!(op, Operator::I32Eqz | Operator::I64Eqz);
             let cond = is_eqz.then_some(LastCond::Eqz { src: a });
             let h = self.by_acc(h, a);
-            self.emit_value(h, &mut [0, a], cond);
+            self.emit_value(h, |dst| isa::Unary { dst, a: Slot(a) }, cond);
             return Ok(());
         }
         if let Some(access) = ops::memory_access(&op) {
@@ -448,7 +477,7 @@ impl<'a> Translator<'a> {
         match op {
             O::Nop => {}
             O::Unreachable => {
-                self.b.emit(addr(x::unreachable), &[]);
+                self.b.emit(h!(x::unreachable), isa::Unreachable {});
                 self.set_unreachable();
             }
             O::I32Const { value } => self.push(Operand::Const(u64::from(value as u32)), false),
@@ -467,19 +496,30 @@ impl<'a> Translator<'a> {
             O::LocalTee { local_index } => self.local_set(local_index, true),
             O::GlobalGet { global_index } => {
                 if self.m.globals[global_index as usize].content == ValType::V128 {
-                    self.emit_def_wide(addr(x::global_get_v128), &mut [0, global_index]);
+                    self.emit_def_wide(h!(x::global_get_v128), |dst| isa::GlobalGet {
+                        dst,
+                        global: Index(global_index),
+                    });
                 } else {
-                    self.emit_value(addr(x::global_get), &mut [0, global_index], None);
+                    let ops = |dst| isa::GlobalGet {
+                        dst,
+                        global: Index(global_index),
+                    };
+                    self.emit_value(h!(x::global_get), ops, None);
                 }
             }
             O::GlobalSet { global_index } => {
                 let v = self.pop_slot();
                 let h = if self.m.globals[global_index as usize].content == ValType::V128 {
-                    addr(x::global_set_v128)
+                    h!(x::global_set_v128)
                 } else {
-                    addr(x::global_set)
+                    h!(x::global_set)
                 };
-                self.b.emit(h, &[global_index, v]);
+                let ops = isa::GlobalSet {
+                    global: Index(global_index),
+                    src: Slot(v),
+                };
+                self.b.emit(h, ops);
             }
             O::Drop => {
                 self.pop();
@@ -489,81 +529,171 @@ impl<'a> Translator<'a> {
                 let eb = self.pop();
                 let bb = self.read(eb);
                 let a = self.pop_slot();
+                let ops = |dst| isa::Select {
+                    dst,
+                    cond: Slot(c),
+                    a: Slot(a),
+                    b: Slot(bb),
+                };
                 if eb.wide {
-                    self.emit_def_wide(addr(x::v_select), &mut [0, c, a, bb]);
+                    self.emit_def_wide(h!(x::v_select), ops);
                 } else {
-                    let h = self.by_acc([addr(x::select::<false>), addr(x::select::<true>)], c);
-                    self.emit_value(h, &mut [0, c, a, bb], None);
+                    let h = self.by_acc([h!(x::select::<false>), h!(x::select::<true>)], c);
+                    self.emit_value(h, ops, None);
                 }
             }
             O::RefNull { .. } => self.push(Operand::Const(0), false),
             O::RefIsNull => {
                 let a = self.pop_slot();
-                self.emit_def(addr(x::ref_is_null), &mut [0, a], None);
+                self.emit_def(
+                    h!(x::ref_is_null),
+                    |dst| isa::Unary { dst, a: Slot(a) },
+                    None,
+                );
             }
             O::RefFunc { function_index } => {
-                self.emit_def(addr(x::ref_func), &mut [0, function_index], None);
+                let ops = |dst| isa::RefFunc {
+                    dst,
+                    func: Index(function_index),
+                };
+                self.emit_def(h!(x::ref_func), ops, None);
             }
             O::RefAsNonNull => {
                 let a = self.pop_slot();
-                self.emit_def(addr(x::ref_as_non_null), &mut [0, a], None);
+                let ops = |dst| isa::Unary { dst, a: Slot(a) };
+                self.emit_def(h!(x::ref_as_non_null), ops, None);
             }
-            O::MemorySize { mem } => self.emit_def(addr(x::memory_size), &mut [0, mem], None),
+            O::MemorySize { mem } => {
+                let ops = |dst| isa::MemorySize {
+                    dst,
+                    memory: Index(mem),
+                };
+                self.emit_def(h!(x::memory_size), ops, None);
+            }
             O::MemoryGrow { mem } => {
                 let d = self.pop_slot();
-                self.emit_def(addr(x::memory_grow), &mut [0, d, mem], None);
+                let ops = |dst| isa::MemoryGrow {
+                    dst,
+                    delta: Slot(d),
+                    memory: Index(mem),
+                };
+                self.emit_def(h!(x::memory_grow), ops, None);
             }
             O::MemoryFill { mem } => {
                 let [d, v, n] = self.pop3();
-                self.b.emit(addr(x::memory_fill), &[mem, d, v, n]);
+                let ops = isa::MemoryFill {
+                    memory: Index(mem),
+                    dst: Slot(d),
+                    value: Slot(v),
+                    n: Slot(n),
+                };
+                self.b.emit(h!(x::memory_fill), ops);
             }
             O::MemoryCopy { dst_mem, src_mem } => {
                 let [d, s, n] = self.pop3();
-                self.b
-                    .emit(addr(x::memory_copy), &[dst_mem, src_mem, d, s, n, 0]);
+                let ops = isa::MemoryCopy {
+                    dst_memory: Index(dst_mem),
+                    src_memory: Index(src_mem),
+                    dst: Slot(d),
+                    src: Slot(s),
+                    n: Slot(n),
+                };
+                self.b.emit(h!(x::memory_copy), ops);
             }
             O::MemoryInit { data_index, mem } => {
                 let [d, s, n] = self.pop3();
-                self.b
-                    .emit(addr(x::memory_init), &[mem, data_index, d, s, n, 0]);
+                let ops = isa::MemoryInit {
+                    memory: Index(mem),
+                    segment: Index(data_index),
+                    dst: Slot(d),
+                    src: Slot(s),
+                    n: Slot(n),
+                };
+                self.b.emit(h!(x::memory_init), ops);
             }
             O::DataDrop { data_index } => {
-                self.b.emit(addr(x::data_drop), &[data_index]);
+                let ops = isa::DataDrop {
+                    segment: Index(data_index),
+                };
+                self.b.emit(h!(x::data_drop), ops);
             }
             O::TableGet { table } => {
                 let i = self.pop_slot();
-                self.emit_def(addr(x::table_get), &mut [0, table, i], None);
+                let ops = |dst| isa::TableGet {
+                    dst,
+                    table: Index(table),
+                    index: Slot(i),
+                };
+                self.emit_def(h!(x::table_get), ops, None);
             }
             O::TableSet { table } => {
                 let v = self.pop_slot();
                 let i = self.pop_slot();
-                self.b.emit(addr(x::table_set), &[table, i, v]);
+                let ops = isa::TableSet {
+                    table: Index(table),
+                    index: Slot(i),
+                    value: Slot(v),
+                };
+                self.b.emit(h!(x::table_set), ops);
             }
-            O::TableSize { table } => self.emit_def(addr(x::table_size), &mut [0, table], None),
+            O::TableSize { table } => {
+                let ops = |dst| isa::TableSize {
+                    dst,
+                    table: Index(table),
+                };
+                self.emit_def(h!(x::table_size), ops, None);
+            }
             O::TableGrow { table } => {
                 let delta = self.pop_slot();
                 let init = self.pop_slot();
-                self.emit_def(addr(x::table_grow), &mut [0, table, init, delta], None);
+                let ops = |dst| isa::TableGrow {
+                    dst,
+                    table: Index(table),
+                    init: Slot(init),
+                    delta: Slot(delta),
+                };
+                self.emit_def(h!(x::table_grow), ops, None);
             }
             O::TableFill { table } => {
                 let [i, v, n] = self.pop3();
-                self.b.emit(addr(x::table_fill), &[table, i, v, n]);
+                let ops = isa::TableFill {
+                    table: Index(table),
+                    start: Slot(i),
+                    value: Slot(v),
+                    n: Slot(n),
+                };
+                self.b.emit(h!(x::table_fill), ops);
             }
             O::TableCopy {
                 dst_table,
                 src_table,
             } => {
                 let [d, s, n] = self.pop3();
-                self.b
-                    .emit(addr(x::table_copy), &[dst_table, src_table, d, s, n, 0]);
+                let ops = isa::TableCopy {
+                    dst_table: Index(dst_table),
+                    src_table: Index(src_table),
+                    dst: Slot(d),
+                    src: Slot(s),
+                    n: Slot(n),
+                };
+                self.b.emit(h!(x::table_copy), ops);
             }
             O::TableInit { elem_index, table } => {
                 let [d, s, n] = self.pop3();
-                self.b
-                    .emit(addr(x::table_init), &[table, elem_index, d, s, n, 0]);
+                let ops = isa::TableInit {
+                    table: Index(table),
+                    segment: Index(elem_index),
+                    dst: Slot(d),
+                    src: Slot(s),
+                    n: Slot(n),
+                };
+                self.b.emit(h!(x::table_init), ops);
             }
             O::ElemDrop { elem_index } => {
-                self.b.emit(addr(x::elem_drop), &[elem_index]);
+                let ops = isa::ElemDrop {
+                    segment: Index(elem_index),
+                };
+                self.b.emit(h!(x::elem_drop), ops);
             }
             other => return self.translate_control(other, offset),
         }
@@ -578,7 +708,7 @@ impl<'a> Translator<'a> {
         [a, b, c]
     }
 
-    fn binary(&mut self, info: ops::BinInfo) {
+    fn binary(&mut self, info: &'static ops::BinInfo) {
         let eb = self.pop();
         let ea = self.pop();
         let (ob, oa) = (eb.op, ea.op);
@@ -610,7 +740,7 @@ impl<'a> Translator<'a> {
     /// `imm` the immediate form `imm` (`ri` or `ir`) with `b` the immediate.
     fn emit_bin(
         &mut self,
-        info: ops::BinInfo,
+        info: &'static ops::BinInfo,
         imm: Option<ops::ByAcc>,
         a: u32,
         b: u32,
@@ -622,13 +752,32 @@ impl<'a> Translator<'a> {
             b,
             b_is_imm: is_imm,
         });
-        let h = match imm {
-            Some(h) => self.by_acc(h, a),
-            None if self.b.acc_holds(a) => info.rr[usize::from(x::src::ACC_A)],
-            None if self.b.acc_holds(b) => info.rr[usize::from(x::src::ACC_B)],
-            None => info.rr[usize::from(x::src::SLOTS)],
-        };
-        self.emit_value(h, &mut [0, a, b], cond);
+        match imm {
+            Some(h) => {
+                let h = self.by_acc(h, a);
+                let ops = |dst| isa::BinImm {
+                    dst,
+                    a: Slot(a),
+                    imm: Imm(b),
+                };
+                self.emit_value(h, ops, cond);
+            }
+            None => {
+                let h = if self.b.acc_holds(a) {
+                    info.rr.acc_first
+                } else if self.b.acc_holds(b) {
+                    info.rr.acc_second
+                } else {
+                    info.rr.slots
+                };
+                let ops = |dst| isa::BinRR {
+                    dst,
+                    a: Slot(a),
+                    b: Slot(b),
+                };
+                self.emit_value(h, ops, cond);
+            }
+        }
         if let (Some(width), Some(last)) = (info.add_width, self.last) {
             self.last_add = Some(AddDef {
                 pos: last.pos,
@@ -643,35 +792,57 @@ impl<'a> Translator<'a> {
     }
 
     fn memory_access(&mut self, access: ops::MemAccess) {
-        let [lo, hi] = imm64(access.memarg.offset);
+        let offset = Imm64::new(access.memarg.offset);
         let wasmparser::MemArgTarget::Memory(mem) = access.memarg.target else {
             unreachable!("array memargs are GC-only")
         };
         let m64 = usize::from(self.m.memories.first().is_some_and(|m| m.memory64));
-        if access.is_load {
+        if access.h.is_load {
             let e = self.pop();
             if mem == 0
                 && let Some(add) = self.take_address_add(&e)
             {
                 let (h, a, b) = self.address_add_form(&access, add);
-                self.emit_value(h, &mut [0, a, b, lo, hi], None);
+                let ops = |dst| isa::LoadAdd {
+                    dst,
+                    a: Slot(a),
+                    b: SlotOrImm(b),
+                    offset,
+                };
+                self.emit_value(h, ops, None);
                 return;
             }
             let a = self.read(e);
             if mem == 0 {
-                let h = self.by_acc(access.fast[m64], a);
-                self.emit_value(h, &mut [0, a, lo, hi], None);
+                let h = self.by_acc(access.h.fast[m64], a);
+                let ops = |dst| isa::Load {
+                    dst,
+                    addr: Slot(a),
+                    offset,
+                };
+                self.emit_value(h, ops, None);
             } else {
-                self.emit_def(access.general, &mut [0, a, lo, hi, mem, 0], None);
+                let ops = |dst| isa::LoadMem {
+                    dst,
+                    addr: Slot(a),
+                    offset,
+                    memory: Index(mem),
+                };
+                self.emit_def(access.h.general, ops, None);
             }
         } else {
             let ve = self.pop();
-            if let (Operand::Const(c), 0, Some((h, class))) = (ve.op, mem, access.store_imm)
+            if let (Operand::Const(c), 0, Some((h, class))) = (ve.op, mem, access.h.store_imm)
                 && let Some(imm) = class.encode(c)
             {
                 let a = self.pop_slot();
                 let h = self.by_acc(h[m64], a);
-                self.b.emit_transparent(h, &[a, imm, lo, hi], None);
+                let ops = isa::StoreImm {
+                    addr: Slot(a),
+                    value: Imm(imm),
+                    offset,
+                };
+                self.b.emit_transparent(h, ops, None);
                 return;
             }
             let v = self.read(ve);
@@ -680,16 +851,32 @@ impl<'a> Translator<'a> {
                 && let Some(add) = self.take_address_add(&e)
             {
                 let (h, a, b) = self.address_add_form(&access, add);
-                self.b.emit_transparent(h, &[a, b, v, lo, hi], None);
+                let ops = isa::StoreAdd {
+                    a: Slot(a),
+                    b: SlotOrImm(b),
+                    value: Slot(v),
+                    offset,
+                };
+                self.b.emit_transparent(h, ops, None);
                 return;
             }
             let a = self.read(e);
             if mem == 0 {
-                let h = self.by_acc(access.fast[m64], v);
-                self.b.emit_transparent(h, &[a, v, lo, hi], None);
+                let h = self.by_acc(access.h.fast[m64], v);
+                let ops = isa::Store {
+                    addr: Slot(a),
+                    value: Slot(v),
+                    offset,
+                };
+                self.b.emit_transparent(h, ops, None);
             } else {
-                self.b
-                    .emit_transparent(access.general, &[a, v, lo, hi, mem, 0], None);
+                let ops = isa::StoreMem {
+                    addr: Slot(a),
+                    value: Slot(v),
+                    offset,
+                    memory: Index(mem),
+                };
+                self.b.emit_transparent(access.h.general, ops, None);
             }
         }
     }
@@ -697,13 +884,13 @@ impl<'a> Translator<'a> {
     /// The handler of `access` with address add `add` fused in, and the
     /// add's operands: swapped (it commutes) when only the second is in
     /// `acc`, so the handler can read it from there.
-    fn address_add_form(&self, access: &ops::MemAccess, add: AddDef) -> (HandlerAddr, u32, u32) {
+    fn address_add_form(&self, access: &ops::MemAccess, add: AddDef) -> (Handler, u32, u32) {
         let (a, b) = if !add.b_is_imm && !self.b.acc_holds(add.a) && self.b.acc_holds(add.b) {
             (add.b, add.a)
         } else {
             (add.a, add.b)
         };
-        let forms = access.with_add[usize::from(add.width == 64)][usize::from(add.b_is_imm)];
+        let forms = access.h.with_add[usize::from(add.width == 64)][usize::from(add.b_is_imm)];
         (self.by_acc(forms, a), a, b)
     }
 
@@ -750,7 +937,7 @@ impl<'a> Translator<'a> {
             Operand::Temp if self.last_def_of(v.slot).is_some() => {
                 // Retarget the instruction that computed the value.
                 let last = self.last.take().expect("checked above");
-                self.b.patch(last.pos, 0, slot);
+                self.b.patch(last.pos, last.dst_field, slot);
                 self.b.retarget_acc(v.slot, slot);
                 if let Some(add) = self.last_add.as_mut().filter(|a| a.pos == last.pos) {
                     add.dst = slot;
@@ -773,14 +960,16 @@ impl<'a> Translator<'a> {
     fn begin_basic_block(&mut self) {
         if self.fuel {
             self.close_basic_block();
-            self.fuel_charge = Some(self.b.emit(addr(x::consume_fuel), &[0]));
+            let ops = isa::ConsumeFuel { amount: Count(0) };
+            self.fuel_charge = Some(self.b.emit(h!(x::consume_fuel), ops));
         }
     }
 
     /// Fills in the open block's fuel charge with its instruction count.
     fn close_basic_block(&mut self) {
         if let Some(pos) = self.fuel_charge.take() {
-            self.b.patch(pos, 0, self.fuel_count);
+            self.b
+                .patch(pos, field!(ConsumeFuel.amount), self.fuel_count);
         }
         self.fuel_count = 0;
     }
@@ -789,7 +978,7 @@ impl<'a> Translator<'a> {
     /// headers, so every unbounded execution passes one).
     fn check_epoch(&mut self) {
         if self.epoch {
-            self.b.emit(addr(x::check_epoch), &[]);
+            self.b.emit(h!(x::check_epoch), isa::CheckEpoch {});
         }
     }
 

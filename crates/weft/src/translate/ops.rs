@@ -1,8 +1,8 @@
 //! Which handlers implement each numeric and memory operator, and which
 //! immediate forms they have.
 
-use crate::exec::{self as x, addr};
-use crate::ir::HandlerAddr;
+use crate::exec as x;
+use crate::ir::{Handler, h};
 use wasmparser::Operator as O;
 
 /// How a constant operand fits a 32-bit immediate.
@@ -29,14 +29,22 @@ impl ImmClass {
 
 /// A handler in two forms: `[0]` reads its register operand from a slot,
 /// `[1]` from `acc` (the previous instruction's result).
-pub(crate) type ByAcc = [HandlerAddr; 2];
+pub(crate) type ByAcc = [Handler; 2];
+
+/// A binary operator's handlers on two slots, by which operand, if any,
+/// they read from `acc` instead.
+#[derive(Copy, Clone)]
+pub(crate) struct BinForms {
+    pub slots: Handler,
+    pub acc_first: Handler,
+    pub acc_second: Handler,
+}
 
 /// Handlers of a binary operator.
 #[derive(Copy, Clone)]
 pub(crate) struct BinInfo {
-    /// Both operands in slots, indexed by `exec::src` (which one, if any,
-    /// is in `acc` instead).
-    pub rr: [HandlerAddr; 3],
+    /// Both operands in slots (or one of them in `acc` instead).
+    pub rr: BinForms,
     /// Slot and immediate; `imm OP slot` for `ir`.
     pub ri: ByAcc,
     pub ir: ByAcc,
@@ -45,12 +53,12 @@ pub(crate) struct BinInfo {
     /// For comparisons: fused compare-and-branch handlers, indexed by
     /// whether the first operand is in `acc`, then by whether the branch is
     /// taken on false.
-    pub br_rr: Option<[[HandlerAddr; 2]; 2]>,
-    pub br_ri: Option<[[HandlerAddr; 2]; 2]>,
+    pub br_rr: Option<[[Handler; 2]; 2]>,
+    pub br_ri: Option<[[Handler; 2]; 2]>,
     /// For integer comparisons: the same, fused with a preceding
     /// add-immediate of the same width (`x = y + c; br_if (x OP b)`).
-    pub add_br_rr: Option<[HandlerAddr; 2]>,
-    pub add_br_ri: Option<[HandlerAddr; 2]>,
+    pub add_br_rr: Option<[Handler; 2]>,
+    pub add_br_ri: Option<[Handler; 2]>,
     /// For `i32.add`/`i64.add`: the integer width (32 or 64), which the
     /// comparisons above must share.
     pub add_width: Option<u8>,
@@ -62,18 +70,18 @@ pub(crate) struct BinInfo {
 /// last: `by_acc!(h[G..])`.
 macro_rules! by_acc {
     ($h:ident [$($g:tt)*]) => {
-        [addr(x::$h::<$($g)*, false>), addr(x::$h::<$($g)*, true>)]
+        [h!(x::$h::<$($g)*, false>), h!(x::$h::<$($g)*, true>)]
     };
 }
 
-/// The three forms of `bin_rr` (`exec::src`).
+/// The three forms of `bin_rr` (`exec::AccOperand`).
 macro_rules! rr3 {
     ($t:ident) => {
-        [
-            addr(x::bin_rr::<x::$t, { x::src::SLOTS }>),
-            addr(x::bin_rr::<x::$t, { x::src::ACC_A }>),
-            addr(x::bin_rr::<x::$t, { x::src::ACC_B }>),
-        ]
+        BinForms {
+            slots: h!(x::bin_rr::<x::$t, x::Slots>),
+            acc_first: h!(x::bin_rr::<x::$t, x::AccFirst>),
+            acc_second: h!(x::bin_rr::<x::$t, x::AccSecond>),
+        }
     };
 }
 
@@ -82,12 +90,12 @@ macro_rules! br4 {
     ($t:ident, $imm:literal) => {
         [
             [
-                addr(x::br_cmp::<x::$t, false, $imm, false>),
-                addr(x::br_cmp::<x::$t, true, $imm, false>),
+                h!(x::br_cmp::<x::$t, false, $imm, false>),
+                h!(x::br_cmp::<x::$t, true, $imm, false>),
             ],
             [
-                addr(x::br_cmp::<x::$t, false, $imm, true>),
-                addr(x::br_cmp::<x::$t, true, $imm, true>),
+                h!(x::br_cmp::<x::$t, false, $imm, true>),
+                h!(x::br_cmp::<x::$t, true, $imm, true>),
             ],
         ]
     };
@@ -99,7 +107,7 @@ macro_rules! bin_table {
      $(icmp $c:ident => $ct:ident, $ccls:ident, $ccomm:literal, $add:ident, $cw:literal;)*
      $(fcmp $f:ident => $ft:ident, $fcls:ident, $fcomm:literal;)*) => {
         match $op {
-            $(O::$a => Some(BinInfo {
+            $(O::$a => Some({ const INFO: BinInfo = BinInfo {
                 rr: rr3!($at),
                 ri: by_acc!(bin_imm[x::$at, false]),
                 ir: by_acc!(bin_imm[x::$at, true]),
@@ -111,8 +119,8 @@ macro_rules! bin_table {
                 add_br_ri: None,
                 add_width: $aw,
                 cmp_width: None,
-            }),)*
-            $(O::$c => Some(BinInfo {
+            }; &INFO }),)*
+            $(O::$c => Some({ const INFO: BinInfo = BinInfo {
                 rr: rr3!($ct),
                 ri: by_acc!(bin_imm[x::$ct, false]),
                 ir: by_acc!(bin_imm[x::$ct, true]),
@@ -121,17 +129,17 @@ macro_rules! bin_table {
                 br_rr: Some(br4!($ct, false)),
                 br_ri: Some(br4!($ct, true)),
                 add_br_rr: Some([
-                    addr(x::br_add_cmp::<x::$add, x::$ct, false, false>),
-                    addr(x::br_add_cmp::<x::$add, x::$ct, true, false>),
+                    h!(x::br_add_cmp::<x::$add, x::$ct, false, false>),
+                    h!(x::br_add_cmp::<x::$add, x::$ct, true, false>),
                 ]),
                 add_br_ri: Some([
-                    addr(x::br_add_cmp::<x::$add, x::$ct, false, true>),
-                    addr(x::br_add_cmp::<x::$add, x::$ct, true, true>),
+                    h!(x::br_add_cmp::<x::$add, x::$ct, false, true>),
+                    h!(x::br_add_cmp::<x::$add, x::$ct, true, true>),
                 ]),
                 add_width: None,
                 cmp_width: Some($cw),
-            }),)*
-            $(O::$f => Some(BinInfo {
+            }; &INFO }),)*
+            $(O::$f => Some({ const INFO: BinInfo = BinInfo {
                 rr: rr3!($ft),
                 ri: by_acc!(bin_imm[x::$ft, false]),
                 ir: by_acc!(bin_imm[x::$ft, true]),
@@ -143,14 +151,14 @@ macro_rules! bin_table {
                 add_br_ri: None,
                 add_width: None,
                 cmp_width: None,
-            }),)*
+            }; &INFO }),)*
             _ => None,
         }
     };
 }
 
 /// The handlers of binary operator `op`, if it is one.
-pub(crate) fn binary(op: &O<'_>) -> Option<BinInfo> {
+pub(crate) fn binary(op: &O<'_>) -> Option<&'static BinInfo> {
     bin_table! { op;
         arith I32Add => I32Add, Bits32, true, Some(32);
         arith I32Sub => I32Sub, Bits32, false, None;
@@ -270,13 +278,18 @@ pub(crate) fn unary(op: &O<'_>) -> Option<ByAcc> {
     }
 }
 
-/// A memory access: its memarg and its handlers for memory 0 and others.
+/// A memory access: its memarg and its handlers.
 pub(crate) struct MemAccess {
     pub memarg: wasmparser::MemArg,
+    pub h: &'static MemHandlers,
+}
+
+/// The handlers of a load or store, for memory 0 and others.
+pub(crate) struct MemHandlers {
     /// Handlers for memory 0, indexed by whether it is 64-bit; a load's
     /// address or a store's value may come from `acc`.
     pub fast: [ByAcc; 2],
-    pub general: HandlerAddr,
+    pub general: Handler,
     pub is_load: bool,
     /// For stores to memory 0: the handlers taking the value as a 32-bit
     /// immediate (by memory index width; the address may come from `acc`),
@@ -291,21 +304,19 @@ pub(crate) struct MemAccess {
 macro_rules! mem_table {
     ($op:expr; $(load $l:ident => $lt:ident,)* $(store $s:ident => $st:ident,)*) => {
         match $op {
-            $(O::$l { memarg } => Some(MemAccess {
-                memarg: *memarg,
+            $(O::$l { memarg } => Some(MemAccess { memarg: *memarg, h: { const H: MemHandlers = MemHandlers {
                 fast: [by_acc!(load[x::$lt, false]), by_acc!(load[x::$lt, true])],
-                general: addr(x::load_m::<x::$lt>),
+                general: h!(x::load_m::<x::$lt>),
                 is_load: true,
                 store_imm: None,
                 with_add: [
                     [by_acc!(load_add[x::$lt, x::I32Add, false, false]), by_acc!(load_add[x::$lt, x::I32Add, true, false])],
                     [by_acc!(load_add[x::$lt, x::I64Add, false, true]), by_acc!(load_add[x::$lt, x::I64Add, true, true])],
                 ],
-            }),)*
-            $(O::$s { memarg } => Some(MemAccess {
-                memarg: *memarg,
+            }; &H } }),)*
+            $(O::$s { memarg } => Some(MemAccess { memarg: *memarg, h: { const H: MemHandlers = MemHandlers {
                 fast: [by_acc!(store[x::$st, false]), by_acc!(store[x::$st, true])],
-                general: addr(x::store_m::<x::$st>),
+                general: h!(x::store_m::<x::$st>),
                 is_load: false,
                 store_imm: Some((
                     [by_acc!(store_imm[x::$st, false]), by_acc!(store_imm[x::$st, true])],
@@ -315,7 +326,7 @@ macro_rules! mem_table {
                     [by_acc!(store_add[x::$st, x::I32Add, false, false]), by_acc!(store_add[x::$st, x::I32Add, true, false])],
                     [by_acc!(store_add[x::$st, x::I64Add, false, true]), by_acc!(store_add[x::$st, x::I64Add, true, true])],
                 ],
-            }),)*
+            }; &H } }),)*
             _ => None,
         }
     };

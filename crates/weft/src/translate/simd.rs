@@ -5,25 +5,17 @@
 
 use super::Translator;
 use super::simd_ops::{SimdOp, simd_lane_access, simd_load, simd_op, simd_store};
-use crate::exec::{self as x, addr};
-use crate::ir::imm64;
+use crate::exec as x;
+use crate::ir::h;
+use crate::ir::isa::{self, Bytes16, Count, Imm64, Index, Slot};
 use wasmparser::{MemArg, MemArgTarget, Operator};
 
 /// The memory index and offset operands of a memarg.
-fn mem_operands(memarg: &MemArg) -> (u32, [u32; 2]) {
+fn mem_operands(memarg: &MemArg) -> (Index, Imm64) {
     let MemArgTarget::Memory(mem) = memarg.target else {
         unreachable!("array memargs are GC-only")
     };
-    (mem, imm64(memarg.offset))
-}
-
-/// Packs 16 bytes into four little-endian operands.
-fn words(bytes: &[u8; 16]) -> [u32; 4] {
-    let mut w = [0u32; 4];
-    for (i, chunk) in bytes.chunks_exact(4).enumerate() {
-        w[i] = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
-    }
-    w
+    (Index(mem), Imm64::new(memarg.offset))
 }
 
 impl Translator<'_> {
@@ -34,40 +26,69 @@ impl Translator<'_> {
             return true;
         }
         if let Some((memarg, h)) = simd_load(op) {
-            let (mem, [lo, hi]) = mem_operands(&memarg);
+            let (memory, offset) = mem_operands(&memarg);
             let a = self.pop_slot();
-            self.emit_def_wide(h, &mut [0, a, lo, hi, mem, 0]);
+            self.emit_def_wide(h, |dst| isa::LoadMem {
+                dst,
+                addr: Slot(a),
+                offset,
+                memory,
+            });
             return true;
         }
         if let Some((memarg, h)) = simd_store(op) {
-            let (mem, [lo, hi]) = mem_operands(&memarg);
+            let (memory, offset) = mem_operands(&memarg);
             let v = self.pop_slot();
             let a = self.pop_slot();
-            self.b.emit(h, &[a, v, lo, hi, mem, 0]);
+            let ops = isa::StoreMem {
+                addr: Slot(a),
+                value: Slot(v),
+                offset,
+                memory,
+            };
+            self.b.emit(h, ops);
             return true;
         }
         if let Some((memarg, lane, h, is_load)) = simd_lane_access(op) {
-            let (mem, [lo, hi]) = mem_operands(&memarg);
+            let (memory, offset) = mem_operands(&memarg);
             let v = self.pop_slot();
             let a = self.pop_slot();
-            let lane = u32::from(lane);
+            let lane = Count(u32::from(lane));
             if is_load {
-                self.emit_def_wide(h, &mut [0, a, v, lo, hi, mem, lane, 0]);
+                self.emit_def_wide(h, |dst| isa::VLoadLane {
+                    dst,
+                    addr: Slot(a),
+                    vec: Slot(v),
+                    offset,
+                    memory,
+                    lane,
+                });
             } else {
-                self.b.emit(h, &[a, v, lo, hi, mem, lane]);
+                let ops = isa::VStoreLane {
+                    addr: Slot(a),
+                    vec: Slot(v),
+                    offset,
+                    memory,
+                    lane,
+                };
+                self.b.emit(h, ops);
             }
             return true;
         }
         match op {
             Operator::V128Const { value } => {
-                let [w0, w1, w2, w3] = words(value.bytes());
-                self.emit_def_wide(addr(x::v_const), &mut [0, 0, w0, w1, w2, w3]);
+                let value = Bytes16(*value.bytes());
+                self.emit_def_wide(h!(x::v_const), |dst| isa::VConst { dst, value });
             }
             Operator::I8x16Shuffle { lanes } => {
                 let b = self.pop_slot();
                 let a = self.pop_slot();
-                let [m0, m1, m2, m3] = words(lanes);
-                self.emit_def_wide(x::shuffle_handler(), &mut [0, a, b, 0, m0, m1, m2, m3]);
+                self.emit_def_wide(x::shuffle_handler(), |dst| isa::VShuffle {
+                    dst,
+                    a: Slot(a),
+                    b: Slot(b),
+                    lanes: Bytes16(*lanes),
+                });
             }
             _ => return false,
         }
@@ -78,40 +99,63 @@ impl Translator<'_> {
         match shape {
             SimdOp::Un(h) => {
                 let a = self.pop_slot();
-                self.emit_def_wide(h, &mut [0, a]);
+                self.emit_def_wide(h, |dst| isa::Unary { dst, a: Slot(a) });
             }
             SimdOp::Bin(h) => {
                 let b = self.pop_slot();
                 let a = self.pop_slot();
-                self.emit_def_wide(h, &mut [0, a, b]);
+                self.emit_def_wide(h, |dst| isa::BinRR {
+                    dst,
+                    a: Slot(a),
+                    b: Slot(b),
+                });
             }
             SimdOp::Tern(h) => {
                 let c = self.pop_slot();
                 let b = self.pop_slot();
                 let a = self.pop_slot();
-                self.emit_def_wide(h, &mut [0, a, b, c]);
+                self.emit_def_wide(h, |dst| isa::VTernary {
+                    dst,
+                    a: Slot(a),
+                    b: Slot(b),
+                    c: Slot(c),
+                });
             }
             SimdOp::Test(h) => {
                 let a = self.pop_slot();
-                self.emit_def(h, &mut [0, a], None);
+                self.emit_def(h, |dst| isa::Unary { dst, a: Slot(a) }, None);
             }
             SimdOp::Shift(h) => {
                 let s = self.pop_slot();
                 let a = self.pop_slot();
-                self.emit_def_wide(h, &mut [0, a, s]);
+                self.emit_def_wide(h, |dst| isa::BinRR {
+                    dst,
+                    a: Slot(a),
+                    b: Slot(s),
+                });
             }
             SimdOp::Splat(h) => {
                 let v = self.pop_slot();
-                self.emit_def_wide(h, &mut [0, v]);
+                self.emit_def_wide(h, |dst| isa::Unary { dst, a: Slot(v) });
             }
             SimdOp::Extract(h, lane) => {
                 let a = self.pop_slot();
-                self.emit_def(h, &mut [0, a, u32::from(lane)], None);
+                let ops = |dst| isa::VExtract {
+                    dst,
+                    a: Slot(a),
+                    lane: Count(u32::from(lane)),
+                };
+                self.emit_def(h, ops, None);
             }
             SimdOp::Replace(h, lane) => {
                 let v = self.pop_slot();
                 let a = self.pop_slot();
-                self.emit_def_wide(h, &mut [0, a, v, u32::from(lane)]);
+                self.emit_def_wide(h, |dst| isa::VReplace {
+                    dst,
+                    a: Slot(a),
+                    x: Slot(v),
+                    lane: Count(u32::from(lane)),
+                });
             }
         }
     }

@@ -6,8 +6,8 @@
 //! and the memory operators carry immediates the translator encodes
 //! itself; for the latter this module gives the memarg, lane and handler.
 
-use crate::exec::{self as x, addr};
-use crate::ir::HandlerAddr;
+use crate::exec as x;
+use crate::ir::{Handler, h};
 use wasmparser::{MemArg, Operator as O};
 
 /// A SIMD operator without immediates (other than a lane index): its
@@ -15,21 +15,21 @@ use wasmparser::{MemArg, Operator as O};
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(crate) enum SimdOp {
     /// `v128 -> v128` (`v_un`).
-    Un(HandlerAddr),
+    Un(Handler),
     /// `v128, v128 -> v128` (`v_bin`).
-    Bin(HandlerAddr),
+    Bin(Handler),
     /// `v128, v128, v128 -> v128` (`v_tern`).
-    Tern(HandlerAddr),
+    Tern(Handler),
     /// `v128 -> i32` (`v_test`).
-    Test(HandlerAddr),
+    Test(Handler),
     /// `v128, i32 -> v128` (`v_shift`).
-    Shift(HandlerAddr),
+    Shift(Handler),
     /// scalar `-> v128` (`v_splat`).
-    Splat(HandlerAddr),
+    Splat(Handler),
     /// `v128 ->` scalar, with the lane (`v_extract`).
-    Extract(HandlerAddr, u8),
+    Extract(Handler, u8),
     /// `v128, scalar -> v128`, with the lane (`v_replace`).
-    Replace(HandlerAddr, u8),
+    Replace(Handler, u8),
 }
 
 /// Maps each listed operator to its shape and `v_*` handler instantiated
@@ -46,14 +46,14 @@ macro_rules! simd_table {
         replace: $($re:ident)*;
     ) => {
         match $op {
-            $(O::$un => Some(SimdOp::Un(addr(x::v_un::<x::$un>))),)*
-            $(O::$bin => Some(SimdOp::Bin(addr(x::v_bin::<x::$bin>))),)*
-            $(O::$tern => Some(SimdOp::Tern(addr(x::v_tern::<x::$tern>))),)*
-            $(O::$test => Some(SimdOp::Test(addr(x::v_test::<x::$test>))),)*
-            $(O::$shift => Some(SimdOp::Shift(addr(x::v_shift::<x::$shift>))),)*
-            $(O::$splat => Some(SimdOp::Splat(addr(x::v_splat::<x::$splat>))),)*
-            $(O::$ex { lane } => Some(SimdOp::Extract(addr(x::v_extract::<x::$ex>), *lane)),)*
-            $(O::$re { lane } => Some(SimdOp::Replace(addr(x::v_replace::<x::$re>), *lane)),)*
+            $(O::$un => Some(SimdOp::Un(h!(x::v_un::<x::$un>))),)*
+            $(O::$bin => Some(SimdOp::Bin(h!(x::v_bin::<x::$bin>))),)*
+            $(O::$tern => Some(SimdOp::Tern(h!(x::v_tern::<x::$tern>))),)*
+            $(O::$test => Some(SimdOp::Test(h!(x::v_test::<x::$test>))),)*
+            $(O::$shift => Some(SimdOp::Shift(h!(x::v_shift::<x::$shift>))),)*
+            $(O::$splat => Some(SimdOp::Splat(h!(x::v_splat::<x::$splat>))),)*
+            $(O::$ex { lane } => Some(SimdOp::Extract(h!(x::v_extract::<x::$ex>), *lane)),)*
+            $(O::$re { lane } => Some(SimdOp::Replace(h!(x::v_replace::<x::$re>), *lane)),)*
             _ => None,
         }
     };
@@ -127,7 +127,7 @@ pub(crate) fn simd_op(op: &O<'_>) -> Option<SimdOp> {
 macro_rules! load_table {
     ($op:expr; $($l:ident)*) => {
         match $op {
-            $(O::$l { memarg } => Some((*memarg, addr(x::v_load::<x::$l>))),)*
+            $(O::$l { memarg } => Some((*memarg, h!(x::v_load::<x::$l>))),)*
             _ => None,
         }
     };
@@ -135,7 +135,7 @@ macro_rules! load_table {
 
 /// The memarg and `v_load` handler of a `v128` load (`v128.load`, the
 /// extending, splat and zero loads), if `op` is one.
-pub(crate) fn simd_load(op: &O<'_>) -> Option<(MemArg, HandlerAddr)> {
+pub(crate) fn simd_load(op: &O<'_>) -> Option<(MemArg, Handler)> {
     load_table! { op;
         V128Load V128Load8x8S V128Load8x8U V128Load16x4S V128Load16x4U V128Load32x2S V128Load32x2U
         V128Load8Splat V128Load16Splat V128Load32Splat V128Load64Splat V128Load32Zero V128Load64Zero
@@ -143,9 +143,9 @@ pub(crate) fn simd_load(op: &O<'_>) -> Option<(MemArg, HandlerAddr)> {
 }
 
 /// The memarg and handler (`v_store`) of `v128.store`, if `op` is it.
-pub(crate) fn simd_store(op: &O<'_>) -> Option<(MemArg, HandlerAddr)> {
+pub(crate) fn simd_store(op: &O<'_>) -> Option<(MemArg, Handler)> {
     match op {
-        O::V128Store { memarg } => Some((*memarg, addr(x::v_store))),
+        O::V128Store { memarg } => Some((*memarg, h!(x::v_store))),
         _ => None,
     }
 }
@@ -155,9 +155,9 @@ pub(crate) fn simd_store(op: &O<'_>) -> Option<(MemArg, HandlerAddr)> {
 macro_rules! lane_table {
     ($op:expr; $(load $l:ident $ln:literal)* $(store $s:ident $sn:literal)*) => {
         match $op {
-            $(O::$l { memarg, lane } => Some((*memarg, *lane, addr(x::v_load_lane::<$ln>), true)),)*
+            $(O::$l { memarg, lane } => Some((*memarg, *lane, h!(x::v_load_lane::<$ln>), true)),)*
             $(O::$s { memarg, lane } =>
-                Some((*memarg, *lane, addr(x::v_store_lane::<$sn>), false)),)*
+                Some((*memarg, *lane, h!(x::v_store_lane::<$sn>), false)),)*
             _ => None,
         }
     };
@@ -165,7 +165,7 @@ macro_rules! lane_table {
 
 /// The memarg, lane, handler (`v_load_lane` or `v_store_lane`) and
 /// whether it is a load, of a `v128.loadN_lane` or `v128.storeN_lane`.
-pub(crate) fn simd_lane_access(op: &O<'_>) -> Option<(MemArg, u8, HandlerAddr, bool)> {
+pub(crate) fn simd_lane_access(op: &O<'_>) -> Option<(MemArg, u8, Handler, bool)> {
     lane_table! { op;
         load V128Load8Lane 1 load V128Load16Lane 2 load V128Load32Lane 4 load V128Load64Lane 8
         store V128Store8Lane 1 store V128Store16Lane 2

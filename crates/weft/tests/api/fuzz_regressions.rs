@@ -97,3 +97,22 @@ fn default_import_returns_null_of_concrete_gc_type() {
         .unwrap();
     assert_eq!(f.call(&mut store, ()).unwrap(), 1);
 }
+
+/// `1 / select(1, x, x == 0)` with `x` a local set to -32 is
+/// `1 / 0xffffffe0 = 0` (unsigned): wasm-smith's division guard, which
+/// wasmi 2.0 evaluates as `1 / 1` (fuzz/known/wasmi-guarded-div-value.wat).
+#[test]
+fn guarded_division_of_a_local() {
+    let mut store = Store::new(&Engine::default(), ());
+    let inst = super::instantiate(
+        &mut store,
+        r#"(module (func (export "f") (param i32) (result i32) (local i32)
+            (local.set 1 (local.get 0))
+            (i32.div_u (i32.const 1)
+                (select (i32.const 1) (local.get 1) (i32.eqz (local.get 1))))))"#,
+    );
+    let f = inst.get_typed_func::<i32, i32>(&store, "f").unwrap();
+    assert_eq!(f.call(&mut store, -32).unwrap(), 0);
+    assert_eq!(f.call(&mut store, 1).unwrap(), 1);
+    assert_eq!(f.call(&mut store, 0).unwrap(), 1);
+}

@@ -14,6 +14,7 @@ mod exceptions;
 mod fuzz_regressions;
 mod handles;
 mod host;
+mod ir;
 mod limits;
 mod linking;
 mod modules;

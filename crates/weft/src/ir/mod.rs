@@ -1,0 +1,118 @@
+//! weft's intermediate representation: translated functions, the
+//! instruction set ([`isa`]), the builder the translator writes code with,
+//! and listings of it.
+//!
+//! A function body is a stream of 64-bit words. Each instruction starts with
+//! one word holding its handler (a function pointer); its operands follow as
+//! packed 32-bit values (see [`isa`] for the layout): frame slots,
+//! immediates and branch offsets. A branch offset is a signed distance in
+//! words from the start of the branching instruction.
+
+mod builder;
+pub(crate) mod isa;
+mod listing;
+
+pub(crate) use builder::CodeBuilder;
+pub(crate) use isa::{Handler, field, h};
+pub(crate) use listing::Listing;
+
+/// A translated function, ready to run.
+pub(crate) struct CompiledFunc {
+    /// The instruction stream.
+    pub code: Box<[u64]>,
+    /// Frame slots needed: parameters, locals and temporaries.
+    pub frame_size: u32,
+    /// Number of parameter slots.
+    pub num_params: u32,
+    /// Direct calls to functions of the same module (word position,
+    /// defined-function index), whose callee address the module patches in
+    /// once all are translated.
+    pub direct_calls: Box<[(u32, u32)]>,
+    /// Index in the module's function index space.
+    pub func_index: u32,
+    /// Exception handlers: code regions and what catches there.
+    pub handlers: Box<[HandlerEntry]>,
+    /// Pairs of (word index, byte offset in the module) at each instruction
+    /// that may trap or call, sorted by word index, for backtraces.
+    pub offsets: Box<[(u32, u32)]>,
+    /// What each instruction is, when the engine keeps listings
+    /// (`Config::debug_ir`).
+    pub listing: Option<Listing>,
+}
+
+impl CompiledFunc {
+    /// The module byte offset of the instruction at `word`, if recorded.
+    pub(crate) fn offset_of(&self, word: usize) -> Option<u64> {
+        let i = self.offsets.partition_point(|&(w, _)| (w as usize) <= word);
+        i.checked_sub(1).map(|i| u64::from(self.offsets[i].1))
+    }
+}
+
+/// A region of a function body (in words) where thrown exceptions are
+/// handled, innermost regions having the latest start.
+pub(crate) struct HandlerEntry {
+    pub start: u32,
+    pub end: u32,
+    /// The entry whose region encloses this one's, where the search
+    /// continues if nothing here matches.
+    pub parent: Option<u32>,
+    pub action: HandlerAction,
+}
+
+/// What a handler region does with an exception.
+pub(crate) enum HandlerAction {
+    /// Try these clauses in order.
+    Catch(Box<[Clause]>),
+    /// Legacy `delegate`: continue the search at this entry (or leave the
+    /// function if `None`).
+    Delegate(Option<u32>),
+}
+
+/// One catch clause.
+pub(crate) struct Clause {
+    /// The module tag caught, or `None` for `catch_all`.
+    pub tag: Option<u32>,
+    /// Where the landing code starts (word index).
+    pub pad: u32,
+    /// The first slot the payload is written to.
+    pub dest: u32,
+    /// Where the exception reference goes, if the clause keeps it.
+    pub exn_slot: Option<u32>,
+}
+
+/// Where an instruction starts, for patching branch targets.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) struct InstrPos(pub usize);
+
+/// Words between an instruction's handler word and its operands: the
+/// guard word of `checked` builds (see [`isa::guard`]).
+pub(crate) const GUARD_WORDS: usize = if cfg!(feature = "checked") { 1 } else { 0 };
+
+/// Overwrites operand `k` of the instruction at `pos` of `code`.
+pub(crate) fn patch_operand(code: &mut [u64], pos: InstrPos, k: usize, value: u32) {
+    let word = &mut code[pos.0 + 1 + GUARD_WORDS + k / 2];
+    let (mut lo, mut hi) = unpack(*word);
+    if k.is_multiple_of(2) {
+        lo = value;
+    } else {
+        hi = value;
+    }
+    *word = pack(lo, hi);
+}
+
+/// Packs two operands into one word so that reading the word's memory as two
+/// `u32`s yields `lo` then `hi` on every host.
+fn pack(lo: u32, hi: u32) -> u64 {
+    let mut b = [0u8; 8];
+    b[..4].copy_from_slice(&lo.to_ne_bytes());
+    b[4..].copy_from_slice(&hi.to_ne_bytes());
+    u64::from_ne_bytes(b)
+}
+
+fn unpack(w: u64) -> (u32, u32) {
+    let b = w.to_ne_bytes();
+    (
+        u32::from_ne_bytes([b[0], b[1], b[2], b[3]]),
+        u32::from_ne_bytes([b[4], b[5], b[6], b[7]]),
+    )
+}
