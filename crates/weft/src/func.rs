@@ -227,7 +227,7 @@ fn caller<'a, T: 'static>(
     store: &'a mut StoreInner,
     data: &'a mut dyn Any,
 ) -> Result<Caller<'a, T>> {
-    let instance = store.rt.caller;
+    let instance = store.exec.caller;
     let data = data
         .downcast_mut::<T>()
         .ok_or_else(|| Error::usage("host function used with a store of another data type"))?;

@@ -278,7 +278,7 @@ unsafe fn call_id(
             instance,
             def_index,
         } => {
-            let inst: *const InstanceRt = &*store.rt.instances[*instance as usize];
+            let inst: *const InstanceRt = &*store.exec.instances[*instance as usize];
             // SAFETY: `inst` is a live instance; its defined list covers
             // `def_index`.
             let func = unsafe { (&(*inst).defined)[*def_index as usize] };

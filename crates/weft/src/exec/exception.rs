@@ -8,7 +8,8 @@
 //! and when none matches, continues in the caller at its call instruction.
 //! An exception that unwinds past the entry frame leaves the chain.
 
-use super::{Ctx, Exit, Fp, InstanceRt, Ip, decode, function_at, get, next, trap};
+use super::backtrace::function_at;
+use super::{Ctx, Exit, Fp, InstanceRt, Ip, decode, get, next, trap};
 use crate::error::TrapKind;
 use crate::ir::isa::{Throw, ThrowRef};
 use crate::ir::{Clause, CompiledFunc, HandlerAction};

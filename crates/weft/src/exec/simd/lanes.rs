@@ -7,8 +7,8 @@
 //! Operators split values into lane arrays, work lanewise in portable Rust
 //! and join the lanes again; LLVM turns most of this into vector code.
 
-use super::super::numeric::{fmax32, fmax64, fmin32, fmin64};
 use super::{VBinOp, VExtractOp, VLoadOp, VReplaceOp, VShiftOp, VSplatOp, VTernOp, VTestOp, VUnOp};
+use crate::exec::numeric::{fmax32, fmax64, fmin32, fmin64};
 
 /// A lane type: how the low `BITS` bits of a `u128` become a lane value
 /// and back.
