@@ -20,7 +20,7 @@ pub(super) fn with_backtrace(e: Error, ctx: &mut Ctx) -> Error {
 /// instruction for the innermost, the return address for the others.
 pub(super) fn backtrace(ctx: &mut Ctx) -> Vec<FrameInfo> {
     let mut out = Vec::new();
-    let mut ip = ctx.trap_ip;
+    let mut ip = ctx.exit_ip;
     let mut inst = ctx.inst;
     let s = ctx.stacks();
     let frames: Vec<Frame> = s.frames.iter().rev().copied().collect();

@@ -16,7 +16,9 @@ pub(crate) struct Ctx {
     /// One past the last usable value slot.
     pub stack_end: *mut u64,
     pub trap: Option<TrapKind>,
-    pub trap_ip: Ip,
+    /// The instruction that left the chain: where a trap happened or a
+    /// host call was made (the innermost frame of a backtrace).
+    pub exit_ip: Ip,
     /// An exception leaving the activation (store exception index).
     pub thrown: Option<u32>,
     /// The engine's epoch counter (shared with other threads).
@@ -100,7 +102,7 @@ impl Ctx {
 #[inline(never)]
 pub(crate) fn raise(ip: Ip, ctx: &mut Ctx, kind: TrapKind) -> Exit {
     ctx.trap = Some(kind);
-    ctx.trap_ip = ip;
+    ctx.exit_ip = ip;
     // Opaque, so callers cannot fold the result and must tail-call this:
     // a real call would make every handler with a trap path save registers.
     std::hint::black_box(Exit::Trap)

@@ -299,7 +299,7 @@ unsafe fn call_id(
                 tail,
                 site: ip,
             };
-            ctx.trap_ip = ip;
+            ctx.exit_ip = ip;
             Exit::HostCall
         }
     }

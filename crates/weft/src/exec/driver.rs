@@ -127,7 +127,7 @@ fn run_entry(
         trap: None,
         thrown: None,
         epoch: store.engine.epoch_counter(),
-        trap_ip: std::ptr::null(),
+        exit_ip: std::ptr::null(),
         host: HostCall {
             func: 0,
             fp,
@@ -206,7 +206,7 @@ fn host_call(ctx: &mut Ctx, host: &mut dyn Any, call: &HostCall) -> Result<usize
     // Calls the host function makes back into Wasm start above the
     // caller's arguments; the call site continues their backtraces.
     let stacks: *mut Stacks = ctx.stacks;
-    let site = (ctx.trap_ip, ctx.inst);
+    let site = (ctx.exit_ip, ctx.inst);
     let caller_index = ctx.inst().index;
     let s = ctx.stacks();
     let base_index = (args.as_ptr() as usize - s.values.as_ptr() as usize) / 8;

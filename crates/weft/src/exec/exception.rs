@@ -2,7 +2,7 @@
 //! and the unwinder that finds the catching clause, popping frames of
 //! functions that do not handle the exception.
 //!
-//! Each function has a table of handler regions (see `ir::HandlerEntry`).
+//! Each function has a table of catch regions (see `ir::CatchRegion`).
 //! The unwinder looks for the innermost region around the current
 //! instruction, tries its clauses, follows the chain of enclosing regions,
 //! and when none matches, continues in the caller at its call instruction.
@@ -12,7 +12,7 @@ use super::backtrace::function_at;
 use super::{Ctx, Exit, Fp, InstanceRt, Ip, decode, get, next, trap};
 use crate::error::TrapKind;
 use crate::ir::isa::{Throw, ThrowRef};
-use crate::ir::{Clause, CompiledFunc, HandlerAction};
+use crate::ir::{Clause, CompiledFunc, RegionAction};
 
 /// `throw`: makes an exception of a tag with the payload at `base`.
 pub(crate) unsafe fn throw(
@@ -108,16 +108,16 @@ fn find_clause<'f>(
     let tag = ctx.store().exceptions[exn as usize].tag;
     // The innermost region around `word` starts last.
     let mut entry = f
-        .handlers
+        .catch_regions
         .iter()
         .enumerate()
         .filter(|(_, e)| e.start <= word && word < e.end)
         .max_by_key(|(_, e)| e.start)
         .map(|(i, _)| i as u32);
     while let Some(i) = entry {
-        let e = &f.handlers[i as usize];
+        let e = &f.catch_regions[i as usize];
         match &e.action {
-            HandlerAction::Catch(clauses) => {
+            RegionAction::Catch(clauses) => {
                 let hit = clauses
                     .iter()
                     .find(|c| c.tag.is_none_or(|t| rt.tags[t as usize] == tag));
@@ -126,7 +126,7 @@ fn find_clause<'f>(
                 }
                 entry = e.parent;
             }
-            HandlerAction::Delegate(target) => entry = *target,
+            RegionAction::Delegate(target) => entry = *target,
         }
     }
     None

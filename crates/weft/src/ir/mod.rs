@@ -30,8 +30,9 @@ pub(crate) struct CompiledFunc {
     pub direct_calls: Box<[(u32, u32)]>,
     /// Index in the module's function index space.
     pub func_index: u32,
-    /// Exception handlers: code regions and what catches there.
-    pub handlers: Box<[HandlerEntry]>,
+    /// Code regions where thrown exceptions are caught, and what catches
+    /// there.
+    pub catch_regions: Box<[CatchRegion]>,
     /// Pairs of (word index, byte offset in the module) at each instruction
     /// that may trap or call, sorted by word index, for backtraces.
     pub offsets: Box<[(u32, u32)]>,
@@ -50,17 +51,17 @@ impl CompiledFunc {
 
 /// A region of a function body (in words) where thrown exceptions are
 /// handled, innermost regions having the latest start.
-pub(crate) struct HandlerEntry {
+pub(crate) struct CatchRegion {
     pub start: u32,
     pub end: u32,
     /// The entry whose region encloses this one's, where the search
     /// continues if nothing here matches.
     pub parent: Option<u32>,
-    pub action: HandlerAction,
+    pub action: RegionAction,
 }
 
-/// What a handler region does with an exception.
-pub(crate) enum HandlerAction {
+/// What a catch region does with an exception.
+pub(crate) enum RegionAction {
     /// Try these clauses in order.
     Catch(Box<[Clause]>),
     /// Legacy `delegate`: continue the search at this entry (or leave the

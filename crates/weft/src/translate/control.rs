@@ -8,7 +8,7 @@
 use super::moves::Move;
 use super::{LastCond, Operand, Translator};
 use crate::error::Result;
-use crate::exec as x;
+use crate::exec;
 use crate::ir::isa::{
     self, Br, BrAddCmp, BrCmp, BrZero, CodeAddr, Count, Imm, Imm64, Index, Slot, SlotOrImm,
 };
@@ -53,10 +53,10 @@ pub(super) struct Ctrl {
     /// For a loop that begins with a test branching out of it: the test,
     /// the label it exits to, and its length in words.
     head_exit: Option<(CondJump, usize, usize)>,
-    /// The handler region this block opened (`try_table`, legacy `try`).
-    pub handler: Option<u32>,
-    /// The innermost handler region open when the block started.
-    pub handler_at_open: Option<u32>,
+    /// The catch region this block opened (`try_table`, legacy `try`).
+    pub region: Option<u32>,
+    /// The innermost catch region open when the block started.
+    pub region_at_open: Option<u32>,
     /// Legacy `try`: the slot holding the caught exception.
     pub exn_slot: Option<u32>,
 }
@@ -75,8 +75,8 @@ impl Ctrl {
             else_fixup: None,
             live: true,
             head_exit: None,
-            handler: None,
-            handler_at_open: None,
+            region: None,
+            region_at_open: None,
             exn_slot: None,
         }
     }
@@ -106,7 +106,7 @@ impl Translator<'_> {
             BlockType::Empty => (0, Box::new([])),
             BlockType::Type(t) => (0, Box::new([t == wasmparser::ValType::V128])),
             BlockType::FuncType(i) => {
-                let ft = self.func_type_of(self.m.types[i as usize]);
+                let ft = self.func_type_of(self.module.types[i as usize]);
                 let wide = ft.results().iter().map(|t| *t == ValType::V128).collect();
                 (ft.params().len() as u32, wide)
             }
@@ -124,16 +124,16 @@ impl Translator<'_> {
             results: result_wide.len() as u32,
             result_wide,
             head: if kind == Kind::Loop {
-                self.b.label()
+                self.code.label()
             } else {
-                self.b.here()
+                self.code.here()
             },
             fixups: Vec::new(),
             else_fixup: None,
             live,
             head_exit: None,
-            handler: None,
-            handler_at_open: self.open_handlers.last().copied(),
+            region: None,
+            region_at_open: self.open_regions.last().copied(),
             exn_slot: None,
         });
     }
@@ -241,8 +241,8 @@ impl Translator<'_> {
             O::Throw { tag_index } => self.translate_throw(tag_index),
             O::ThrowRef => {
                 let s = self.pop_slot();
-                self.b
-                    .emit(h!(x::throw_ref), isa::ThrowRef { exn: Slot(s) });
+                self.code
+                    .emit(h!(exec::throw_ref), isa::ThrowRef { exn: Slot(s) });
                 self.set_unreachable();
             }
             O::Try { blockty } => self.translate_try(blockty),
@@ -254,8 +254,8 @@ impl Translator<'_> {
                 let slot = self.ctrl[i]
                     .exn_slot
                     .expect("validated: rethrow targets a catch");
-                self.b
-                    .emit(h!(x::throw_ref), isa::ThrowRef { exn: Slot(slot) });
+                self.code
+                    .emit(h!(exec::throw_ref), isa::ThrowRef { exn: Slot(slot) });
                 self.set_unreachable();
             }
             other => {
@@ -313,8 +313,8 @@ impl Translator<'_> {
         let dest = c.dest;
         let params = c.params;
         if let Some((pos, k)) = fix {
-            let here = self.b.label();
-            self.b.patch_branch(pos, k, here);
+            let here = self.code.label();
+            self.code.patch_branch(pos, k, here);
         }
         self.stack.truncate((dest + params) as usize);
         self.ctrl.last_mut().expect("an if").floor = dest;
@@ -351,18 +351,18 @@ impl Translator<'_> {
             self.move_results_of_top();
         }
         let c = self.ctrl.pop().expect("validated");
-        if let Some(h) = c.handler {
-            self.close_handler(h);
+        if let Some(h) = c.region {
+            self.close_region(h);
         }
-        let here = self.b.label();
+        let here = self.code.label();
         for (pos, k) in &c.fixups {
-            self.b.patch_branch(*pos, *k, here);
+            self.code.patch_branch(*pos, *k, here);
         }
         // An `if` without `else` falls through with its parameters as
         // results; they are already in the label slots.
         let mut reachable = self.reachable || !c.fixups.is_empty();
         if let Some((pos, k)) = c.else_fixup {
-            self.b.patch_branch(pos, k, here);
+            self.code.patch_branch(pos, k, here);
             reachable = true;
         }
         self.stack.truncate(c.dest as usize);
@@ -429,7 +429,7 @@ impl Translator<'_> {
         let c = &mut self.ctrl[i];
         if c.kind == Kind::Loop {
             let head = c.head;
-            self.b.patch_branch(pos, k, head);
+            self.code.patch_branch(pos, k, head);
         } else {
             c.fixups.push((pos, k));
         }
@@ -451,10 +451,10 @@ impl Translator<'_> {
                         self.last_add
                             .filter(|add| {
                                 add.b_is_imm
-                                    && add.end == self.b.len()
+                                    && add.end == self.code.len()
                                     && add.dst == cj.ops.first()
                                     && add.width == width
-                                    && self.b.is_open(add.pos)
+                                    && self.code.is_open(add.pos)
                             })
                             .and_then(|add| {
                                 let CondOps::Cmp { b, .. } = cj.ops else {
@@ -470,7 +470,7 @@ impl Translator<'_> {
                         }
                         None => self.emit_cond(&cj, false),
                     };
-                    self.b.patch_branch(pos, k, body);
+                    self.code.patch_branch(pos, k, body);
                     let pos = self.emit_br();
                     self.link(pos, field!(Br.target), exit);
                     return;
@@ -483,8 +483,8 @@ impl Translator<'_> {
 
     /// Emits an unconditional branch with an unpatched target.
     pub(super) fn emit_br(&mut self) -> InstrPos {
-        self.b.emit(
-            h!(x::br),
+        self.code.emit(
+            h!(exec::br),
             isa::Br {
                 target: isa::Target(0),
             },
@@ -497,7 +497,7 @@ impl Translator<'_> {
             cond: Slot(slot),
             target: isa::Target(0),
         };
-        self.b.emit(h, ops)
+        self.code.emit(h, ops)
     }
 
     /// An unconditional branch to relative depth `depth`.
@@ -513,13 +513,13 @@ impl Translator<'_> {
         if n == 1 && !self.stack[h0 as usize].wide {
             let e = self.stack[h0 as usize];
             let s = self.read(e);
-            self.b.emit(h!(x::ret1), isa::Ret1 { src: Slot(s) });
+            self.code.emit(h!(exec::ret1), isa::Ret1 { src: Slot(s) });
             return;
         }
         // Results go to the frame's first cells, in order, which may be
         // where the locals they are read from live.
         self.move_top_to_slots(n, 0);
-        self.b.emit(h!(x::ret), isa::Ret {});
+        self.code.emit(h!(exec::ret), isa::Ret {});
     }
 
     /// Pops a branch condition, noting whether the instruction that
@@ -546,7 +546,7 @@ impl Translator<'_> {
                 self.last = None;
                 match cond {
                     LastCond::Eqz { src } => {
-                        self.b.truncate(pos);
+                        self.code.truncate(pos);
                         CondJump::on_slot(src, true)
                     }
                     LastCond::Cmp {
@@ -560,7 +560,7 @@ impl Translator<'_> {
                                 && add.end == pos.0
                                 && add.dst == a
                                 && info.cmp_width == Some(add.width)
-                                && self.b.is_open(add.pos)
+                                && self.code.is_open(add.pos)
                         });
                         let (table, fused_table) = if b_is_imm {
                             (info.br_ri, info.add_br_ri)
@@ -573,7 +573,7 @@ impl Translator<'_> {
                                 CondJump::new(handlers, CondOps::add_cmp(&add, b))
                             }
                             _ => {
-                                self.b.truncate(pos);
+                                self.code.truncate(pos);
                                 let [slot_form, acc_form] = table.expect("a comparison");
                                 let mut cj = CondJump::new(slot_form, CondOps::Cmp { a, b });
                                 cj.acc_handlers = Some(acc_form);
@@ -591,7 +591,7 @@ impl Translator<'_> {
     /// an unpatched target; returns the fixup.
     fn emit_cond(&mut self, cj: &CondJump, when: bool) -> (InstrPos, usize) {
         let handlers = match cj.acc_handlers {
-            Some(acc_form) if self.b.acc_holds(cj.ops.first()) => acc_form,
+            Some(acc_form) if self.code.acc_holds(cj.ops.first()) => acc_form,
             _ => cj.handlers,
         };
         let h = handlers[usize::from(!when)];
@@ -602,7 +602,7 @@ impl Translator<'_> {
                     cond: Slot(cond),
                     target,
                 };
-                (self.b.emit(h, ops), field!(BrZero.target))
+                (self.code.emit(h, ops), field!(BrZero.target))
             }
             CondOps::Cmp { a, b } => {
                 let ops = isa::BrCmp {
@@ -610,7 +610,7 @@ impl Translator<'_> {
                     b: SlotOrImm(b),
                     target,
                 };
-                (self.b.emit(h, ops), field!(BrCmp.target))
+                (self.code.emit(h, ops), field!(BrCmp.target))
             }
             CondOps::AddCmp { dst, src, imm, b } => {
                 let ops = isa::BrAddCmp {
@@ -620,7 +620,7 @@ impl Translator<'_> {
                     b: SlotOrImm(b),
                     target,
                 };
-                (self.b.emit(h, ops), field!(BrAddCmp.target))
+                (self.code.emit(h, ops), field!(BrAddCmp.target))
             }
         }
     }
@@ -643,7 +643,7 @@ impl Translator<'_> {
             let loop_head = self
                 .ctrl
                 .last()
-                .filter(|c| c.kind == Kind::Loop && c.params == 0 && c.head == self.b.here());
+                .filter(|c| c.kind == Kind::Loop && c.params == 0 && c.head == self.code.here());
             // Only value-less exits: at the loop's end the operand stack
             // differs from the header's.
             let exits_loop =
@@ -653,21 +653,21 @@ impl Translator<'_> {
             if exits_loop {
                 // The loop starts with its exit test: branches back to it
                 // can run a copy of the test instead (see `emit_jump_to`).
-                let words = self.b.len() - pos.0;
+                let words = self.code.len() - pos.0;
                 let tested = cj.ops.first();
                 self.ctrl.last_mut().expect("a loop").head_exit = Some((cj, i, words));
                 // The inverted copy at the loop's end jumps here.
-                self.b.label();
+                self.code.label();
                 // The body is entered only by falling through this test or
                 // from a copy of it, and conditional branches pass their
                 // first operand on: the loop variable, if it is one.
-                self.b.passes_on(tested);
+                self.code.passes_on(tested);
             }
         } else {
             let (skip, k) = self.emit_cond_branch(cond, true);
             self.emit_jump_to(t);
-            let here = self.b.label();
-            self.b.patch_branch(skip, k, here);
+            let here = self.code.label();
+            self.code.patch_branch(skip, k, here);
         }
         self.last = None;
     }
@@ -675,12 +675,15 @@ impl Translator<'_> {
     fn br_table(&mut self, depths: &[u32], default: u32) {
         let idx = self.pop_slot();
         let n = depths.len();
-        let h = self.by_acc([h!(x::br_table::<false>), h!(x::br_table::<true>)], idx);
+        let h = self.by_acc(
+            [h!(exec::br_table::<false>), h!(exec::br_table::<true>)],
+            idx,
+        );
         let ops = isa::BrTable {
             index: Slot(idx),
             count: Count(n as u32),
         };
-        let pos = self.b.emit_with_targets(h, ops, n + 1);
+        let pos = self.code.emit_with_targets(h, ops, n + 1);
         let all: Vec<u32> = depths.iter().copied().chain([default]).collect();
         for (k, depth) in all.into_iter().enumerate() {
             let t = self.target(depth);
@@ -690,9 +693,9 @@ impl Translator<'_> {
                 };
                 self.link(pos, isa::BrTable::target_operand(k), i);
             } else {
-                let stub = self.b.label();
+                let stub = self.code.label();
                 let rel = CodeBuilder::rel(pos, stub);
-                self.b.patch(pos, isa::BrTable::target_operand(k), rel);
+                self.code.patch(pos, isa::BrTable::target_operand(k), rel);
                 self.emit_jump_to(t);
             }
         }
@@ -707,13 +710,13 @@ impl Translator<'_> {
             let Target::Label(i) = t else {
                 unreachable!("returns need moves")
             };
-            let pos = self.emit_br_zero(h!(x::br_zero::<true, false>), r);
+            let pos = self.emit_br_zero(h!(exec::br_zero::<true, false>), r);
             self.link(pos, field!(BrZero.target), i);
         } else {
-            let skip = self.emit_br_zero(h!(x::br_zero::<false, false>), r);
+            let skip = self.emit_br_zero(h!(exec::br_zero::<false, false>), r);
             self.emit_jump_to(t);
-            let here = self.b.label();
-            self.b.patch_branch(skip, field!(BrZero.target), here);
+            let here = self.code.label();
+            self.code.patch_branch(skip, field!(BrZero.target), here);
         }
         // The (now known non-null) reference stays where it was read from.
         let op = if let Operand::Local(i) = e.op {
@@ -733,13 +736,13 @@ impl Translator<'_> {
             let Target::Label(i) = t else {
                 unreachable!("returns need moves")
             };
-            let pos = self.emit_br_zero(h!(x::br_zero::<false, false>), r);
+            let pos = self.emit_br_zero(h!(exec::br_zero::<false, false>), r);
             self.link(pos, field!(BrZero.target), i);
         } else {
-            let skip = self.emit_br_zero(h!(x::br_zero::<true, false>), r);
+            let skip = self.emit_br_zero(h!(exec::br_zero::<true, false>), r);
             self.emit_jump_to(t);
-            let here = self.b.label();
-            self.b.patch_branch(skip, field!(BrZero.target), here);
+            let here = self.code.label();
+            self.code.patch_branch(skip, field!(BrZero.target), here);
         }
         self.pop();
         self.last = None;
@@ -767,48 +770,48 @@ impl Translator<'_> {
     }
 
     fn call(&mut self, func: u32, tail: bool) {
-        let ft = self.func_type_of(self.m.funcs[func as usize]);
+        let ft = self.func_type_of(self.module.funcs[func as usize]);
         let np = ft.params().len() as u32;
         let base = self.place_args(np);
-        let imported = self.m.num_imported_funcs;
+        let imported = self.module.num_imported_funcs;
         if func >= imported {
             let h = if tail {
-                h!(x::call::<true>)
+                h!(exec::call::<true>)
             } else {
-                h!(x::call::<false>)
+                h!(exec::call::<false>)
             };
             let ops = isa::Call {
                 base: Slot(base),
                 func: Index(func - imported),
                 callee: CodeAddr(Imm64::new(0)),
             };
-            let pos = self.b.emit(h, ops);
+            let pos = self.code.emit(h, ops);
             self.direct_calls.push((pos.0 as u32, func - imported));
         } else {
             let h = if tail {
-                h!(x::call_import::<true>)
+                h!(exec::call_import::<true>)
             } else {
-                h!(x::call_import::<false>)
+                h!(exec::call_import::<false>)
             };
             let ops = isa::CallImport {
                 base: Slot(base),
                 func: Index(func),
             };
-            self.b.emit(h, ops);
+            self.code.emit(h, ops);
         }
         self.finish_call(&ft, tail);
     }
 
     fn call_indirect(&mut self, type_index: u32, table: u32, tail: bool) {
-        let type_id = self.m.types[type_index as usize];
+        let type_id = self.module.types[type_index as usize];
         let ft = self.func_type_of(type_id);
         let np = ft.params().len() as u32;
         let idx = self.pop_slot();
         let base = self.place_args(np);
         let h = if tail {
-            h!(x::call_indirect::<true>)
+            h!(exec::call_indirect::<true>)
         } else {
-            h!(x::call_indirect::<false>)
+            h!(exec::call_indirect::<false>)
         };
         let ops = isa::CallIndirect {
             base: Slot(base),
@@ -816,25 +819,25 @@ impl Translator<'_> {
             table: Index(table),
             ty: Index(type_id.0),
         };
-        self.b.emit(h, ops);
+        self.code.emit(h, ops);
         self.finish_call(&ft, tail);
     }
 
     fn call_ref(&mut self, type_index: u32, tail: bool) {
-        let ft = self.func_type_of(self.m.types[type_index as usize]);
+        let ft = self.func_type_of(self.module.types[type_index as usize]);
         let np = ft.params().len() as u32;
         let r = self.pop_slot();
         let base = self.place_args(np);
         let h = if tail {
-            h!(x::call_ref::<true>)
+            h!(exec::call_ref::<true>)
         } else {
-            h!(x::call_ref::<false>)
+            h!(exec::call_ref::<false>)
         };
         let ops = isa::CallRef {
             base: Slot(base),
             callee: Slot(r),
         };
-        self.b.emit(h, ops);
+        self.code.emit(h, ops);
         self.finish_call(&ft, tail);
     }
 }
@@ -905,10 +908,13 @@ impl CondJump {
     /// zero.
     fn on_slot(slot: u32, zero: bool) -> CondJump {
         let nz = [
-            h!(x::br_zero::<false, false>),
-            h!(x::br_zero::<false, true>),
+            h!(exec::br_zero::<false, false>),
+            h!(exec::br_zero::<false, true>),
         ];
-        let z = [h!(x::br_zero::<true, false>), h!(x::br_zero::<true, true>)];
+        let z = [
+            h!(exec::br_zero::<true, false>),
+            h!(exec::br_zero::<true, true>),
+        ];
         let (yes, no) = if zero { (z, nz) } else { (nz, z) };
         let mut cj = CondJump::new([yes[0], no[0]], CondOps::Zero { cond: slot });
         cj.acc_handlers = Some([yes[1], no[1]]);

@@ -1,7 +1,7 @@
 //! Translation of exception handling: `try_table` with its catch clauses,
 //! `throw`, and the legacy `try`/`catch`/`catch_all`/`delegate`/`rethrow`.
 //!
-//! A block that catches opens a handler region (`ir::HandlerEntry`) over
+//! A block that catches opens a catch region (`ir::CatchRegion`) over
 //! its body. Each clause names landing code: for `try_table`, a small pad
 //! before the body that branches to the clause's label (the unwinder has
 //! already written the payload into the label's value slots); for a legacy
@@ -11,16 +11,16 @@
 use super::Operand;
 use super::Translator;
 use super::control::{Kind, Target};
-use crate::exec as x;
+use crate::exec;
 use crate::ir::isa::{self, Br, Count, Index, Slot};
-use crate::ir::{Clause, HandlerAction, HandlerEntry, field, h};
+use crate::ir::{CatchRegion, Clause, RegionAction, field, h};
 use crate::types::ValType;
 use wasmparser::{BlockType, Catch, TryTable};
 
 impl Translator<'_> {
     /// Cells of the payload of module tag `tag`.
     fn tag_cells(&self, tag: u32) -> (u32, Vec<ValType>) {
-        let ft = self.func_type_of(self.m.tags[tag as usize]);
+        let ft = self.func_type_of(self.module.tags[tag as usize]);
         let cells = ft
             .params()
             .iter()
@@ -29,26 +29,26 @@ impl Translator<'_> {
         (cells, ft.params().to_vec())
     }
 
-    /// Opens a handler region starting here, nested in the open one.
-    fn open_handler(&mut self, action: HandlerAction) -> u32 {
-        let start = self.b.len() as u32;
-        let parent = self.open_handlers.last().copied();
-        self.handlers.push(HandlerEntry {
+    /// Opens a catch region starting here, nested in the open one.
+    fn open_region(&mut self, action: RegionAction) -> u32 {
+        let start = self.code.len() as u32;
+        let parent = self.open_regions.last().copied();
+        self.catch_regions.push(CatchRegion {
             start,
             end: start,
             parent,
             action,
         });
-        let index = (self.handlers.len() - 1) as u32;
-        self.open_handlers.push(index);
+        let index = (self.catch_regions.len() - 1) as u32;
+        self.open_regions.push(index);
         index
     }
 
     /// Ends the protected region of handler `h` here, if still open.
-    pub(super) fn close_handler(&mut self, h: u32) {
-        if self.open_handlers.last() == Some(&h) {
-            self.open_handlers.pop();
-            self.handlers[h as usize].end = self.b.len() as u32;
+    pub(super) fn close_region(&mut self, h: u32) {
+        if self.open_regions.last() == Some(&h) {
+            self.open_regions.pop();
+            self.catch_regions[h as usize].end = self.code.len() as u32;
         }
     }
 
@@ -66,10 +66,10 @@ impl Translator<'_> {
                 Catch::AllRef { label } => (None, true, label),
             };
             let cells = tag.map_or(0, |t| self.tag_cells(t).0);
-            let pad = self.b.len() as u32;
+            let pad = self.code.len() as u32;
             let dest = match self.target(depth) {
                 Target::Return => {
-                    self.b.emit(h!(x::ret), isa::Ret {});
+                    self.code.emit(h!(exec::ret), isa::Ret {});
                     0
                 }
                 Target::Label(i) => {
@@ -87,16 +87,16 @@ impl Translator<'_> {
                 exn_slot,
             });
         }
-        let here = self.b.label();
-        self.b.patch_branch(skip, field!(Br.target), here);
+        let here = self.code.label();
+        self.code.patch_branch(skip, field!(Br.target), here);
         self.push_ctrl(Kind::TryTable, tt.ty, true);
-        let h = self.open_handler(HandlerAction::Catch(clauses.into()));
-        self.ctrl.last_mut().expect("just pushed").handler = Some(h);
+        let h = self.open_region(RegionAction::Catch(clauses.into()));
+        self.ctrl.last_mut().expect("just pushed").region = Some(h);
         self.last = None;
     }
 
     pub(super) fn translate_throw(&mut self, tag: u32) {
-        let ft = self.func_type_of(self.m.tags[tag as usize]);
+        let ft = self.func_type_of(self.module.tags[tag as usize]);
         let (cells, _) = self.tag_cells(tag);
         let base = self.place_args(ft.params().len() as u32);
         let ops = isa::Throw {
@@ -104,7 +104,7 @@ impl Translator<'_> {
             tag: Index(tag),
             cells: Count(cells),
         };
-        self.b.emit(h!(x::throw), ops);
+        self.code.emit(h!(exec::throw), ops);
         self.finish_call(&ft, true);
     }
 
@@ -113,7 +113,10 @@ impl Translator<'_> {
     pub(super) fn translate_try(&mut self, bt: BlockType) {
         self.materialize_all();
         let params = match bt {
-            BlockType::FuncType(i) => self.func_type_of(self.m.types[i as usize]).params().len(),
+            BlockType::FuncType(i) => self
+                .func_type_of(self.module.types[i as usize])
+                .params()
+                .len(),
             _ => 0,
         };
         // Shift the parameters up one cell to make room for the slot.
@@ -127,10 +130,10 @@ impl Translator<'_> {
         }
         self.emit_moves(&shifts);
         self.push_ctrl(Kind::Try, bt, true);
-        let h = self.open_handler(HandlerAction::Catch(Box::new([])));
+        let h = self.open_region(RegionAction::Catch(Box::new([])));
         let c = self.ctrl.last_mut().expect("just pushed");
         c.dest -= 1;
-        c.handler = Some(h);
+        c.region = Some(h);
         c.exn_slot = Some(exn_slot);
         self.last = None;
     }
@@ -146,9 +149,9 @@ impl Translator<'_> {
             c.fixups.push((pos, field!(Br.target)));
         }
         let c = self.ctrl.last_mut().expect("a try");
-        let (h, exn_slot, floor) = (c.handler.expect("a try"), c.exn_slot, c.dest + 1);
+        let (h, exn_slot, floor) = (c.region.expect("a try"), c.exn_slot, c.dest + 1);
         c.kind = Kind::Catch;
-        self.close_handler(h);
+        self.close_region(h);
         self.stack.truncate(floor as usize);
         let dest = self.slot_at(floor);
         if let Some(t) = tag {
@@ -156,8 +159,8 @@ impl Translator<'_> {
                 self.push(Operand::Temp, ty == ValType::V128);
             }
         }
-        let pad = self.b.label().0 as u32;
-        if let HandlerAction::Catch(clauses) = &mut self.handlers[h as usize].action {
+        let pad = self.code.label().0 as u32;
+        if let RegionAction::Catch(clauses) = &mut self.catch_regions[h as usize].action {
             let mut all = std::mem::take(clauses).into_vec();
             all.push(Clause {
                 tag,
@@ -176,14 +179,14 @@ impl Translator<'_> {
     /// at the handlers around label `depth` (outside the `try`).
     pub(super) fn translate_delegate(&mut self, depth: u32) {
         let me = self.ctrl.len() - 1;
-        let h = self.ctrl[me].handler.expect("a try");
+        let h = self.ctrl[me].region.expect("a try");
         let t = &self.ctrl[me - 1 - depth as usize];
         let target = match t.kind {
             Kind::Func => None,
-            Kind::Try => t.handler,
-            _ => t.handler_at_open,
+            Kind::Try => t.region,
+            _ => t.region_at_open,
         };
-        self.handlers[h as usize].action = HandlerAction::Delegate(target);
+        self.catch_regions[h as usize].action = RegionAction::Delegate(target);
         self.translate_end();
     }
 }

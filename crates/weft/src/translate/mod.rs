@@ -17,9 +17,9 @@ mod simd;
 pub(crate) mod simd_ops;
 
 use crate::error::Result;
-use crate::exec as x;
+use crate::exec;
 use crate::ir::isa::{self, ConsumeFuel, Count, Defines, Imm, Imm64, Index, Slot, SlotOrImm};
-use crate::ir::{CodeBuilder, CompiledFunc, Handler, HandlerEntry, InstrPos, field, h};
+use crate::ir::{CatchRegion, CodeBuilder, CompiledFunc, Handler, InstrPos, field, h};
 use crate::module::ModuleInner;
 use crate::types::{FuncType, TypeId, ValType};
 use control::Ctrl;
@@ -29,13 +29,13 @@ use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources};
 /// An operand of the virtual stack: where it is, its canonical slot (where
 /// it goes when materialised), and whether it is a `v128` (two cells).
 #[derive(Copy, Clone, Debug)]
-struct Entry {
+struct StackEntry {
     op: Operand,
     slot: u32,
     wide: bool,
 }
 
-impl Entry {
+impl StackEntry {
     fn cells(&self) -> u32 {
         if self.wide { 2 } else { 1 }
     }
@@ -94,9 +94,10 @@ struct LastDef {
 }
 
 pub(crate) struct Translator<'a> {
-    m: &'a ModuleInner,
-    b: CodeBuilder,
-    stack: Vec<Entry>,
+    module: &'a ModuleInner,
+    /// The function body being written.
+    code: CodeBuilder,
+    stack: Vec<StackEntry>,
     /// Each local's slot and whether it is a `v128`.
     locals: Vec<(u32, bool)>,
     /// Types of the function's results.
@@ -111,9 +112,9 @@ pub(crate) struct Translator<'a> {
     /// Byte offset of the operator being translated.
     offset: usize,
     direct_calls: Vec<(u32, u32)>,
-    /// Exception handler regions, and those whose body is being translated.
-    handlers: Vec<HandlerEntry>,
-    open_handlers: Vec<u32>,
+    /// Catch regions, and those whose body is being translated.
+    catch_regions: Vec<CatchRegion>,
+    open_regions: Vec<u32>,
     /// Whether to charge fuel, and the open block's charge instruction.
     fuel: bool,
     fuel_charge: Option<InstrPos>,
@@ -124,13 +125,13 @@ pub(crate) struct Translator<'a> {
 
 /// Translates function `index` of module `m`, validating it with `fv`.
 pub(crate) fn translate_function(
-    m: &ModuleInner,
+    module: &ModuleInner,
     index: u32,
     fv: &mut FuncValidator<ValidatorResources>,
     body: &FunctionBody<'_>,
 ) -> Result<CompiledFunc> {
-    let type_id = m.funcs[index as usize];
-    let ft = m.func_type(type_id);
+    let type_id = module.funcs[index as usize];
+    let ft = module.func_type(type_id);
     let mut locals = body.get_locals_reader()?;
     for _ in 0..locals.get_count() {
         let offset = locals.original_position();
@@ -155,8 +156,8 @@ pub(crate) fn translate_function(
         param_cells = cells;
     }
     let mut t = Translator {
-        m,
-        b: CodeBuilder::new(m.engine.config().debug_ir),
+        module,
+        code: CodeBuilder::new(module.engine.config().debug_ir),
         stack: Vec::new(),
         locals,
         results: ft.results().to_vec(),
@@ -168,16 +169,16 @@ pub(crate) fn translate_function(
         last_add: None,
         offset: 0,
         direct_calls: Vec::new(),
-        handlers: Vec::new(),
-        open_handlers: Vec::new(),
-        fuel: m.engine.config().consume_fuel,
+        catch_regions: Vec::new(),
+        open_regions: Vec::new(),
+        fuel: module.engine.config().consume_fuel,
         fuel_charge: None,
         fuel_count: 0,
-        epoch: m.engine.config().epoch_interruption,
+        epoch: module.engine.config().epoch_interruption,
     };
     if cells > param_cells {
-        t.b.emit(
-            h!(x::zero_locals),
+        t.code.emit(
+            h!(exec::zero_locals),
             isa::ZeroLocals {
                 first: Slot(param_cells),
                 count: Count(cells - param_cells),
@@ -191,12 +192,12 @@ pub(crate) fn translate_function(
     while !reader.eof() {
         let (op, offset) = reader.read_with_offset()?;
         fv.op(offset, &op)?;
-        t.b.mark_offset(offset as usize);
+        t.code.mark_offset(offset as usize);
         t.translate(op, offset as usize)?;
     }
     reader.finish()?;
     t.close_basic_block();
-    let (code, offsets, listing) = t.b.finish();
+    let (code, offsets, listing) = t.code.finish();
     let result_cells: u32 = t.results.iter().map(|r| cells_of(*r)).sum();
     let frame_size = (t.temp_base + t.max_cells)
         .max(result_cells)
@@ -206,7 +207,7 @@ pub(crate) fn translate_function(
         frame_size,
         num_params: param_cells,
         direct_calls: t.direct_calls.into(),
-        handlers: t.handlers.into(),
+        catch_regions: t.catch_regions.into(),
         func_index: index,
         offsets,
         listing,
@@ -246,7 +247,7 @@ impl<'a> Translator<'a> {
 
     fn push(&mut self, op: Operand, wide: bool) {
         let slot = self.next_slot();
-        let e = Entry { op, slot, wide };
+        let e = StackEntry { op, slot, wide };
         self.max_cells = self.max_cells.max(slot + e.cells() - self.temp_base);
         self.stack.push(e);
     }
@@ -257,8 +258,8 @@ impl<'a> Translator<'a> {
         self.stack.last().expect("just pushed").slot
     }
 
-    fn pop(&mut self) -> Entry {
-        self.stack.pop().unwrap_or(Entry {
+    fn pop(&mut self) -> StackEntry {
+        self.stack.pop().unwrap_or(StackEntry {
             op: Operand::Temp,
             slot: self.temp_base,
             wide: false,
@@ -267,7 +268,7 @@ impl<'a> Translator<'a> {
 
     /// A slot holding entry `e`, materialising a constant into its
     /// canonical slot.
-    fn read(&mut self, e: Entry) -> u32 {
+    fn read(&mut self, e: StackEntry) -> u32 {
         match e.op {
             Operand::Local(i) => self.local_slot(i),
             Operand::Temp => e.slot,
@@ -290,13 +291,15 @@ impl<'a> Translator<'a> {
                 dst: Slot(dst),
                 value: Imm(c as u32),
             };
-            self.b.emit_transparent(h!(x::const32), ops, Some(dst));
+            self.code
+                .emit_transparent(h!(exec::const32), ops, Some(dst));
         } else {
             let ops = isa::Const64 {
                 dst: Slot(dst),
                 value: Imm64::new(c),
             };
-            self.b.emit_transparent(h!(x::const64), ops, Some(dst));
+            self.code
+                .emit_transparent(h!(exec::const64), ops, Some(dst));
         }
     }
 
@@ -308,15 +311,15 @@ impl<'a> Translator<'a> {
                 src: Slot(src),
             };
             if wide {
-                self.b.emit(h!(x::v_copy), ops);
+                self.code.emit(h!(exec::v_copy), ops);
             } else {
-                self.b.emit_transparent(h!(x::copy), ops, Some(dst));
+                self.code.emit_transparent(h!(exec::copy), ops, Some(dst));
             }
         }
     }
 
     /// Emits a copy of entry `e` into slot `dst`, if it is not there.
-    fn emit_move(&mut self, dst: u32, e: Entry) {
+    fn emit_move(&mut self, dst: u32, e: StackEntry) {
         let m = self.move_of(e, dst);
         self.emit_moves(&[m]);
     }
@@ -354,7 +357,7 @@ impl<'a> Translator<'a> {
     }
 
     /// The move of operand `e` into slot `dst`.
-    fn move_of(&self, e: Entry, dst: u32) -> Move {
+    fn move_of(&self, e: StackEntry, dst: u32) -> Move {
         let src = match e.op {
             Operand::Local(i) => Source::Slot(self.local_slot(i)),
             Operand::Temp => Source::Slot(e.slot),
@@ -406,13 +409,13 @@ impl<'a> Translator<'a> {
     ) {
         self.emit_def(h, ops, cond);
         let dst = self.stack.last().expect("just pushed").slot;
-        self.b.passes_on(dst);
+        self.code.passes_on(dst);
     }
 
     /// The form of `h` that reads its register operand `slot` from `acc`,
     /// if the next instruction will find it there, else the slot form.
     fn by_acc(&self, h: ops::ByAcc, slot: u32) -> Handler {
-        h[usize::from(self.b.acc_holds(slot))]
+        h[usize::from(self.code.acc_holds(slot))]
     }
 
     /// As [`Translator::emit_def`] for an instruction producing a `v128`.
@@ -428,10 +431,10 @@ impl<'a> Translator<'a> {
         wide: bool,
     ) {
         let dst = self.push_temp(wide);
-        let pos = self.b.emit(h, ops(Slot(dst)));
+        let pos = self.code.emit(h, ops(Slot(dst)));
         self.last = Some(LastDef {
             pos,
-            end: self.b.len(),
+            end: self.code.len(),
             dst,
             dst_field: I::DST,
             cond,
@@ -442,7 +445,7 @@ impl<'a> Translator<'a> {
     /// slot `slot`.
     fn last_def_of(&self, slot: u32) -> Option<LastDef> {
         self.last
-            .filter(|l| l.end == self.b.len() && l.dst == slot && self.b.is_open(l.pos))
+            .filter(|l| l.end == self.code.len() && l.dst == slot && self.code.is_open(l.pos))
     }
 
     // ----- operators ---------------------------------------------------
@@ -477,7 +480,7 @@ impl<'a> Translator<'a> {
         match op {
             O::Nop => {}
             O::Unreachable => {
-                self.b.emit(h!(x::unreachable), isa::Unreachable {});
+                self.code.emit(h!(exec::unreachable), isa::Unreachable {});
                 self.set_unreachable();
             }
             O::I32Const { value } => self.push(Operand::Const(u64::from(value as u32)), false),
@@ -495,8 +498,8 @@ impl<'a> Translator<'a> {
             O::LocalSet { local_index } => self.local_set(local_index, false),
             O::LocalTee { local_index } => self.local_set(local_index, true),
             O::GlobalGet { global_index } => {
-                if self.m.globals[global_index as usize].content == ValType::V128 {
-                    self.emit_def_wide(h!(x::global_get_v128), |dst| isa::GlobalGet {
+                if self.module.globals[global_index as usize].content == ValType::V128 {
+                    self.emit_def_wide(h!(exec::global_get_v128), |dst| isa::GlobalGet {
                         dst,
                         global: Index(global_index),
                     });
@@ -505,21 +508,21 @@ impl<'a> Translator<'a> {
                         dst,
                         global: Index(global_index),
                     };
-                    self.emit_value(h!(x::global_get), ops, None);
+                    self.emit_value(h!(exec::global_get), ops, None);
                 }
             }
             O::GlobalSet { global_index } => {
                 let v = self.pop_slot();
-                let h = if self.m.globals[global_index as usize].content == ValType::V128 {
-                    h!(x::global_set_v128)
+                let h = if self.module.globals[global_index as usize].content == ValType::V128 {
+                    h!(exec::global_set_v128)
                 } else {
-                    h!(x::global_set)
+                    h!(exec::global_set)
                 };
                 let ops = isa::GlobalSet {
                     global: Index(global_index),
                     src: Slot(v),
                 };
-                self.b.emit(h, ops);
+                self.code.emit(h, ops);
             }
             O::Drop => {
                 self.pop();
@@ -536,9 +539,9 @@ impl<'a> Translator<'a> {
                     b: Slot(bb),
                 };
                 if eb.wide {
-                    self.emit_def_wide(h!(x::v_select), ops);
+                    self.emit_def_wide(h!(exec::v_select), ops);
                 } else {
-                    let h = self.by_acc([h!(x::select::<false>), h!(x::select::<true>)], c);
+                    let h = self.by_acc([h!(exec::select::<false>), h!(exec::select::<true>)], c);
                     self.emit_value(h, ops, None);
                 }
             }
@@ -546,7 +549,7 @@ impl<'a> Translator<'a> {
             O::RefIsNull => {
                 let a = self.pop_slot();
                 self.emit_def(
-                    h!(x::ref_is_null),
+                    h!(exec::ref_is_null),
                     |dst| isa::Unary { dst, a: Slot(a) },
                     None,
                 );
@@ -556,19 +559,19 @@ impl<'a> Translator<'a> {
                     dst,
                     func: Index(function_index),
                 };
-                self.emit_def(h!(x::ref_func), ops, None);
+                self.emit_def(h!(exec::ref_func), ops, None);
             }
             O::RefAsNonNull => {
                 let a = self.pop_slot();
                 let ops = |dst| isa::Unary { dst, a: Slot(a) };
-                self.emit_def(h!(x::ref_as_non_null), ops, None);
+                self.emit_def(h!(exec::ref_as_non_null), ops, None);
             }
             O::MemorySize { mem } => {
                 let ops = |dst| isa::MemorySize {
                     dst,
                     memory: Index(mem),
                 };
-                self.emit_def(h!(x::memory_size), ops, None);
+                self.emit_def(h!(exec::memory_size), ops, None);
             }
             O::MemoryGrow { mem } => {
                 let d = self.pop_slot();
@@ -577,7 +580,7 @@ impl<'a> Translator<'a> {
                     delta: Slot(d),
                     memory: Index(mem),
                 };
-                self.emit_def(h!(x::memory_grow), ops, None);
+                self.emit_def(h!(exec::memory_grow), ops, None);
             }
             O::MemoryFill { mem } => {
                 let [d, v, n] = self.pop3();
@@ -587,7 +590,7 @@ impl<'a> Translator<'a> {
                     value: Slot(v),
                     n: Slot(n),
                 };
-                self.b.emit(h!(x::memory_fill), ops);
+                self.code.emit(h!(exec::memory_fill), ops);
             }
             O::MemoryCopy { dst_mem, src_mem } => {
                 let [d, s, n] = self.pop3();
@@ -598,7 +601,7 @@ impl<'a> Translator<'a> {
                     src: Slot(s),
                     n: Slot(n),
                 };
-                self.b.emit(h!(x::memory_copy), ops);
+                self.code.emit(h!(exec::memory_copy), ops);
             }
             O::MemoryInit { data_index, mem } => {
                 let [d, s, n] = self.pop3();
@@ -609,13 +612,13 @@ impl<'a> Translator<'a> {
                     src: Slot(s),
                     n: Slot(n),
                 };
-                self.b.emit(h!(x::memory_init), ops);
+                self.code.emit(h!(exec::memory_init), ops);
             }
             O::DataDrop { data_index } => {
                 let ops = isa::DataDrop {
                     segment: Index(data_index),
                 };
-                self.b.emit(h!(x::data_drop), ops);
+                self.code.emit(h!(exec::data_drop), ops);
             }
             O::TableGet { table } => {
                 let i = self.pop_slot();
@@ -624,7 +627,7 @@ impl<'a> Translator<'a> {
                     table: Index(table),
                     index: Slot(i),
                 };
-                self.emit_def(h!(x::table_get), ops, None);
+                self.emit_def(h!(exec::table_get), ops, None);
             }
             O::TableSet { table } => {
                 let v = self.pop_slot();
@@ -634,14 +637,14 @@ impl<'a> Translator<'a> {
                     index: Slot(i),
                     value: Slot(v),
                 };
-                self.b.emit(h!(x::table_set), ops);
+                self.code.emit(h!(exec::table_set), ops);
             }
             O::TableSize { table } => {
                 let ops = |dst| isa::TableSize {
                     dst,
                     table: Index(table),
                 };
-                self.emit_def(h!(x::table_size), ops, None);
+                self.emit_def(h!(exec::table_size), ops, None);
             }
             O::TableGrow { table } => {
                 let delta = self.pop_slot();
@@ -652,7 +655,7 @@ impl<'a> Translator<'a> {
                     init: Slot(init),
                     delta: Slot(delta),
                 };
-                self.emit_def(h!(x::table_grow), ops, None);
+                self.emit_def(h!(exec::table_grow), ops, None);
             }
             O::TableFill { table } => {
                 let [i, v, n] = self.pop3();
@@ -662,7 +665,7 @@ impl<'a> Translator<'a> {
                     value: Slot(v),
                     n: Slot(n),
                 };
-                self.b.emit(h!(x::table_fill), ops);
+                self.code.emit(h!(exec::table_fill), ops);
             }
             O::TableCopy {
                 dst_table,
@@ -676,7 +679,7 @@ impl<'a> Translator<'a> {
                     src: Slot(s),
                     n: Slot(n),
                 };
-                self.b.emit(h!(x::table_copy), ops);
+                self.code.emit(h!(exec::table_copy), ops);
             }
             O::TableInit { elem_index, table } => {
                 let [d, s, n] = self.pop3();
@@ -687,13 +690,13 @@ impl<'a> Translator<'a> {
                     src: Slot(s),
                     n: Slot(n),
                 };
-                self.b.emit(h!(x::table_init), ops);
+                self.code.emit(h!(exec::table_init), ops);
             }
             O::ElemDrop { elem_index } => {
                 let ops = isa::ElemDrop {
                     segment: Index(elem_index),
                 };
-                self.b.emit(h!(x::elem_drop), ops);
+                self.code.emit(h!(exec::elem_drop), ops);
             }
             other => return self.translate_control(other, offset),
         }
@@ -763,9 +766,9 @@ impl<'a> Translator<'a> {
                 self.emit_value(h, ops, cond);
             }
             None => {
-                let h = if self.b.acc_holds(a) {
+                let h = if self.code.acc_holds(a) {
                     info.rr.acc_first
-                } else if self.b.acc_holds(b) {
+                } else if self.code.acc_holds(b) {
                     info.rr.acc_second
                 } else {
                     info.rr.slots
@@ -796,7 +799,7 @@ impl<'a> Translator<'a> {
         let wasmparser::MemArgTarget::Memory(mem) = access.memarg.target else {
             unreachable!("array memargs are GC-only")
         };
-        let m64 = usize::from(self.m.memories.first().is_some_and(|m| m.memory64));
+        let m64 = usize::from(self.module.memories.first().is_some_and(|m| m.memory64));
         if access.h.is_load {
             let e = self.pop();
             if mem == 0
@@ -842,7 +845,7 @@ impl<'a> Translator<'a> {
                     value: Imm(imm),
                     offset,
                 };
-                self.b.emit_transparent(h, ops, None);
+                self.code.emit_transparent(h, ops, None);
                 return;
             }
             let v = self.read(ve);
@@ -857,7 +860,7 @@ impl<'a> Translator<'a> {
                     value: Slot(v),
                     offset,
                 };
-                self.b.emit_transparent(h, ops, None);
+                self.code.emit_transparent(h, ops, None);
                 return;
             }
             let a = self.read(e);
@@ -868,7 +871,7 @@ impl<'a> Translator<'a> {
                     value: Slot(v),
                     offset,
                 };
-                self.b.emit_transparent(h, ops, None);
+                self.code.emit_transparent(h, ops, None);
             } else {
                 let ops = isa::StoreMem {
                     addr: Slot(a),
@@ -876,7 +879,7 @@ impl<'a> Translator<'a> {
                     offset,
                     memory: Index(mem),
                 };
-                self.b.emit_transparent(access.h.general, ops, None);
+                self.code.emit_transparent(access.h.general, ops, None);
             }
         }
     }
@@ -885,7 +888,7 @@ impl<'a> Translator<'a> {
     /// add's operands: swapped (it commutes) when only the second is in
     /// `acc`, so the handler can read it from there.
     fn address_add_form(&self, access: &ops::MemAccess, add: AddDef) -> (Handler, u32, u32) {
-        let (a, b) = if !add.b_is_imm && !self.b.acc_holds(add.a) && self.b.acc_holds(add.b) {
+        let (a, b) = if !add.b_is_imm && !self.code.acc_holds(add.a) && self.code.acc_holds(add.b) {
             (add.b, add.a)
         } else {
             (add.a, add.b)
@@ -897,29 +900,29 @@ impl<'a> Translator<'a> {
     /// Removes the add just emitted (another instruction does its work).
     fn drop_last_add(&mut self) {
         if let Some(add) = self.last_add.take() {
-            self.b.truncate(add.pos);
+            self.code.truncate(add.pos);
             self.last = None;
         }
     }
 
     /// If address `e` was computed by the instruction just emitted, an add
     /// of memory 0's index width, removes that add so the access can do it.
-    fn take_address_add(&mut self, e: &Entry) -> Option<AddDef> {
-        let width = if self.m.memories.first()?.memory64 {
+    fn take_address_add(&mut self, e: &StackEntry) -> Option<AddDef> {
+        let width = if self.module.memories.first()?.memory64 {
             64
         } else {
             32
         };
         let add = self.last_add.filter(|a| {
             e.op == Operand::Temp
-                && a.end == self.b.len()
+                && a.end == self.code.len()
                 && a.dst == e.slot
                 && a.width == width
-                && self.b.is_open(a.pos)
+                && self.code.is_open(a.pos)
         })?;
         self.drop_last_add();
         // Truncating dropped this access's offset record: traps need it.
-        self.b.mark_offset(self.offset);
+        self.code.mark_offset(self.offset);
         Some(add)
     }
 
@@ -937,8 +940,8 @@ impl<'a> Translator<'a> {
             Operand::Temp if self.last_def_of(v.slot).is_some() => {
                 // Retarget the instruction that computed the value.
                 let last = self.last.take().expect("checked above");
-                self.b.patch(last.pos, last.dst_field, slot);
-                self.b.retarget_acc(v.slot, slot);
+                self.code.patch(last.pos, last.dst_field, slot);
+                self.code.retarget_acc(v.slot, slot);
                 if let Some(add) = self.last_add.as_mut().filter(|a| a.pos == last.pos) {
                     add.dst = slot;
                 }
@@ -952,7 +955,7 @@ impl<'a> Translator<'a> {
     }
 
     fn func_type_of(&self, id: TypeId) -> FuncType {
-        self.m.func_type(id)
+        self.module.func_type(id)
     }
 
     /// Starts a basic block: with fuel on, emits its charge, whose amount
@@ -961,14 +964,14 @@ impl<'a> Translator<'a> {
         if self.fuel {
             self.close_basic_block();
             let ops = isa::ConsumeFuel { amount: Count(0) };
-            self.fuel_charge = Some(self.b.emit(h!(x::consume_fuel), ops));
+            self.fuel_charge = Some(self.code.emit(h!(exec::consume_fuel), ops));
         }
     }
 
     /// Fills in the open block's fuel charge with its instruction count.
     fn close_basic_block(&mut self) {
         if let Some(pos) = self.fuel_charge.take() {
-            self.b
+            self.code
                 .patch(pos, field!(ConsumeFuel.amount), self.fuel_count);
         }
         self.fuel_count = 0;
@@ -978,7 +981,7 @@ impl<'a> Translator<'a> {
     /// headers, so every unbounded execution passes one).
     fn check_epoch(&mut self) {
         if self.epoch {
-            self.b.emit(h!(x::check_epoch), isa::CheckEpoch {});
+            self.code.emit(h!(exec::check_epoch), isa::CheckEpoch {});
         }
     }
 

@@ -1,7 +1,7 @@
 //! Which handlers implement each numeric and memory operator, and which
 //! immediate forms they have.
 
-use crate::exec as x;
+use crate::exec;
 use crate::ir::{Handler, h};
 use wasmparser::Operator as O;
 
@@ -70,7 +70,7 @@ pub(crate) struct BinInfo {
 /// last: `by_acc!(h[G..])`.
 macro_rules! by_acc {
     ($h:ident [$($g:tt)*]) => {
-        [h!(x::$h::<$($g)*, false>), h!(x::$h::<$($g)*, true>)]
+        [h!(exec::$h::<$($g)*, false>), h!(exec::$h::<$($g)*, true>)]
     };
 }
 
@@ -78,9 +78,9 @@ macro_rules! by_acc {
 macro_rules! rr3 {
     ($t:ident) => {
         BinForms {
-            slots: h!(x::bin_rr::<x::$t, x::Slots>),
-            acc_first: h!(x::bin_rr::<x::$t, x::AccFirst>),
-            acc_second: h!(x::bin_rr::<x::$t, x::AccSecond>),
+            slots: h!(exec::bin_rr::<exec::$t, exec::Slots>),
+            acc_first: h!(exec::bin_rr::<exec::$t, exec::AccFirst>),
+            acc_second: h!(exec::bin_rr::<exec::$t, exec::AccSecond>),
         }
     };
 }
@@ -90,12 +90,12 @@ macro_rules! br4 {
     ($t:ident, $imm:literal) => {
         [
             [
-                h!(x::br_cmp::<x::$t, false, $imm, false>),
-                h!(x::br_cmp::<x::$t, true, $imm, false>),
+                h!(exec::br_cmp::<exec::$t, false, $imm, false>),
+                h!(exec::br_cmp::<exec::$t, true, $imm, false>),
             ],
             [
-                h!(x::br_cmp::<x::$t, false, $imm, true>),
-                h!(x::br_cmp::<x::$t, true, $imm, true>),
+                h!(exec::br_cmp::<exec::$t, false, $imm, true>),
+                h!(exec::br_cmp::<exec::$t, true, $imm, true>),
             ],
         ]
     };
@@ -109,8 +109,8 @@ macro_rules! bin_table {
         match $op {
             $(O::$a => Some({ const INFO: BinInfo = BinInfo {
                 rr: rr3!($at),
-                ri: by_acc!(bin_imm[x::$at, false]),
-                ir: by_acc!(bin_imm[x::$at, true]),
+                ri: by_acc!(bin_imm[exec::$at, false]),
+                ir: by_acc!(bin_imm[exec::$at, true]),
                 imm: ImmClass::$acls,
                 commutative: $acomm,
                 br_rr: None,
@@ -122,27 +122,27 @@ macro_rules! bin_table {
             }; &INFO }),)*
             $(O::$c => Some({ const INFO: BinInfo = BinInfo {
                 rr: rr3!($ct),
-                ri: by_acc!(bin_imm[x::$ct, false]),
-                ir: by_acc!(bin_imm[x::$ct, true]),
+                ri: by_acc!(bin_imm[exec::$ct, false]),
+                ir: by_acc!(bin_imm[exec::$ct, true]),
                 imm: ImmClass::$ccls,
                 commutative: $ccomm,
                 br_rr: Some(br4!($ct, false)),
                 br_ri: Some(br4!($ct, true)),
                 add_br_rr: Some([
-                    h!(x::br_add_cmp::<x::$add, x::$ct, false, false>),
-                    h!(x::br_add_cmp::<x::$add, x::$ct, true, false>),
+                    h!(exec::br_add_cmp::<exec::$add, exec::$ct, false, false>),
+                    h!(exec::br_add_cmp::<exec::$add, exec::$ct, true, false>),
                 ]),
                 add_br_ri: Some([
-                    h!(x::br_add_cmp::<x::$add, x::$ct, false, true>),
-                    h!(x::br_add_cmp::<x::$add, x::$ct, true, true>),
+                    h!(exec::br_add_cmp::<exec::$add, exec::$ct, false, true>),
+                    h!(exec::br_add_cmp::<exec::$add, exec::$ct, true, true>),
                 ]),
                 add_width: None,
                 cmp_width: Some($cw),
             }; &INFO }),)*
             $(O::$f => Some({ const INFO: BinInfo = BinInfo {
                 rr: rr3!($ft),
-                ri: by_acc!(bin_imm[x::$ft, false]),
-                ir: by_acc!(bin_imm[x::$ft, true]),
+                ri: by_acc!(bin_imm[exec::$ft, false]),
+                ir: by_acc!(bin_imm[exec::$ft, true]),
                 imm: ImmClass::$fcls,
                 commutative: $fcomm,
                 br_rr: Some(br4!($ft, false)),
@@ -242,7 +242,7 @@ pub(crate) fn binary(op: &O<'_>) -> Option<&'static BinInfo> {
 macro_rules! un_table {
     ($op:expr; $($o:ident => $t:ident,)*) => {
         match $op {
-            $(O::$o => Some(by_acc!(un[x::$t])),)*
+            $(O::$o => Some(by_acc!(un[exec::$t])),)*
             _ => None,
         }
     };
@@ -305,26 +305,26 @@ macro_rules! mem_table {
     ($op:expr; $(load $l:ident => $lt:ident,)* $(store $s:ident => $st:ident,)*) => {
         match $op {
             $(O::$l { memarg } => Some(MemAccess { memarg: *memarg, h: { const H: MemHandlers = MemHandlers {
-                fast: [by_acc!(load[x::$lt, false]), by_acc!(load[x::$lt, true])],
-                general: h!(x::load_m::<x::$lt>),
+                fast: [by_acc!(load[exec::$lt, false]), by_acc!(load[exec::$lt, true])],
+                general: h!(exec::load_m::<exec::$lt>),
                 is_load: true,
                 store_imm: None,
                 with_add: [
-                    [by_acc!(load_add[x::$lt, x::I32Add, false, false]), by_acc!(load_add[x::$lt, x::I32Add, true, false])],
-                    [by_acc!(load_add[x::$lt, x::I64Add, false, true]), by_acc!(load_add[x::$lt, x::I64Add, true, true])],
+                    [by_acc!(load_add[exec::$lt, exec::I32Add, false, false]), by_acc!(load_add[exec::$lt, exec::I32Add, true, false])],
+                    [by_acc!(load_add[exec::$lt, exec::I64Add, false, true]), by_acc!(load_add[exec::$lt, exec::I64Add, true, true])],
                 ],
             }; &H } }),)*
             $(O::$s { memarg } => Some(MemAccess { memarg: *memarg, h: { const H: MemHandlers = MemHandlers {
-                fast: [by_acc!(store[x::$st, false]), by_acc!(store[x::$st, true])],
-                general: h!(x::store_m::<x::$st>),
+                fast: [by_acc!(store[exec::$st, false]), by_acc!(store[exec::$st, true])],
+                general: h!(exec::store_m::<exec::$st>),
                 is_load: false,
                 store_imm: Some((
-                    [by_acc!(store_imm[x::$st, false]), by_acc!(store_imm[x::$st, true])],
-                    if <x::$st as x::StoreOp>::SIZE == 8 { ImmClass::SignExt64 } else { ImmClass::Bits32 },
+                    [by_acc!(store_imm[exec::$st, false]), by_acc!(store_imm[exec::$st, true])],
+                    if <exec::$st as exec::StoreOp>::SIZE == 8 { ImmClass::SignExt64 } else { ImmClass::Bits32 },
                 )),
                 with_add: [
-                    [by_acc!(store_add[x::$st, x::I32Add, false, false]), by_acc!(store_add[x::$st, x::I32Add, true, false])],
-                    [by_acc!(store_add[x::$st, x::I64Add, false, true]), by_acc!(store_add[x::$st, x::I64Add, true, true])],
+                    [by_acc!(store_add[exec::$st, exec::I32Add, false, false]), by_acc!(store_add[exec::$st, exec::I32Add, true, false])],
+                    [by_acc!(store_add[exec::$st, exec::I64Add, false, true]), by_acc!(store_add[exec::$st, exec::I64Add, true, true])],
                 ],
             }; &H } }),)*
             _ => None,

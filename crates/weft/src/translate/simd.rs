@@ -5,7 +5,7 @@
 
 use super::Translator;
 use super::simd_ops::{SimdOp, simd_lane_access, simd_load, simd_op, simd_store};
-use crate::exec as x;
+use crate::exec;
 use crate::ir::h;
 use crate::ir::isa::{self, Bytes16, Count, Imm64, Index, Slot};
 use wasmparser::{MemArg, MemArgTarget, Operator};
@@ -46,7 +46,7 @@ impl Translator<'_> {
                 offset,
                 memory,
             };
-            self.b.emit(h, ops);
+            self.code.emit(h, ops);
             return true;
         }
         if let Some((memarg, lane, h, is_load)) = simd_lane_access(op) {
@@ -71,19 +71,19 @@ impl Translator<'_> {
                     memory,
                     lane,
                 };
-                self.b.emit(h, ops);
+                self.code.emit(h, ops);
             }
             return true;
         }
         match op {
             Operator::V128Const { value } => {
                 let value = Bytes16(*value.bytes());
-                self.emit_def_wide(h!(x::v_const), |dst| isa::VConst { dst, value });
+                self.emit_def_wide(h!(exec::v_const), |dst| isa::VConst { dst, value });
             }
             Operator::I8x16Shuffle { lanes } => {
                 let b = self.pop_slot();
                 let a = self.pop_slot();
-                self.emit_def_wide(x::shuffle_handler(), |dst| isa::VShuffle {
+                self.emit_def_wide(exec::shuffle_handler(), |dst| isa::VShuffle {
                     dst,
                     a: Slot(a),
                     b: Slot(b),

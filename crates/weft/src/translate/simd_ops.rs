@@ -6,7 +6,7 @@
 //! and the memory operators carry immediates the translator encodes
 //! itself; for the latter this module gives the memarg, lane and handler.
 
-use crate::exec as x;
+use crate::exec;
 use crate::ir::{Handler, h};
 use wasmparser::{MemArg, Operator as O};
 
@@ -46,14 +46,14 @@ macro_rules! simd_table {
         replace: $($re:ident)*;
     ) => {
         match $op {
-            $(O::$un => Some(SimdOp::Un(h!(x::v_un::<x::$un>))),)*
-            $(O::$bin => Some(SimdOp::Bin(h!(x::v_bin::<x::$bin>))),)*
-            $(O::$tern => Some(SimdOp::Tern(h!(x::v_tern::<x::$tern>))),)*
-            $(O::$test => Some(SimdOp::Test(h!(x::v_test::<x::$test>))),)*
-            $(O::$shift => Some(SimdOp::Shift(h!(x::v_shift::<x::$shift>))),)*
-            $(O::$splat => Some(SimdOp::Splat(h!(x::v_splat::<x::$splat>))),)*
-            $(O::$ex { lane } => Some(SimdOp::Extract(h!(x::v_extract::<x::$ex>), *lane)),)*
-            $(O::$re { lane } => Some(SimdOp::Replace(h!(x::v_replace::<x::$re>), *lane)),)*
+            $(O::$un => Some(SimdOp::Un(h!(exec::v_un::<exec::$un>))),)*
+            $(O::$bin => Some(SimdOp::Bin(h!(exec::v_bin::<exec::$bin>))),)*
+            $(O::$tern => Some(SimdOp::Tern(h!(exec::v_tern::<exec::$tern>))),)*
+            $(O::$test => Some(SimdOp::Test(h!(exec::v_test::<exec::$test>))),)*
+            $(O::$shift => Some(SimdOp::Shift(h!(exec::v_shift::<exec::$shift>))),)*
+            $(O::$splat => Some(SimdOp::Splat(h!(exec::v_splat::<exec::$splat>))),)*
+            $(O::$ex { lane } => Some(SimdOp::Extract(h!(exec::v_extract::<exec::$ex>), *lane)),)*
+            $(O::$re { lane } => Some(SimdOp::Replace(h!(exec::v_replace::<exec::$re>), *lane)),)*
             _ => None,
         }
     };
@@ -127,7 +127,7 @@ pub(crate) fn simd_op(op: &O<'_>) -> Option<SimdOp> {
 macro_rules! load_table {
     ($op:expr; $($l:ident)*) => {
         match $op {
-            $(O::$l { memarg } => Some((*memarg, h!(x::v_load::<x::$l>))),)*
+            $(O::$l { memarg } => Some((*memarg, h!(exec::v_load::<exec::$l>))),)*
             _ => None,
         }
     };
@@ -145,7 +145,7 @@ pub(crate) fn simd_load(op: &O<'_>) -> Option<(MemArg, Handler)> {
 /// The memarg and handler (`v_store`) of `v128.store`, if `op` is it.
 pub(crate) fn simd_store(op: &O<'_>) -> Option<(MemArg, Handler)> {
     match op {
-        O::V128Store { memarg } => Some((*memarg, h!(x::v_store))),
+        O::V128Store { memarg } => Some((*memarg, h!(exec::v_store))),
         _ => None,
     }
 }
@@ -155,9 +155,9 @@ pub(crate) fn simd_store(op: &O<'_>) -> Option<(MemArg, Handler)> {
 macro_rules! lane_table {
     ($op:expr; $(load $l:ident $ln:literal)* $(store $s:ident $sn:literal)*) => {
         match $op {
-            $(O::$l { memarg, lane } => Some((*memarg, *lane, h!(x::v_load_lane::<$ln>), true)),)*
+            $(O::$l { memarg, lane } => Some((*memarg, *lane, h!(exec::v_load_lane::<$ln>), true)),)*
             $(O::$s { memarg, lane } =>
-                Some((*memarg, *lane, h!(x::v_store_lane::<$sn>), false)),)*
+                Some((*memarg, *lane, h!(exec::v_store_lane::<$sn>), false)),)*
             _ => None,
         }
     };

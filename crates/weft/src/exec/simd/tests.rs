@@ -660,7 +660,7 @@ mod handlers {
             stacks: std::ptr::null_mut(),
             stack_end: std::ptr::null_mut(),
             trap: None,
-            trap_ip: std::ptr::null(),
+            exit_ip: std::ptr::null(),
             thrown: None,
             epoch: std::ptr::null(),
             host: HostCall {
