@@ -955,7 +955,7 @@ fn ir_prints_the_translated_code() {
     for needle in [
         "br_cmp<I32LtU",
         "target=@",
-        "call<false> (call) base=",
+        "call<Plain> (call) base=",
         "callee=set",
         "ret1",
     ] {

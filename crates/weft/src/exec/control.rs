@@ -1,6 +1,7 @@
 //! Control instructions: branches (plain, conditional, fused with a
 //! comparison, tables), calls of every kind, tail calls and returns.
 
+use super::forms::{CallKind, Second, Sense, Source, ZeroTest};
 use super::numeric::BinOp;
 use super::{
     Ctx, Exit, Fp, Frame, HostCall, InstanceRt, Ip, decode, decode_at, get, next, set, trap,
@@ -30,7 +31,7 @@ pub(crate) unsafe fn br(ip: Ip, fp: Fp, mem: *mut u8, len: usize, ctx: &mut Ctx,
 /// (with `ZERO`) or nonzero. Like every conditional
 /// branch, passes its first operand on in `acc` either way (see
 /// `translate::control::br_if`).
-pub(crate) unsafe fn br_zero<const ZERO: bool, const ACC: bool>(
+pub(crate) unsafe fn br_zero<Z: ZeroTest, R: Source>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -39,8 +40,8 @@ pub(crate) unsafe fn br_zero<const ZERO: bool, const ACC: bool>(
     acc: u64,
 ) -> Exit {
     let (o, next) = decode!(ip, BrZero);
-    let c = if ACC { acc } else { get!(fp, ctx, o.cond) };
-    let to = if (c == 0) == ZERO {
+    let c = if R::ACC { acc } else { get!(fp, ctx, o.cond) };
+    let to = if (c == 0) == Z::ZERO {
         jump(ip, o.target)
     } else {
         next.ip()
@@ -51,15 +52,19 @@ pub(crate) unsafe fn br_zero<const ZERO: bool, const ACC: bool>(
 /// The second operand of a comparison: the slot `b`, or with `IMM` the
 /// immediate in it.
 #[inline(always)]
-fn second<O: BinOp, const IMM: bool>(b: SlotOrImm, fp: Fp, ctx: &Ctx) -> u64 {
+fn second<O: BinOp, B: Second>(b: SlotOrImm, fp: Fp, ctx: &Ctx) -> u64 {
     let _ = ctx; // read by `get!` in checked mode only
-    if IMM { O::imm(b.0) } else { get!(fp, ctx, b.0) }
+    if B::IMM {
+        O::imm(b.0)
+    } else {
+        get!(fp, ctx, b.0)
+    }
 }
 
 /// Branch if `a OP b` (or its negation, with `NEG`); `b` a slot, or an
 /// immediate with `IMM`; `a` a slot, or `acc` with `ACC`. Passes `a` on in
 /// `acc`.
-pub(crate) unsafe fn br_cmp<O: BinOp, const NEG: bool, const IMM: bool, const ACC: bool>(
+pub(crate) unsafe fn br_cmp<O: BinOp, Q: Sense, B: Second, R: Source>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -68,8 +73,8 @@ pub(crate) unsafe fn br_cmp<O: BinOp, const NEG: bool, const IMM: bool, const AC
     acc: u64,
 ) -> Exit {
     let (o, next) = decode!(ip, BrCmp);
-    let a = if ACC { acc } else { get!(fp, ctx, o.a) };
-    let taken = (O::apply(a, second::<O, IMM>(o.b, fp, ctx)) == Ok(1)) != NEG;
+    let a = if R::ACC { acc } else { get!(fp, ctx, o.a) };
+    let taken = (O::apply(a, second::<O, B>(o.b, fp, ctx)) == Ok(1)) != Q::NEG;
     let to = if taken { jump(ip, o.target) } else { next.ip() };
     next!(to, fp, mem, len, ctx, a)
 }
@@ -77,7 +82,7 @@ pub(crate) unsafe fn br_cmp<O: BinOp, const NEG: bool, const IMM: bool, const AC
 /// `dst = src + imm`, then branch if `dst OP b` (or its negation): the
 /// increment-and-test that ends most counted loops, in one dispatch; `b` a
 /// slot, or an immediate with `IMM`. Passes `dst` on in `acc`.
-pub(crate) unsafe fn br_add_cmp<A: BinOp, O: BinOp, const NEG: bool, const IMM: bool>(
+pub(crate) unsafe fn br_add_cmp<A: BinOp, O: BinOp, Q: Sense, B: Second>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -88,14 +93,14 @@ pub(crate) unsafe fn br_add_cmp<A: BinOp, O: BinOp, const NEG: bool, const IMM: 
     let (o, next) = decode!(ip, BrAddCmp);
     let sum = A::apply(get!(fp, ctx, o.src), A::imm(o.imm.0)).unwrap_or(0);
     set!(fp, ctx, o.dst, sum);
-    let taken = (O::apply(sum, second::<O, IMM>(o.b, fp, ctx)) == Ok(1)) != NEG;
+    let taken = (O::apply(sum, second::<O, B>(o.b, fp, ctx)) == Ok(1)) != Q::NEG;
     let to = if taken { jump(ip, o.target) } else { next.ip() };
     next!(to, fp, mem, len, ctx, sum)
 }
 
 /// Indexed branch, the index in a slot or (with `ACC`) in `acc`; the
 /// `count + 1` targets follow the operands (the last is the default).
-pub(crate) unsafe fn br_table<const ACC: bool>(
+pub(crate) unsafe fn br_table<R: Source>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -104,7 +109,7 @@ pub(crate) unsafe fn br_table<const ACC: bool>(
     acc: u64,
 ) -> Exit {
     let (o, targets) = br_table_operands(ip);
-    let i = if ACC { acc } else { get!(fp, ctx, o.index) } as u32;
+    let i = if R::ACC { acc } else { get!(fp, ctx, o.index) } as u32;
     let k = i.min(o.count.0) as usize;
     // SAFETY: `k <= count`, and `count + 1` targets follow.
     let target = unsafe { *targets.add(k) };
@@ -307,7 +312,7 @@ unsafe fn call_id(
 
 /// Calls (or with `TAIL` tail-calls) a function defined in the same
 /// module, whose code address was patched in when the module was complete.
-pub(crate) unsafe fn call<const TAIL: bool>(
+pub(crate) unsafe fn call<K: CallKind>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -318,7 +323,7 @@ pub(crate) unsafe fn call<const TAIL: bool>(
     let (o, next) = decode!(ip, Call);
     let func = callee(o, ctx);
     let inst = ctx.inst;
-    if TAIL {
+    if K::TAIL {
         // SAFETY: see `enter_tail`.
         unsafe { enter_tail(ip, fp, o.base.0, func, inst, (mem, len), ctx, acc) }
     } else {
@@ -410,7 +415,7 @@ pub(crate) unsafe fn zero_locals(
 
 /// Calls (or with `TAIL` tail-calls) an entry of the function index space
 /// (imports).
-pub(crate) unsafe fn call_import<const TAIL: bool>(
+pub(crate) unsafe fn call_import<K: CallKind>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -421,7 +426,19 @@ pub(crate) unsafe fn call_import<const TAIL: bool>(
     let (o, next) = decode!(ip, CallImport);
     let id = ctx.inst().funcs[o.func.0 as usize];
     // SAFETY: see `call_id`.
-    unsafe { call_id(ip, next.ip(), fp, o.base.0, id, TAIL, (mem, len), ctx, acc) }
+    unsafe {
+        call_id(
+            ip,
+            next.ip(),
+            fp,
+            o.base.0,
+            id,
+            K::TAIL,
+            (mem, len),
+            ctx,
+            acc,
+        )
+    }
 }
 
 /// Resolves a `call_indirect` target: table entry, null and type checks.
@@ -448,7 +465,7 @@ fn indirect_target(o: &CallIndirect, fp: Fp, ctx: &mut Ctx) -> Result<u32, TrapK
 }
 
 /// `call_indirect`, or with `TAIL` `return_call_indirect`.
-pub(crate) unsafe fn call_indirect<const TAIL: bool>(
+pub(crate) unsafe fn call_indirect<K: CallKind>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -459,13 +476,25 @@ pub(crate) unsafe fn call_indirect<const TAIL: bool>(
     let (o, next) = decode!(ip, CallIndirect);
     match indirect_target(o, fp, ctx) {
         // SAFETY: see `call_id`.
-        Ok(id) => unsafe { call_id(ip, next.ip(), fp, o.base.0, id, TAIL, (mem, len), ctx, acc) },
+        Ok(id) => unsafe {
+            call_id(
+                ip,
+                next.ip(),
+                fp,
+                o.base.0,
+                id,
+                K::TAIL,
+                (mem, len),
+                ctx,
+                acc,
+            )
+        },
         Err(k) => trap!(ip, ctx, k),
     }
 }
 
 /// `call_ref`, or with `TAIL` `return_call_ref`.
-pub(crate) unsafe fn call_ref<const TAIL: bool>(
+pub(crate) unsafe fn call_ref<K: CallKind>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -480,5 +509,17 @@ pub(crate) unsafe fn call_ref<const TAIL: bool>(
     }
     let id = (cell - 1) as u32;
     // SAFETY: see `call_id`.
-    unsafe { call_id(ip, next.ip(), fp, o.base.0, id, TAIL, (mem, len), ctx, acc) }
+    unsafe {
+        call_id(
+            ip,
+            next.ip(),
+            fp,
+            o.base.0,
+            id,
+            K::TAIL,
+            (mem, len),
+            ctx,
+            acc,
+        )
+    }
 }

@@ -5,6 +5,7 @@
 //! Every access is bounds-checked in 64-bit (or wider) arithmetic, so the
 //! same handlers serve 32- and 64-bit memories.
 
+use super::forms::{Second, Source, Width};
 use super::numeric::BinOp;
 use super::{Ctx, Exit, Fp, Ip, decode, get, next, set, trap};
 use crate::error::TrapKind;
@@ -123,13 +124,13 @@ pub(super) fn effective(addr: u64, offset: u64, size: usize, len: usize) -> Opti
 /// memory, address and offset both fit in 32 bits (masked, so a broken
 /// invariant cannot overflow), and the check is exact in 64-bit arithmetic.
 #[inline(always)]
-pub(super) fn effective_for<const M64: bool>(
+pub(super) fn effective_for<W: Width>(
     addr: u64,
     offset: u64,
     size: usize,
     len: usize,
 ) -> Option<usize> {
-    if M64 {
+    if W::M64 {
         effective(addr, offset, size, len)
     } else {
         let end = u64::from(addr as u32) + u64::from(offset as u32) + size as u64;
@@ -143,7 +144,7 @@ pub(super) fn effective_for<const M64: bool>(
 
 /// Load from memory 0, the address in a slot or (with `ACC`) in `acc`.
 /// Passes the value on in `acc`.
-pub(crate) unsafe fn load<L: LoadOp, const M64: bool, const ACC: bool>(
+pub(crate) unsafe fn load<L: LoadOp, W: Width, R: Source>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -152,8 +153,8 @@ pub(crate) unsafe fn load<L: LoadOp, const M64: bool, const ACC: bool>(
     acc: u64,
 ) -> Exit {
     let (o, next) = decode!(ip, Load);
-    let addr = if ACC { acc } else { get!(fp, ctx, o.addr) };
-    let Some(ea) = effective_for::<M64>(addr, o.offset.get(), L::SIZE, len) else {
+    let addr = if R::ACC { acc } else { get!(fp, ctx, o.addr) };
+    let Some(ea) = effective_for::<W>(addr, o.offset.get(), L::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
     // SAFETY: `ea + SIZE <= len`, and `mem`/`len` describe memory 0 of the
@@ -166,7 +167,7 @@ pub(crate) unsafe fn load<L: LoadOp, const M64: bool, const ACC: bool>(
 }
 
 /// Store to memory 0, the value in a slot or (with `ACC`) in `acc`.
-pub(crate) unsafe fn store<S: StoreOp, const M64: bool, const ACC: bool>(
+pub(crate) unsafe fn store<S: StoreOp, W: Width, R: Source>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -176,10 +177,10 @@ pub(crate) unsafe fn store<S: StoreOp, const M64: bool, const ACC: bool>(
 ) -> Exit {
     let (o, next) = decode!(ip, Store);
     let addr = get!(fp, ctx, o.addr);
-    let Some(ea) = effective_for::<M64>(addr, o.offset.get(), S::SIZE, len) else {
+    let Some(ea) = effective_for::<W>(addr, o.offset.get(), S::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
-    let v = if ACC { acc } else { get!(fp, ctx, o.value) };
+    let v = if R::ACC { acc } else { get!(fp, ctx, o.value) };
     // SAFETY: as for `load`.
     unsafe { S::write(mem.add(ea), v) };
     next!(next, fp, mem, len, ctx, acc)
@@ -187,13 +188,7 @@ pub(crate) unsafe fn store<S: StoreOp, const M64: bool, const ACC: bool>(
 
 /// Load from memory 0 at `a + b` (an `i32.add`/`i64.add` fused in, with
 /// its wrap-around). Passes the value on in `acc`.
-pub(crate) unsafe fn load_add<
-    L: LoadOp,
-    A: BinOp,
-    const IMM: bool,
-    const M64: bool,
-    const ACC: bool,
->(
+pub(crate) unsafe fn load_add<L: LoadOp, A: BinOp, B: Second, W: Width, R: Source>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -202,14 +197,14 @@ pub(crate) unsafe fn load_add<
     acc: u64,
 ) -> Exit {
     let (o, next) = decode!(ip, LoadAdd);
-    let a = if ACC { acc } else { get!(fp, ctx, o.a) };
-    let b = if IMM {
+    let a = if R::ACC { acc } else { get!(fp, ctx, o.a) };
+    let b = if B::IMM {
         A::imm(o.b.0)
     } else {
         get!(fp, ctx, o.b)
     };
     let addr = A::apply(a, b).unwrap_or(0);
-    let Some(ea) = effective_for::<M64>(addr, o.offset.get(), L::SIZE, len) else {
+    let Some(ea) = effective_for::<W>(addr, o.offset.get(), L::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
     // SAFETY: as for `load`.
@@ -219,13 +214,7 @@ pub(crate) unsafe fn load_add<
 }
 
 /// Store to memory 0 at `a + b`.
-pub(crate) unsafe fn store_add<
-    S: StoreOp,
-    A: BinOp,
-    const IMM: bool,
-    const M64: bool,
-    const ACC: bool,
->(
+pub(crate) unsafe fn store_add<S: StoreOp, A: BinOp, B: Second, W: Width, R: Source>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -234,14 +223,14 @@ pub(crate) unsafe fn store_add<
     acc: u64,
 ) -> Exit {
     let (o, next) = decode!(ip, StoreAdd);
-    let a = if ACC { acc } else { get!(fp, ctx, o.a) };
-    let b = if IMM {
+    let a = if R::ACC { acc } else { get!(fp, ctx, o.a) };
+    let b = if B::IMM {
         A::imm(o.b.0)
     } else {
         get!(fp, ctx, o.b)
     };
     let addr = A::apply(a, b).unwrap_or(0);
-    let Some(ea) = effective_for::<M64>(addr, o.offset.get(), S::SIZE, len) else {
+    let Some(ea) = effective_for::<W>(addr, o.offset.get(), S::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
     let v = get!(fp, ctx, o.value);
@@ -252,7 +241,7 @@ pub(crate) unsafe fn store_add<
 
 /// Store of an immediate to memory 0, the address in a slot or (with `ACC`)
 /// in `acc`.
-pub(crate) unsafe fn store_imm<S: StoreOp, const M64: bool, const ACC: bool>(
+pub(crate) unsafe fn store_imm<S: StoreOp, W: Width, R: Source>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -261,8 +250,8 @@ pub(crate) unsafe fn store_imm<S: StoreOp, const M64: bool, const ACC: bool>(
     acc: u64,
 ) -> Exit {
     let (o, next) = decode!(ip, StoreImm);
-    let addr = if ACC { acc } else { get!(fp, ctx, o.addr) };
-    let Some(ea) = effective_for::<M64>(addr, o.offset.get(), S::SIZE, len) else {
+    let addr = if R::ACC { acc } else { get!(fp, ctx, o.addr) };
+    let Some(ea) = effective_for::<W>(addr, o.offset.get(), S::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
     // SAFETY: as for `load`.

@@ -4,6 +4,7 @@
 //! Values live in 64-bit cells: `i32` and `f32` zero-extended, floats as raw
 //! bits so NaN payloads survive.
 
+use super::forms::{AccOperand, ImmSide, Source};
 use super::{Ctx, Exit, Fp, Ip, decode, get, next, set, trap};
 use crate::error::TrapKind;
 use crate::ir::isa::{BinImm, BinRR, Const32, Const64, Move, Select, Unary};
@@ -20,36 +21,6 @@ pub(crate) trait BinOp {
 pub(crate) trait UnOp {
     /// The result, or the trap it raises.
     fn apply(a: u64) -> Result<u64, TrapKind>;
-}
-
-/// Which operand of a binary operator, if any, a handler reads from `acc`
-/// (the previous instruction's result) instead of its slot: one of
-/// [`Slots`], [`AccFirst`], [`AccSecond`].
-pub(crate) trait AccOperand {
-    /// The first operand comes from `acc`.
-    const FIRST: bool;
-    /// The second operand comes from `acc`.
-    const SECOND: bool;
-}
-
-/// Both operands from their slots.
-pub(crate) struct Slots;
-/// The first operand from `acc`.
-pub(crate) struct AccFirst;
-/// The second operand from `acc`.
-pub(crate) struct AccSecond;
-
-impl AccOperand for Slots {
-    const FIRST: bool = false;
-    const SECOND: bool = false;
-}
-impl AccOperand for AccFirst {
-    const FIRST: bool = true;
-    const SECOND: bool = false;
-}
-impl AccOperand for AccSecond {
-    const FIRST: bool = false;
-    const SECOND: bool = true;
 }
 
 /// `dst = a OP b`, operands in slots, or one of them in `acc` as `S`
@@ -75,7 +46,7 @@ pub(crate) unsafe fn bin_rr<O: BinOp, S: AccOperand>(
 
 /// `dst = a OP imm`, or with `IMM_FIRST` `dst = imm OP a`; `a` in a slot
 /// or (with `ACC`) in `acc`. Passes the result on in `acc`.
-pub(crate) unsafe fn bin_imm<O: BinOp, const IMM_FIRST: bool, const ACC: bool>(
+pub(crate) unsafe fn bin_imm<O: BinOp, P: ImmSide, R: Source>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -84,9 +55,9 @@ pub(crate) unsafe fn bin_imm<O: BinOp, const IMM_FIRST: bool, const ACC: bool>(
     acc: u64,
 ) -> Exit {
     let (o, next) = decode!(ip, BinImm);
-    let x = if ACC { acc } else { get!(fp, ctx, o.a) };
+    let x = if R::ACC { acc } else { get!(fp, ctx, o.a) };
     let imm = O::imm(o.imm.0);
-    let r = if IMM_FIRST {
+    let r = if P::FIRST {
         O::apply(imm, x)
     } else {
         O::apply(x, imm)
@@ -101,7 +72,7 @@ pub(crate) unsafe fn bin_imm<O: BinOp, const IMM_FIRST: bool, const ACC: bool>(
 
 /// `dst = OP a`, `a` in a slot or (with `ACC`) in `acc`.
 /// Passes the result on in `acc`.
-pub(crate) unsafe fn un<O: UnOp, const ACC: bool>(
+pub(crate) unsafe fn un<O: UnOp, R: Source>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -110,7 +81,7 @@ pub(crate) unsafe fn un<O: UnOp, const ACC: bool>(
     acc: u64,
 ) -> Exit {
     let (o, next) = decode!(ip, Unary);
-    let a = if ACC { acc } else { get!(fp, ctx, o.a) };
+    let a = if R::ACC { acc } else { get!(fp, ctx, o.a) };
     let v = match O::apply(a) {
         Ok(v) => v,
         Err(k) => trap!(ip, ctx, k),
@@ -164,7 +135,7 @@ pub(crate) unsafe fn const64(
 
 /// `dst = cond ? a : b`, `cond` in a slot or (with `ACC`) in `acc`.
 /// Passes the result on in `acc`.
-pub(crate) unsafe fn select<const ACC: bool>(
+pub(crate) unsafe fn select<R: Source>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -173,7 +144,7 @@ pub(crate) unsafe fn select<const ACC: bool>(
     acc: u64,
 ) -> Exit {
     let (o, next) = decode!(ip, Select);
-    let c = if ACC { acc } else { get!(fp, ctx, o.cond) };
+    let c = if R::ACC { acc } else { get!(fp, ctx, o.cond) };
     let v = if c != 0 {
         get!(fp, ctx, o.a)
     } else {

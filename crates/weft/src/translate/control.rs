@@ -676,7 +676,10 @@ impl Translator<'_> {
         let idx = self.pop_slot();
         let n = depths.len();
         let h = self.by_acc(
-            [h!(exec::br_table::<false>), h!(exec::br_table::<true>)],
+            [
+                h!(exec::br_table::<exec::FromSlot>),
+                h!(exec::br_table::<exec::FromAcc>),
+            ],
             idx,
         );
         let ops = isa::BrTable {
@@ -710,10 +713,10 @@ impl Translator<'_> {
             let Target::Label(i) = t else {
                 unreachable!("returns need moves")
             };
-            let pos = self.emit_br_zero(h!(exec::br_zero::<true, false>), r);
+            let pos = self.emit_br_zero(h!(exec::br_zero::<exec::OnZero, exec::FromSlot>), r);
             self.link(pos, field!(BrZero.target), i);
         } else {
-            let skip = self.emit_br_zero(h!(exec::br_zero::<false, false>), r);
+            let skip = self.emit_br_zero(h!(exec::br_zero::<exec::OnNonZero, exec::FromSlot>), r);
             self.emit_jump_to(t);
             let here = self.code.label();
             self.code.patch_branch(skip, field!(BrZero.target), here);
@@ -736,10 +739,10 @@ impl Translator<'_> {
             let Target::Label(i) = t else {
                 unreachable!("returns need moves")
             };
-            let pos = self.emit_br_zero(h!(exec::br_zero::<false, false>), r);
+            let pos = self.emit_br_zero(h!(exec::br_zero::<exec::OnNonZero, exec::FromSlot>), r);
             self.link(pos, field!(BrZero.target), i);
         } else {
-            let skip = self.emit_br_zero(h!(exec::br_zero::<true, false>), r);
+            let skip = self.emit_br_zero(h!(exec::br_zero::<exec::OnZero, exec::FromSlot>), r);
             self.emit_jump_to(t);
             let here = self.code.label();
             self.code.patch_branch(skip, field!(BrZero.target), here);
@@ -776,9 +779,9 @@ impl Translator<'_> {
         let imported = self.module.num_imported_funcs;
         if func >= imported {
             let h = if tail {
-                h!(exec::call::<true>)
+                h!(exec::call::<exec::Tail>)
             } else {
-                h!(exec::call::<false>)
+                h!(exec::call::<exec::Plain>)
             };
             let ops = isa::Call {
                 base: Slot(base),
@@ -789,9 +792,9 @@ impl Translator<'_> {
             self.direct_calls.push((pos.0 as u32, func - imported));
         } else {
             let h = if tail {
-                h!(exec::call_import::<true>)
+                h!(exec::call_import::<exec::Tail>)
             } else {
-                h!(exec::call_import::<false>)
+                h!(exec::call_import::<exec::Plain>)
             };
             let ops = isa::CallImport {
                 base: Slot(base),
@@ -809,9 +812,9 @@ impl Translator<'_> {
         let idx = self.pop_slot();
         let base = self.place_args(np);
         let h = if tail {
-            h!(exec::call_indirect::<true>)
+            h!(exec::call_indirect::<exec::Tail>)
         } else {
-            h!(exec::call_indirect::<false>)
+            h!(exec::call_indirect::<exec::Plain>)
         };
         let ops = isa::CallIndirect {
             base: Slot(base),
@@ -829,9 +832,9 @@ impl Translator<'_> {
         let r = self.pop_slot();
         let base = self.place_args(np);
         let h = if tail {
-            h!(exec::call_ref::<true>)
+            h!(exec::call_ref::<exec::Tail>)
         } else {
-            h!(exec::call_ref::<false>)
+            h!(exec::call_ref::<exec::Plain>)
         };
         let ops = isa::CallRef {
             base: Slot(base),
@@ -908,12 +911,12 @@ impl CondJump {
     /// zero.
     fn on_slot(slot: u32, zero: bool) -> CondJump {
         let nz = [
-            h!(exec::br_zero::<false, false>),
-            h!(exec::br_zero::<false, true>),
+            h!(exec::br_zero::<exec::OnNonZero, exec::FromSlot>),
+            h!(exec::br_zero::<exec::OnNonZero, exec::FromAcc>),
         ];
         let z = [
-            h!(exec::br_zero::<true, false>),
-            h!(exec::br_zero::<true, true>),
+            h!(exec::br_zero::<exec::OnZero, exec::FromSlot>),
+            h!(exec::br_zero::<exec::OnZero, exec::FromAcc>),
         ];
         let (yes, no) = if zero { (z, nz) } else { (nz, z) };
         let mut cj = CondJump::new([yes[0], no[0]], CondOps::Zero { cond: slot });

@@ -541,7 +541,13 @@ impl<'a> Translator<'a> {
                 if eb.wide {
                     self.emit_def_wide(h!(exec::v_select), ops);
                 } else {
-                    let h = self.by_acc([h!(exec::select::<false>), h!(exec::select::<true>)], c);
+                    let h = self.by_acc(
+                        [
+                            h!(exec::select::<exec::FromSlot>),
+                            h!(exec::select::<exec::FromAcc>),
+                        ],
+                        c,
+                    );
                     self.emit_value(h, ops, None);
                 }
             }

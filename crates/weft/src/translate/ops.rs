@@ -66,11 +66,15 @@ pub(crate) struct BinInfo {
     pub cmp_width: Option<u8>,
 }
 
-/// `[h::<G.., false>, h::<G.., true>]` for handler `h` generic over `ACC`
+/// `[h::<G.., FromSlot>, h::<G.., FromAcc>]` for handler `h` generic over
+/// its register operand's `Source`
 /// last: `by_acc!(h[G..])`.
 macro_rules! by_acc {
     ($h:ident [$($g:tt)*]) => {
-        [h!(exec::$h::<$($g)*, false>), h!(exec::$h::<$($g)*, true>)]
+        [
+            h!(exec::$h::<$($g)*, exec::FromSlot>),
+            h!(exec::$h::<$($g)*, exec::FromAcc>),
+        ]
     };
 }
 
@@ -87,15 +91,15 @@ macro_rules! rr3 {
 
 /// Compare-and-branch handlers by [`ACC`][`NEG`].
 macro_rules! br4 {
-    ($t:ident, $imm:literal) => {
+    ($t:ident, $imm:ident) => {
         [
             [
-                h!(exec::br_cmp::<exec::$t, false, $imm, false>),
-                h!(exec::br_cmp::<exec::$t, true, $imm, false>),
+                h!(exec::br_cmp::<exec::$t, exec::IfTrue, exec::$imm, exec::FromSlot>),
+                h!(exec::br_cmp::<exec::$t, exec::IfFalse, exec::$imm, exec::FromSlot>),
             ],
             [
-                h!(exec::br_cmp::<exec::$t, false, $imm, true>),
-                h!(exec::br_cmp::<exec::$t, true, $imm, true>),
+                h!(exec::br_cmp::<exec::$t, exec::IfTrue, exec::$imm, exec::FromAcc>),
+                h!(exec::br_cmp::<exec::$t, exec::IfFalse, exec::$imm, exec::FromAcc>),
             ],
         ]
     };
@@ -109,8 +113,8 @@ macro_rules! bin_table {
         match $op {
             $(O::$a => Some({ const INFO: BinInfo = BinInfo {
                 rr: rr3!($at),
-                ri: by_acc!(bin_imm[exec::$at, false]),
-                ir: by_acc!(bin_imm[exec::$at, true]),
+                ri: by_acc!(bin_imm[exec::$at, exec::ImmRight]),
+                ir: by_acc!(bin_imm[exec::$at, exec::ImmLeft]),
                 imm: ImmClass::$acls,
                 commutative: $acomm,
                 br_rr: None,
@@ -122,31 +126,31 @@ macro_rules! bin_table {
             }; &INFO }),)*
             $(O::$c => Some({ const INFO: BinInfo = BinInfo {
                 rr: rr3!($ct),
-                ri: by_acc!(bin_imm[exec::$ct, false]),
-                ir: by_acc!(bin_imm[exec::$ct, true]),
+                ri: by_acc!(bin_imm[exec::$ct, exec::ImmRight]),
+                ir: by_acc!(bin_imm[exec::$ct, exec::ImmLeft]),
                 imm: ImmClass::$ccls,
                 commutative: $ccomm,
-                br_rr: Some(br4!($ct, false)),
-                br_ri: Some(br4!($ct, true)),
+                br_rr: Some(br4!($ct, SlotOperand)),
+                br_ri: Some(br4!($ct, ImmOperand)),
                 add_br_rr: Some([
-                    h!(exec::br_add_cmp::<exec::$add, exec::$ct, false, false>),
-                    h!(exec::br_add_cmp::<exec::$add, exec::$ct, true, false>),
+                    h!(exec::br_add_cmp::<exec::$add, exec::$ct, exec::IfTrue, exec::SlotOperand>),
+                    h!(exec::br_add_cmp::<exec::$add, exec::$ct, exec::IfFalse, exec::SlotOperand>),
                 ]),
                 add_br_ri: Some([
-                    h!(exec::br_add_cmp::<exec::$add, exec::$ct, false, true>),
-                    h!(exec::br_add_cmp::<exec::$add, exec::$ct, true, true>),
+                    h!(exec::br_add_cmp::<exec::$add, exec::$ct, exec::IfTrue, exec::ImmOperand>),
+                    h!(exec::br_add_cmp::<exec::$add, exec::$ct, exec::IfFalse, exec::ImmOperand>),
                 ]),
                 add_width: None,
                 cmp_width: Some($cw),
             }; &INFO }),)*
             $(O::$f => Some({ const INFO: BinInfo = BinInfo {
                 rr: rr3!($ft),
-                ri: by_acc!(bin_imm[exec::$ft, false]),
-                ir: by_acc!(bin_imm[exec::$ft, true]),
+                ri: by_acc!(bin_imm[exec::$ft, exec::ImmRight]),
+                ir: by_acc!(bin_imm[exec::$ft, exec::ImmLeft]),
                 imm: ImmClass::$fcls,
                 commutative: $fcomm,
-                br_rr: Some(br4!($ft, false)),
-                br_ri: Some(br4!($ft, true)),
+                br_rr: Some(br4!($ft, SlotOperand)),
+                br_ri: Some(br4!($ft, ImmOperand)),
                 add_br_rr: None,
                 add_br_ri: None,
                 add_width: None,
@@ -305,26 +309,26 @@ macro_rules! mem_table {
     ($op:expr; $(load $l:ident => $lt:ident,)* $(store $s:ident => $st:ident,)*) => {
         match $op {
             $(O::$l { memarg } => Some(MemAccess { memarg: *memarg, h: { const H: MemHandlers = MemHandlers {
-                fast: [by_acc!(load[exec::$lt, false]), by_acc!(load[exec::$lt, true])],
+                fast: [by_acc!(load[exec::$lt, exec::Addr32]), by_acc!(load[exec::$lt, exec::Addr64])],
                 general: h!(exec::load_m::<exec::$lt>),
                 is_load: true,
                 store_imm: None,
                 with_add: [
-                    [by_acc!(load_add[exec::$lt, exec::I32Add, false, false]), by_acc!(load_add[exec::$lt, exec::I32Add, true, false])],
-                    [by_acc!(load_add[exec::$lt, exec::I64Add, false, true]), by_acc!(load_add[exec::$lt, exec::I64Add, true, true])],
+                    [by_acc!(load_add[exec::$lt, exec::I32Add, exec::SlotOperand, exec::Addr32]), by_acc!(load_add[exec::$lt, exec::I32Add, exec::ImmOperand, exec::Addr32])],
+                    [by_acc!(load_add[exec::$lt, exec::I64Add, exec::SlotOperand, exec::Addr64]), by_acc!(load_add[exec::$lt, exec::I64Add, exec::ImmOperand, exec::Addr64])],
                 ],
             }; &H } }),)*
             $(O::$s { memarg } => Some(MemAccess { memarg: *memarg, h: { const H: MemHandlers = MemHandlers {
-                fast: [by_acc!(store[exec::$st, false]), by_acc!(store[exec::$st, true])],
+                fast: [by_acc!(store[exec::$st, exec::Addr32]), by_acc!(store[exec::$st, exec::Addr64])],
                 general: h!(exec::store_m::<exec::$st>),
                 is_load: false,
                 store_imm: Some((
-                    [by_acc!(store_imm[exec::$st, false]), by_acc!(store_imm[exec::$st, true])],
+                    [by_acc!(store_imm[exec::$st, exec::Addr32]), by_acc!(store_imm[exec::$st, exec::Addr64])],
                     if <exec::$st as exec::StoreOp>::SIZE == 8 { ImmClass::SignExt64 } else { ImmClass::Bits32 },
                 )),
                 with_add: [
-                    [by_acc!(store_add[exec::$st, exec::I32Add, false, false]), by_acc!(store_add[exec::$st, exec::I32Add, true, false])],
-                    [by_acc!(store_add[exec::$st, exec::I64Add, false, true]), by_acc!(store_add[exec::$st, exec::I64Add, true, true])],
+                    [by_acc!(store_add[exec::$st, exec::I32Add, exec::SlotOperand, exec::Addr32]), by_acc!(store_add[exec::$st, exec::I32Add, exec::ImmOperand, exec::Addr32])],
+                    [by_acc!(store_add[exec::$st, exec::I64Add, exec::SlotOperand, exec::Addr64]), by_acc!(store_add[exec::$st, exec::I64Add, exec::ImmOperand, exec::Addr64])],
                 ],
             }; &H } }),)*
             _ => None,
