@@ -244,8 +244,15 @@ impl Runner {
                         .clone()
                         .ok_or_else(|| anyhow!("no module definition before this line"))?,
                 };
-                let module = usable!(def);
-                let (defined, verdict) = settle(self.instantiate(&module).map(Some), line);
+                // An instance of a definition that failed or was skipped is
+                // failed or skipped too, and so are the directives using it.
+                let (defined, verdict) = match def {
+                    Defined::Ok(module) => settle(self.instantiate(&module).map(Some), line),
+                    Defined::Failed(why) => (Defined::Failed(why.clone()), Err(anyhow!("{why}"))),
+                    Defined::Skipped(why) => {
+                        (Defined::Skipped(why.clone()), Ok(Verdict::Skip(why)))
+                    }
+                };
                 self.current = Some(defined.clone());
                 if let Some(name) = instance {
                     self.named.insert(name.name().to_string(), defined);
@@ -463,10 +470,12 @@ fn is_component(wat: &QuoteWat<'_>) -> bool {
     )
 }
 
-/// The module id of a `(module $id ...)` directive, if any.
+/// The id of a `(module $id ...)` or `(component $id ...)` directive, if
+/// any.
 fn quote_id(wat: &QuoteWat<'_>) -> Option<String> {
     match wat {
         QuoteWat::Wat(Wat::Module(m)) => m.id.map(|id| id.name().to_string()),
+        QuoteWat::Wat(Wat::Component(c)) => c.id.map(|id| id.name().to_string()),
         _ => None,
     }
 }

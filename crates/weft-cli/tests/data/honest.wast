@@ -1,6 +1,7 @@
 ;; Honest counting (tests/cli.rs): components are skipped, not passed; an
 ;; unnamed definition is instantiated; null exnrefs match by hierarchy; uses
-;; of a module that failed fail with its cause (line 14).
+;; of a module that failed fail with its cause (line 15); uses of a
+;; component definition are skipped too (lines 17-19).
 (component)
 (assert_return (invoke "nothing"))
 (assert_invalid (component (core func (canon lower (func 0)))) "unknown function")
@@ -13,3 +14,6 @@
 (assert_return (invoke "g") (ref.null func))
 (module (func (export "h") (result i32) i64.const 1))
 (assert_return (invoke "h") (i32.const 1))
+(component definition $C)
+(component instance $i $C)
+(assert_return (invoke "x"))
