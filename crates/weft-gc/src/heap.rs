@@ -1,0 +1,637 @@
+//! The heap: allocation, field access and collection.
+//!
+//! # Layout of the heap
+//!
+//! One growable byte vector. Objects start at multiples of 8; offset 0 is
+//! never an object, so a reference is its object's offset. Every object
+//! begins with an 8-byte header: its engine type index (or, for a free
+//! block, its size) as a little-endian `u32`, then its [`Kind`] byte and its
+//! mark byte. An array's header has 8 more bytes: its length, then padding,
+//! so elements start 16 bytes in; an externref box has its host slot there.
+//!
+//! # Allocation and collection
+//!
+//! Allocation takes a free block of the exact size class, else splits a
+//! large free block, else bumps the end of the used region, growing the
+//! vector up to the limit. When the bytes allocated since the last
+//! collection pass the live size of the heap at that collection (at least
+//! [`MIN_COLLECT`]), the next allocation collects first: mark from the
+//! roots, then one linear sweep that frees every unmarked object (cycles
+//! included), coalesces neighbours and rebuilds the free lists. Objects
+//! never move, so references held anywhere stay valid.
+//!
+//! Nothing here trusts the bytes: every header and field is read through
+//! bounds-checked slices, so a corrupted heap gives errors, never
+//! undefined behaviour.
+
+use crate::GcRef;
+use crate::layout::{Layout, StorageType, StructLayout};
+use std::any::Any;
+
+/// What a heap object is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A struct.
+    Struct,
+    /// An array.
+    Array,
+    /// An externref box holding host data.
+    Extern,
+}
+
+const FREE: u8 = 0;
+const STRUCT: u8 = 1;
+const ARRAY: u8 = 2;
+const EXTERN: u8 = 3;
+
+const HEADER: usize = 8;
+const ARRAY_HEADER: usize = 16;
+/// Collect only once at least this many bytes were allocated since the
+/// last collection.
+pub const MIN_COLLECT: usize = 1 << 20;
+/// Free blocks up to this size are kept in exact size classes.
+const SMALL: usize = 512;
+
+/// Why a heap operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HeapError {
+    /// The reference is null.
+    #[error("null reference")]
+    Null,
+    /// The reference is an i31 or does not name an object of this heap.
+    #[error("not a heap object")]
+    NotAnObject,
+    /// The object is of another kind or type than required.
+    #[error("object of the wrong kind or type")]
+    WrongKind,
+    /// No layout is registered for this type index.
+    #[error("unknown type {0}")]
+    UnknownType(u32),
+    /// A field index past the struct's fields.
+    #[error("no field {0}")]
+    NoField(u32),
+    /// An array access past its length.
+    #[error("out of bounds array access")]
+    OutOfBounds,
+    /// The heap cannot grow within its limit, even after collecting.
+    #[error("GC heap out of memory")]
+    OutOfMemory,
+    /// The heap's bytes are not a valid sequence of objects.
+    #[error("corrupted GC heap")]
+    Corrupted,
+}
+
+type Result<T> = std::result::Result<T, HeapError>;
+
+/// The live references the collector starts from.
+pub trait RootSet {
+    /// Calls `visit` with every reference held outside the heap (nulls and
+    /// i31s may be included; they are skipped).
+    fn for_each_root(&mut self, visit: &mut dyn FnMut(GcRef));
+}
+
+/// No roots: everything is garbage.
+impl RootSet for () {
+    fn for_each_root(&mut self, _: &mut dyn FnMut(GcRef)) {}
+}
+
+/// A list of roots.
+impl RootSet for Vec<GcRef> {
+    fn for_each_root(&mut self, visit: &mut dyn FnMut(GcRef)) {
+        self.iter().for_each(|&r| visit(r));
+    }
+}
+
+/// A fixed list of roots.
+impl<const N: usize> RootSet for [GcRef; N] {
+    fn for_each_root(&mut self, visit: &mut dyn FnMut(GcRef)) {
+        self.iter().for_each(|&r| visit(r));
+    }
+}
+
+/// Sizes and counts, for tests, benchmarks and heuristics.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct HeapStats {
+    /// Bytes the heap's vector holds.
+    pub capacity: usize,
+    /// Bytes up to the end of the used region.
+    pub used: usize,
+    /// Bytes of live objects found by the last collection.
+    pub live_after_collection: usize,
+    /// The largest `used` ever reached.
+    pub peak_used: usize,
+    /// Collections so far.
+    pub collections: usize,
+}
+
+/// A store's GC heap.
+pub struct Heap {
+    bytes: Vec<u8>,
+    /// End of the used region.
+    top: usize,
+    /// Most bytes the heap may take.
+    limit: usize,
+    /// Free blocks of each small size (index: size / 8).
+    small: Vec<Vec<u32>>,
+    /// Larger free blocks: (offset, size).
+    large: Vec<(u32, u32)>,
+    layouts: Vec<Option<Layout>>,
+    /// Host data of externref boxes, by slot.
+    externs: Vec<Option<Box<dyn Any + Send + Sync>>>,
+    free_extern_slots: Vec<u32>,
+    allocated_since_collection: usize,
+    stats: HeapStats,
+}
+
+impl Heap {
+    /// An empty heap that may grow to `limit` bytes.
+    pub fn new(limit: usize) -> Heap {
+        Heap {
+            bytes: vec![0; HEADER],
+            top: HEADER,
+            limit: limit.max(HEADER),
+            small: vec![Vec::new(); SMALL / 8 + 1],
+            large: Vec::new(),
+            layouts: Vec::new(),
+            externs: Vec::new(),
+            free_extern_slots: Vec::new(),
+            allocated_since_collection: 0,
+            stats: HeapStats::default(),
+        }
+    }
+
+    /// Registers the layout of type index `ty` (an engine-wide type id).
+    pub fn define(&mut self, ty: u32, layout: Layout) {
+        let i = ty as usize;
+        if self.layouts.len() <= i {
+            self.layouts.resize(i + 1, None);
+        }
+        self.layouts[i] = Some(layout);
+    }
+
+    /// The layout of type `ty`.
+    pub fn layout(&self, ty: u32) -> Result<&Layout> {
+        self.layouts
+            .get(ty as usize)
+            .and_then(Option::as_ref)
+            .ok_or(HeapError::UnknownType(ty))
+    }
+
+    /// Sizes and counts.
+    pub fn stats(&self) -> HeapStats {
+        HeapStats {
+            capacity: self.bytes.len(),
+            used: self.top,
+            ..self.stats
+        }
+    }
+
+    // ----- allocation ----------------------------------------------------
+
+    /// A new struct of type `ty`, every field zero (null).
+    pub fn alloc_struct(&mut self, ty: u32, roots: &mut dyn RootSet) -> Result<GcRef> {
+        let Layout::Struct(l) = self.layout(ty)? else {
+            return Err(HeapError::WrongKind);
+        };
+        let size = HEADER + l.size as usize;
+        let at = self.allocate(size, roots)?;
+        self.write_header(at, ty, STRUCT);
+        Ok(GcRef(at as u32))
+    }
+
+    /// A new array of type `ty` with `len` elements, all zero (null).
+    pub fn alloc_array(&mut self, ty: u32, len: u32, roots: &mut dyn RootSet) -> Result<GcRef> {
+        let Layout::Array(l) = self.layout(ty)? else {
+            return Err(HeapError::WrongKind);
+        };
+        let payload = u64::from(len) * u64::from(l.elem.size());
+        let size = usize::try_from(payload)
+            .ok()
+            .and_then(|p| p.checked_next_multiple_of(8))
+            .and_then(|p| p.checked_add(ARRAY_HEADER))
+            .ok_or(HeapError::OutOfMemory)?;
+        let at = self.allocate(size, roots)?;
+        self.write_header(at, ty, ARRAY);
+        self.bytes[at + 8..at + 12].copy_from_slice(&len.to_le_bytes());
+        Ok(GcRef(at as u32))
+    }
+
+    /// A new externref box owning `data`, dropped when the box is freed.
+    pub fn alloc_extern(
+        &mut self,
+        data: Box<dyn Any + Send + Sync>,
+        roots: &mut dyn RootSet,
+    ) -> Result<GcRef> {
+        let at = self.allocate(ARRAY_HEADER, roots)?;
+        let slot = match self.free_extern_slots.pop() {
+            Some(s) => {
+                self.externs[s as usize] = Some(data);
+                s
+            }
+            None => {
+                self.externs.push(Some(data));
+                (self.externs.len() - 1) as u32
+            }
+        };
+        self.write_header(at, 0, EXTERN);
+        self.bytes[at + 8..at + 12].copy_from_slice(&slot.to_le_bytes());
+        Ok(GcRef(at as u32))
+    }
+
+    /// The host data in externref box `r`.
+    pub fn extern_data(&self, r: GcRef) -> Result<&(dyn Any + Send + Sync)> {
+        let at = self.object(r, Kind::Extern)?;
+        let slot = self.read_u32(at + 8)?;
+        self.externs
+            .get(slot as usize)
+            .and_then(|d| d.as_deref())
+            .ok_or(HeapError::Corrupted)
+    }
+
+    /// The host data in externref box `r`, mutably.
+    pub fn extern_data_mut(&mut self, r: GcRef) -> Result<&mut (dyn Any + Send + Sync)> {
+        let at = self.object(r, Kind::Extern)?;
+        let slot = self.read_u32(at + 8)?;
+        self.externs
+            .get_mut(slot as usize)
+            .and_then(|d| d.as_deref_mut())
+            .ok_or(HeapError::Corrupted)
+    }
+
+    /// Finds `size` bytes (a multiple of 8), collecting or growing as
+    /// needed, and zeroes them.
+    fn allocate(&mut self, size: usize, roots: &mut dyn RootSet) -> Result<usize> {
+        debug_assert!(size.is_multiple_of(8) && size >= HEADER);
+        let threshold = self.stats.live_after_collection.max(MIN_COLLECT);
+        if self.allocated_since_collection >= threshold {
+            self.collect(roots)?;
+        }
+        let at = match self.take_free(size) {
+            Some(at) => at,
+            None => match self.bump(size) {
+                Some(at) => at,
+                None => {
+                    self.collect(roots)?;
+                    self.take_free(size)
+                        .or_else(|| self.bump(size))
+                        .ok_or(HeapError::OutOfMemory)?
+                }
+            },
+        };
+        self.bytes[at..at + size].fill(0);
+        self.allocated_since_collection += size;
+        self.stats.peak_used = self.stats.peak_used.max(self.top);
+        Ok(at)
+    }
+
+    /// A free block of exactly `size` bytes, or a split larger one.
+    fn take_free(&mut self, size: usize) -> Option<usize> {
+        if size <= SMALL
+            && let Some(at) = self.small[size / 8].pop()
+        {
+            return Some(at as usize);
+        }
+        let i = self
+            .large
+            .iter()
+            .position(|&(_, s)| s as usize == size || s as usize >= size + HEADER)?;
+        let (at, s) = self.large.swap_remove(i);
+        let rest = s as usize - size;
+        if rest > 0 {
+            self.add_free(at as usize + size, rest);
+        }
+        Some(at as usize)
+    }
+
+    /// `size` bytes at the end of the used region, growing the vector
+    /// within the limit.
+    fn bump(&mut self, size: usize) -> Option<usize> {
+        let end = self.top.checked_add(size)?;
+        if end > self.limit {
+            return None;
+        }
+        if end > self.bytes.len() {
+            let grown = (self.bytes.len() * 2).clamp(end, self.limit);
+            self.bytes.resize(grown, 0);
+        }
+        let at = self.top;
+        self.top = end;
+        Some(at)
+    }
+
+    /// Records a free block (its header says so, for the sweep).
+    fn add_free(&mut self, at: usize, size: usize) {
+        self.write_header(at, size as u32, FREE);
+        if size <= SMALL {
+            self.small[size / 8].push(at as u32);
+        } else {
+            self.large.push((at as u32, size as u32));
+        }
+    }
+
+    // ----- collection ----------------------------------------------------
+
+    /// Frees every object not reachable from `roots`.
+    pub fn collect(&mut self, roots: &mut dyn RootSet) -> Result<()> {
+        let mut stack = Vec::new();
+        roots.for_each_root(&mut |r| {
+            if r.is_object() {
+                stack.push(r.0 as usize);
+            }
+        });
+        while let Some(at) = stack.pop() {
+            self.mark(at, &mut stack);
+        }
+        self.sweep()?;
+        self.stats.collections += 1;
+        self.allocated_since_collection = 0;
+        Ok(())
+    }
+
+    /// Marks the object at `at` if it looks like one and is unmarked, and
+    /// pushes the objects it references.
+    fn mark(&mut self, at: usize, stack: &mut Vec<usize>) {
+        if !at.is_multiple_of(8) || at < HEADER || at + HEADER > self.top {
+            return;
+        }
+        let Ok((kind, ty)) = self.header(at) else {
+            return;
+        };
+        if kind == FREE || self.bytes[at + 5] != 0 {
+            return;
+        }
+        self.bytes[at + 5] = 1;
+        let mut push = |bytes: &[u8], off: usize| {
+            if let Some(b) = bytes.get(off..off + 4) {
+                let r = GcRef(u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+                if r.is_object() {
+                    stack.push(r.0 as usize);
+                }
+            }
+        };
+        match (kind, self.layout(ty)) {
+            (STRUCT, Ok(Layout::Struct(l))) => {
+                for &off in l.refs.iter() {
+                    push(&self.bytes, at + HEADER + off as usize);
+                }
+            }
+            (ARRAY, Ok(Layout::Array(l))) if l.elem == StorageType::Ref => {
+                // A corrupted length must not make this loop run long.
+                let room = self.top.saturating_sub(at + ARRAY_HEADER) / 4;
+                let len = (self.read_u32(at + 8).unwrap_or(0) as usize).min(room);
+                for i in 0..len {
+                    push(&self.bytes, at + ARRAY_HEADER + 4 * i);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Frees unmarked objects, clears marks, and rebuilds the free lists
+    /// from one walk over the heap, merging neighbouring free blocks.
+    fn sweep(&mut self) -> Result<()> {
+        self.small.iter_mut().for_each(Vec::clear);
+        self.large.clear();
+        let mut live = 0;
+        let mut free_start: Option<usize> = None;
+        let mut at = HEADER;
+        while at < self.top {
+            let size = self.object_size(at)?;
+            let (kind, _) = self.header(at)?;
+            let marked = kind != FREE && self.bytes[at + 5] != 0;
+            if marked {
+                self.bytes[at + 5] = 0;
+                live += size;
+                if let Some(start) = free_start.take() {
+                    self.add_free(start, at - start);
+                }
+            } else {
+                if kind == EXTERN {
+                    let slot = self.read_u32(at + 8)? as usize;
+                    if let Some(data) = self.externs.get_mut(slot).and_then(Option::take) {
+                        drop(data);
+                        self.free_extern_slots.push(slot as u32);
+                    }
+                }
+                free_start.get_or_insert(at);
+            }
+            at += size;
+        }
+        if let Some(start) = free_start {
+            // Free space at the end returns to the bump region.
+            self.top = start;
+        }
+        self.stats.live_after_collection = live;
+        Ok(())
+    }
+
+    // ----- access --------------------------------------------------------
+
+    /// The kind of object `r` names.
+    pub fn kind(&self, r: GcRef) -> Result<Kind> {
+        let at = self.offset(r)?;
+        match self.header(at)?.0 {
+            STRUCT => Ok(Kind::Struct),
+            ARRAY => Ok(Kind::Array),
+            EXTERN => Ok(Kind::Extern),
+            _ => Err(HeapError::NotAnObject),
+        }
+    }
+
+    /// The type index of struct or array `r`.
+    pub fn type_index(&self, r: GcRef) -> Result<u32> {
+        let at = self.offset(r)?;
+        match self.header(at)? {
+            (STRUCT | ARRAY, ty) => Ok(ty),
+            _ => Err(HeapError::WrongKind),
+        }
+    }
+
+    /// Field `field` of struct `r`, zero-extended to 128 bits.
+    pub fn struct_get(&self, r: GcRef, field: u32) -> Result<u128> {
+        let (at, ty) = self.field_of(r, field)?;
+        self.read(at, ty)
+    }
+
+    /// Sets field `field` of struct `r` to the low bits of `value`.
+    pub fn struct_set(&mut self, r: GcRef, field: u32, value: u128) -> Result<()> {
+        let (at, ty) = self.field_of(r, field)?;
+        self.write(at, ty, value)
+    }
+
+    /// The length of array `r`.
+    pub fn array_len(&self, r: GcRef) -> Result<u32> {
+        let at = self.object(r, Kind::Array)?;
+        self.read_u32(at + 8)
+    }
+
+    /// Element `i` of array `r`, zero-extended to 128 bits.
+    pub fn array_get(&self, r: GcRef, i: u32) -> Result<u128> {
+        let (at, ty) = self.element_of(r, i, 1)?;
+        self.read(at, ty)
+    }
+
+    /// Sets element `i` of array `r` to the low bits of `value`.
+    pub fn array_set(&mut self, r: GcRef, i: u32, value: u128) -> Result<()> {
+        let (at, ty) = self.element_of(r, i, 1)?;
+        self.write(at, ty, value)
+    }
+
+    /// Sets `n` elements of array `r` from `start` on to `value`.
+    pub fn array_fill(&mut self, r: GcRef, start: u32, value: u128, n: u32) -> Result<()> {
+        let (at, ty) = self.element_of(r, start, n)?;
+        let size = ty.size() as usize;
+        let bytes = &value.to_le_bytes()[..size];
+        let end = at + size * n as usize;
+        for chunk in self
+            .bytes
+            .get_mut(at..end)
+            .ok_or(HeapError::Corrupted)?
+            .chunks_exact_mut(size)
+        {
+            chunk.copy_from_slice(bytes);
+        }
+        Ok(())
+    }
+
+    /// Copies `n` elements of array `src` from `s` on to array `dst` from
+    /// `d` on, as if through a temporary (the arrays may be the same).
+    pub fn array_copy(&mut self, dst: GcRef, d: u32, src: GcRef, s: u32, n: u32) -> Result<()> {
+        let (to, ty) = self.element_of(dst, d, n)?;
+        let (from, src_ty) = self.element_of(src, s, n)?;
+        if ty.size() != src_ty.size() {
+            return Err(HeapError::WrongKind);
+        }
+        let len = ty.size() as usize * n as usize;
+        if from.checked_add(len).is_none_or(|e| e > self.bytes.len())
+            || to.checked_add(len).is_none_or(|e| e > self.bytes.len())
+        {
+            return Err(HeapError::Corrupted);
+        }
+        self.bytes.copy_within(from..from + len, to);
+        Ok(())
+    }
+
+    /// The offset of object `r` after checking it is a `kind`.
+    fn object(&self, r: GcRef, kind: Kind) -> Result<usize> {
+        if self.kind(r)? == kind {
+            Ok(r.0 as usize)
+        } else {
+            Err(HeapError::WrongKind)
+        }
+    }
+
+    /// Where field `field` of struct `r` is, and how it is stored.
+    fn field_of(&self, r: GcRef, field: u32) -> Result<(usize, StorageType)> {
+        let at = self.object(r, Kind::Struct)?;
+        let ty = self.header(at)?.1;
+        let Layout::Struct(StructLayout { fields, .. }) = self.layout(ty)? else {
+            return Err(HeapError::WrongKind);
+        };
+        let f = fields
+            .get(field as usize)
+            .ok_or(HeapError::NoField(field))?;
+        Ok((at + HEADER + f.offset as usize, f.ty))
+    }
+
+    /// Where element `i` of array `r` is, if elements `i .. i + n` exist.
+    fn element_of(&self, r: GcRef, i: u32, n: u32) -> Result<(usize, StorageType)> {
+        let at = self.object(r, Kind::Array)?;
+        let (_, ty) = self.header(at)?;
+        let Layout::Array(l) = self.layout(ty)? else {
+            return Err(HeapError::WrongKind);
+        };
+        let len = self.read_u32(at + 8)?;
+        if u64::from(i) + u64::from(n) > u64::from(len) {
+            return Err(HeapError::OutOfBounds);
+        }
+        Ok((
+            at + ARRAY_HEADER + i as usize * l.elem.size() as usize,
+            l.elem,
+        ))
+    }
+
+    /// The offset `r` names, if it could be an object of this heap.
+    fn offset(&self, r: GcRef) -> Result<usize> {
+        if r.is_null() {
+            return Err(HeapError::Null);
+        }
+        let at = r.0 as usize;
+        if r.is_i31() || !at.is_multiple_of(8) || at < HEADER || at + HEADER > self.top {
+            return Err(HeapError::NotAnObject);
+        }
+        Ok(at)
+    }
+
+    /// The kind byte and type (or free size) of the header at `at`.
+    fn header(&self, at: usize) -> Result<(u8, u32)> {
+        let h = self
+            .bytes
+            .get(at..at + HEADER)
+            .ok_or(HeapError::Corrupted)?;
+        Ok((h[4], u32::from_le_bytes([h[0], h[1], h[2], h[3]])))
+    }
+
+    fn write_header(&mut self, at: usize, ty: u32, kind: u8) {
+        self.bytes[at..at + 4].copy_from_slice(&ty.to_le_bytes());
+        self.bytes[at + 4] = kind;
+        self.bytes[at + 5] = 0;
+    }
+
+    /// The size of the object or free block at `at`, checked to lie in the
+    /// used region.
+    fn object_size(&self, at: usize) -> Result<usize> {
+        let (kind, ty) = self.header(at)?;
+        let size = match kind {
+            FREE => ty as usize,
+            STRUCT => match self.layout(ty) {
+                Ok(Layout::Struct(l)) => HEADER + l.size as usize,
+                _ => return Err(HeapError::Corrupted),
+            },
+            ARRAY => match self.layout(ty) {
+                Ok(Layout::Array(l)) => {
+                    let len = self.read_u32(at + 8)? as usize;
+                    ARRAY_HEADER + (len * l.elem.size() as usize).next_multiple_of(8)
+                }
+                _ => return Err(HeapError::Corrupted),
+            },
+            EXTERN => ARRAY_HEADER,
+            _ => return Err(HeapError::Corrupted),
+        };
+        if size < HEADER || !size.is_multiple_of(8) || at + size > self.top {
+            return Err(HeapError::Corrupted);
+        }
+        Ok(size)
+    }
+
+    fn read_u32(&self, at: usize) -> Result<u32> {
+        let b = self.bytes.get(at..at + 4).ok_or(HeapError::Corrupted)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// The value of storage type `ty` at `at`, zero-extended.
+    fn read(&self, at: usize, ty: StorageType) -> Result<u128> {
+        let n = ty.size() as usize;
+        let b = self.bytes.get(at..at + n).ok_or(HeapError::Corrupted)?;
+        let mut v = [0u8; 16];
+        v[..n].copy_from_slice(b);
+        Ok(u128::from_le_bytes(v))
+    }
+
+    /// Stores the low bytes of `value` as storage type `ty` at `at`.
+    fn write(&mut self, at: usize, ty: StorageType, value: u128) -> Result<()> {
+        let n = ty.size() as usize;
+        let b = self.bytes.get_mut(at..at + n).ok_or(HeapError::Corrupted)?;
+        b.copy_from_slice(&value.to_le_bytes()[..n]);
+        Ok(())
+    }
+
+    /// The heap's bytes, for tests that corrupt them.
+    #[cfg(test)]
+    pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
+        &mut self.bytes[..self.top]
+    }
+}
+
+#[cfg(test)]
+mod tests;
