@@ -184,88 +184,7 @@ impl Translator<'_> {
         Ok(())
     }
 
-    pub(super) fn translate_control(&mut self, op: Operator<'_>, _offset: usize) -> Result<()> {
-        use Operator as O;
-        match op {
-            O::Block { blockty } => {
-                self.materialize_all();
-                self.push_ctrl(Kind::Block, blockty, true);
-            }
-            O::Loop { blockty } => {
-                self.materialize_all();
-                self.push_ctrl(Kind::Loop, blockty, true);
-                self.last = None;
-                self.check_epoch();
-                self.begin_basic_block();
-            }
-            O::If { blockty } => self.translate_if(blockty),
-            O::Else => self.translate_else(),
-            O::End => self.translate_end(),
-            O::Br { relative_depth } => {
-                self.branch(relative_depth);
-                self.set_unreachable();
-            }
-            O::BrIf { relative_depth } => {
-                self.br_if(relative_depth);
-                self.begin_basic_block();
-            }
-            O::BrTable { targets } => {
-                let depths = targets.targets().collect::<Result<Vec<_>, _>>()?;
-                self.br_table(&depths, targets.default());
-            }
-            O::Return => {
-                self.emit_return();
-                self.set_unreachable();
-            }
-            O::BrOnNull { relative_depth } => {
-                self.br_on_null(relative_depth);
-                self.begin_basic_block();
-            }
-            O::BrOnNonNull { relative_depth } => {
-                self.br_on_non_null(relative_depth);
-                self.begin_basic_block();
-            }
-            O::Call { function_index } => self.call(function_index, false),
-            O::ReturnCall { function_index } => self.call(function_index, true),
-            O::CallIndirect {
-                type_index,
-                table_index,
-            } => self.call_indirect(type_index, table_index, false),
-            O::ReturnCallIndirect {
-                type_index,
-                table_index,
-            } => self.call_indirect(type_index, table_index, true),
-            O::CallRef { type_index } => self.call_ref(type_index, false),
-            O::ReturnCallRef { type_index } => self.call_ref(type_index, true),
-            O::TryTable { try_table } => self.translate_try_table(&try_table),
-            O::Throw { tag_index } => self.translate_throw(tag_index),
-            O::ThrowRef => {
-                let s = self.pop_slot();
-                self.code
-                    .emit(h!(exec::throw_ref), isa::ThrowRef { exn: Slot(s) });
-                self.set_unreachable();
-            }
-            O::Try { blockty } => self.translate_try(blockty),
-            O::Catch { tag_index } => self.translate_catch(Some(tag_index)),
-            O::CatchAll => self.translate_catch(None),
-            O::Delegate { relative_depth } => self.translate_delegate(relative_depth),
-            O::Rethrow { relative_depth } => {
-                let i = self.ctrl.len() - 1 - relative_depth as usize;
-                let slot = self.ctrl[i]
-                    .exn_slot
-                    .expect("validated: rethrow targets a catch");
-                self.code
-                    .emit(h!(exec::throw_ref), isa::ThrowRef { exn: Slot(slot) });
-                self.set_unreachable();
-            }
-            other => {
-                return Err(crate::Error::Unsupported(format!("instruction {other:?}")));
-            }
-        }
-        Ok(())
-    }
-
-    fn translate_if(&mut self, bt: BlockType) {
+    pub(super) fn translate_if(&mut self, bt: BlockType) {
         let mut cond = self.pop_branch_cond();
         if self.stack.iter().any(|e| e.op != Operand::Temp) {
             // Materialising emits code after the comparison, which then can
@@ -297,7 +216,7 @@ impl Translator<'_> {
         self.ctrl.last_mut().expect("an if").floor = dest + p;
     }
 
-    fn translate_else(&mut self) {
+    pub(super) fn translate_else(&mut self) {
         if self.reachable {
             self.move_results_of_top();
             let pos = self.emit_br();
@@ -501,7 +420,7 @@ impl Translator<'_> {
     }
 
     /// An unconditional branch to relative depth `depth`.
-    fn branch(&mut self, depth: u32) {
+    pub(super) fn branch(&mut self, depth: u32) {
         let t = self.target(depth);
         self.emit_jump_to(t);
     }
@@ -632,7 +551,7 @@ impl Translator<'_> {
         self.emit_cond(&cj, !negate)
     }
 
-    fn br_if(&mut self, depth: u32) {
+    pub(super) fn br_if(&mut self, depth: u32) {
         let cond = self.pop_branch_cond();
         let t = self.target(depth);
         if self.values_in_place(&t) {
@@ -672,7 +591,7 @@ impl Translator<'_> {
         self.last = None;
     }
 
-    fn br_table(&mut self, depths: &[u32], default: u32) {
+    pub(super) fn br_table(&mut self, depths: &[u32], default: u32) {
         let idx = self.pop_slot();
         let n = depths.len();
         let h = self.by_acc(
@@ -705,7 +624,7 @@ impl Translator<'_> {
         self.set_unreachable();
     }
 
-    fn br_on_null(&mut self, depth: u32) {
+    pub(super) fn br_on_null(&mut self, depth: u32) {
         let e = self.pop();
         let r = self.read(e);
         let t = self.target(depth);
@@ -731,7 +650,7 @@ impl Translator<'_> {
         self.last = None;
     }
 
-    fn br_on_non_null(&mut self, depth: u32) {
+    pub(super) fn br_on_non_null(&mut self, depth: u32) {
         let e = *self.stack.last().expect("validated");
         let r = self.read(e);
         let t = self.target(depth);
@@ -772,7 +691,7 @@ impl Translator<'_> {
         }
     }
 
-    fn call(&mut self, func: u32, tail: bool) {
+    pub(super) fn call(&mut self, func: u32, tail: bool) {
         let ft = self.func_type_of(self.module.funcs[func as usize]);
         let np = ft.params().len() as u32;
         let base = self.place_args(np);
@@ -805,7 +724,7 @@ impl Translator<'_> {
         self.finish_call(&ft, tail);
     }
 
-    fn call_indirect(&mut self, type_index: u32, table: u32, tail: bool) {
+    pub(super) fn call_indirect(&mut self, type_index: u32, table: u32, tail: bool) {
         let type_id = self.module.types[type_index as usize];
         let ft = self.func_type_of(type_id);
         let np = ft.params().len() as u32;
@@ -826,7 +745,7 @@ impl Translator<'_> {
         self.finish_call(&ft, tail);
     }
 
-    fn call_ref(&mut self, type_index: u32, tail: bool) {
+    pub(super) fn call_ref(&mut self, type_index: u32, tail: bool) {
         let ft = self.func_type_of(self.module.types[type_index as usize]);
         let np = ft.params().len() as u32;
         let r = self.pop_slot();

@@ -14,7 +14,7 @@ mod exceptions;
 mod moves;
 mod ops;
 mod simd;
-pub(crate) mod simd_ops;
+mod visit;
 
 use crate::error::Result;
 use crate::exec;
@@ -24,7 +24,7 @@ use crate::module::ModuleInner;
 use crate::types::{FuncType, TypeId, ValType};
 use control::Ctrl;
 use moves::{Move, Source};
-use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources};
+use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources, VisitOperator};
 
 /// An operand of the virtual stack: where it is, its canonical slot (where
 /// it goes when materialised), and whether it is a `v128` (two cells).
@@ -450,263 +450,56 @@ impl<'a> Translator<'a> {
 
     // ----- operators ---------------------------------------------------
 
+    /// Translates one operator: in unreachable code only its nesting
+    /// matters; otherwise `visit.rs` says what it becomes.
     fn translate(&mut self, op: Operator<'_>, offset: usize) -> Result<()> {
         self.offset = offset;
         if !self.reachable {
             return self.translate_unreachable(&op);
         }
         self.fuel_count += 1;
-        if let Some(info) = ops::binary(&op) {
-            self.binary(info);
-            return Ok(());
+        self.visit_operator(&op)
+    }
+
+    /// A unary operator on the top operand; `is_eqz` records it as a
+    /// condition a following branch can fuse with.
+    fn unary(&mut self, h: ops::ByAcc, is_eqz: bool) {
+        let e = self.pop();
+        let a = self.read(e);
+        let cond = is_eqz.then_some(LastCond::Eqz { src: a });
+        let h = self.by_acc(h, a);
+        self.emit_value(h, |dst| isa::Unary { dst, a: Slot(a) }, cond);
+    }
+
+    /// `select`, typed or not: `v128` operands take the wide handler, others
+    /// may read the condition from `acc`.
+    fn select(&mut self) {
+        let c = self.pop_slot();
+        let eb = self.pop();
+        let bb = self.read(eb);
+        let a = self.pop_slot();
+        let ops = |dst| isa::Select {
+            dst,
+            cond: Slot(c),
+            a: Slot(a),
+            b: Slot(bb),
+        };
+        if eb.wide {
+            self.emit_def_wide(h!(exec::v_select), ops);
+        } else {
+            let h = self.by_acc(
+                [
+                    h!(exec::select::<exec::FromSlot>),
+                    h!(exec::select::<exec::FromAcc>),
+                ],
+                c,
+            );
+            self.emit_value(h, ops, None);
         }
-        if let Some(h) = ops::unary(&op) {
-            let e = self.pop();
-            let a = self.read(e);
-            let is_eqz = matches!(op, Operator::I32Eqz | Operator::I64Eqz);
-            let cond = is_eqz.then_some(LastCond::Eqz { src: a });
-            let h = self.by_acc(h, a);
-            self.emit_value(h, |dst| isa::Unary { dst, a: Slot(a) }, cond);
-            return Ok(());
-        }
-        if let Some(access) = ops::memory_access(&op) {
-            self.memory_access(access);
-            return Ok(());
-        }
-        if self.translate_simd(&op) {
-            return Ok(());
-        }
-        use Operator as O;
-        match op {
-            O::Nop => {}
-            O::Unreachable => {
-                self.code.emit(h!(exec::unreachable), isa::Unreachable {});
-                self.set_unreachable();
-            }
-            O::I32Const { value } => self.push(Operand::Const(u64::from(value as u32)), false),
-            O::I64Const { value } => self.push(Operand::Const(value as u64), false),
-            O::F32Const { value } => self.push(Operand::Const(u64::from(value.bits())), false),
-            O::F64Const { value } => self.push(Operand::Const(value.bits()), false),
-            O::I32ReinterpretF32
-            | O::F32ReinterpretI32
-            | O::I64ReinterpretF64
-            | O::F64ReinterpretI64 => {}
-            O::LocalGet { local_index } => {
-                let wide = self.locals[local_index as usize].1;
-                self.push(Operand::Local(local_index), wide);
-            }
-            O::LocalSet { local_index } => self.local_set(local_index, false),
-            O::LocalTee { local_index } => self.local_set(local_index, true),
-            O::GlobalGet { global_index } => {
-                if self.module.globals[global_index as usize].content == ValType::V128 {
-                    self.emit_def_wide(h!(exec::global_get_v128), |dst| isa::GlobalGet {
-                        dst,
-                        global: Index(global_index),
-                    });
-                } else {
-                    let ops = |dst| isa::GlobalGet {
-                        dst,
-                        global: Index(global_index),
-                    };
-                    self.emit_value(h!(exec::global_get), ops, None);
-                }
-            }
-            O::GlobalSet { global_index } => {
-                let v = self.pop_slot();
-                let h = if self.module.globals[global_index as usize].content == ValType::V128 {
-                    h!(exec::global_set_v128)
-                } else {
-                    h!(exec::global_set)
-                };
-                let ops = isa::GlobalSet {
-                    global: Index(global_index),
-                    src: Slot(v),
-                };
-                self.code.emit(h, ops);
-            }
-            O::Drop => {
-                self.pop();
-            }
-            O::Select | O::TypedSelect { .. } => {
-                let c = self.pop_slot();
-                let eb = self.pop();
-                let bb = self.read(eb);
-                let a = self.pop_slot();
-                let ops = |dst| isa::Select {
-                    dst,
-                    cond: Slot(c),
-                    a: Slot(a),
-                    b: Slot(bb),
-                };
-                if eb.wide {
-                    self.emit_def_wide(h!(exec::v_select), ops);
-                } else {
-                    let h = self.by_acc(
-                        [
-                            h!(exec::select::<exec::FromSlot>),
-                            h!(exec::select::<exec::FromAcc>),
-                        ],
-                        c,
-                    );
-                    self.emit_value(h, ops, None);
-                }
-            }
-            O::RefNull { .. } => self.push(Operand::Const(0), false),
-            O::RefIsNull => {
-                let a = self.pop_slot();
-                self.emit_def(
-                    h!(exec::ref_is_null),
-                    |dst| isa::Unary { dst, a: Slot(a) },
-                    None,
-                );
-            }
-            O::RefFunc { function_index } => {
-                let ops = |dst| isa::RefFunc {
-                    dst,
-                    func: Index(function_index),
-                };
-                self.emit_def(h!(exec::ref_func), ops, None);
-            }
-            O::RefAsNonNull => {
-                let a = self.pop_slot();
-                let ops = |dst| isa::Unary { dst, a: Slot(a) };
-                self.emit_def(h!(exec::ref_as_non_null), ops, None);
-            }
-            O::MemorySize { mem } => {
-                let ops = |dst| isa::MemorySize {
-                    dst,
-                    memory: Index(mem),
-                };
-                self.emit_def(h!(exec::memory_size), ops, None);
-            }
-            O::MemoryGrow { mem } => {
-                let d = self.pop_slot();
-                let ops = |dst| isa::MemoryGrow {
-                    dst,
-                    delta: Slot(d),
-                    memory: Index(mem),
-                };
-                self.emit_def(h!(exec::memory_grow), ops, None);
-            }
-            O::MemoryFill { mem } => {
-                let [d, v, n] = self.pop3();
-                let ops = isa::MemoryFill {
-                    memory: Index(mem),
-                    dst: Slot(d),
-                    value: Slot(v),
-                    n: Slot(n),
-                };
-                self.code.emit(h!(exec::memory_fill), ops);
-            }
-            O::MemoryCopy { dst_mem, src_mem } => {
-                let [d, s, n] = self.pop3();
-                let ops = isa::MemoryCopy {
-                    dst_memory: Index(dst_mem),
-                    src_memory: Index(src_mem),
-                    dst: Slot(d),
-                    src: Slot(s),
-                    n: Slot(n),
-                };
-                self.code.emit(h!(exec::memory_copy), ops);
-            }
-            O::MemoryInit { data_index, mem } => {
-                let [d, s, n] = self.pop3();
-                let ops = isa::MemoryInit {
-                    memory: Index(mem),
-                    segment: Index(data_index),
-                    dst: Slot(d),
-                    src: Slot(s),
-                    n: Slot(n),
-                };
-                self.code.emit(h!(exec::memory_init), ops);
-            }
-            O::DataDrop { data_index } => {
-                let ops = isa::DataDrop {
-                    segment: Index(data_index),
-                };
-                self.code.emit(h!(exec::data_drop), ops);
-            }
-            O::TableGet { table } => {
-                let i = self.pop_slot();
-                let ops = |dst| isa::TableGet {
-                    dst,
-                    table: Index(table),
-                    index: Slot(i),
-                };
-                self.emit_def(h!(exec::table_get), ops, None);
-            }
-            O::TableSet { table } => {
-                let v = self.pop_slot();
-                let i = self.pop_slot();
-                let ops = isa::TableSet {
-                    table: Index(table),
-                    index: Slot(i),
-                    value: Slot(v),
-                };
-                self.code.emit(h!(exec::table_set), ops);
-            }
-            O::TableSize { table } => {
-                let ops = |dst| isa::TableSize {
-                    dst,
-                    table: Index(table),
-                };
-                self.emit_def(h!(exec::table_size), ops, None);
-            }
-            O::TableGrow { table } => {
-                let delta = self.pop_slot();
-                let init = self.pop_slot();
-                let ops = |dst| isa::TableGrow {
-                    dst,
-                    table: Index(table),
-                    init: Slot(init),
-                    delta: Slot(delta),
-                };
-                self.emit_def(h!(exec::table_grow), ops, None);
-            }
-            O::TableFill { table } => {
-                let [i, v, n] = self.pop3();
-                let ops = isa::TableFill {
-                    table: Index(table),
-                    start: Slot(i),
-                    value: Slot(v),
-                    n: Slot(n),
-                };
-                self.code.emit(h!(exec::table_fill), ops);
-            }
-            O::TableCopy {
-                dst_table,
-                src_table,
-            } => {
-                let [d, s, n] = self.pop3();
-                let ops = isa::TableCopy {
-                    dst_table: Index(dst_table),
-                    src_table: Index(src_table),
-                    dst: Slot(d),
-                    src: Slot(s),
-                    n: Slot(n),
-                };
-                self.code.emit(h!(exec::table_copy), ops);
-            }
-            O::TableInit { elem_index, table } => {
-                let [d, s, n] = self.pop3();
-                let ops = isa::TableInit {
-                    table: Index(table),
-                    segment: Index(elem_index),
-                    dst: Slot(d),
-                    src: Slot(s),
-                    n: Slot(n),
-                };
-                self.code.emit(h!(exec::table_init), ops);
-            }
-            O::ElemDrop { elem_index } => {
-                let ops = isa::ElemDrop {
-                    segment: Index(elem_index),
-                };
-                self.code.emit(h!(exec::elem_drop), ops);
-            }
-            other => return self.translate_control(other, offset),
-        }
-        Ok(())
+    }
+
+    fn global_is_v128(&self, global: u32) -> bool {
+        self.module.globals[global as usize].content == ValType::V128
     }
 
     /// Pops three operands into slots, returning them bottom first.

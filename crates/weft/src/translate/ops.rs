@@ -1,9 +1,9 @@
-//! Which handlers implement each numeric and memory operator, and which
-//! immediate forms they have.
+//! The handler families of the numeric and memory operators: their forms
+//! (register, immediate, `acc`, fused with a branch or an address add) and
+//! the macros that turn a table row into the operator's visitor method
+//! (the rows themselves are in `visit.rs`).
 
-use crate::exec;
-use crate::ir::{Handler, h};
-use wasmparser::Operator as O;
+use crate::ir::Handler;
 
 /// How a constant operand fits a 32-bit immediate.
 #[derive(Copy, Clone, PartialEq, Eq)]
@@ -105,13 +105,17 @@ macro_rules! br4 {
     };
 }
 
-macro_rules! bin_table {
-    ($op:expr;
-     $(arith $a:ident => $at:ident, $acls:ident, $acomm:literal, $aw:expr;)*
+/// Visitor methods for binary operators, one per row:
+/// `arith visit => T, imm class, commutative, add width;` for arithmetic,
+/// `icmp visit => T, imm class, commutative, add type, width;` for integer
+/// comparisons (which fuse with branches and with a preceding add),
+/// `fcmp visit => T, imm class, commutative;` for float comparisons.
+macro_rules! visit_binary {
+    ($(arith $a:ident => $at:ident, $acls:ident, $acomm:literal, $aw:expr;)*
      $(icmp $c:ident => $ct:ident, $ccls:ident, $ccomm:literal, $add:ident, $cw:literal;)*
      $(fcmp $f:ident => $ft:ident, $fcls:ident, $fcomm:literal;)*) => {
-        match $op {
-            $(O::$a => Some({ const INFO: BinInfo = BinInfo {
+        $(fn $a(&mut self) -> Self::Output {
+            const INFO: BinInfo = BinInfo {
                 rr: rr3!($at),
                 ri: by_acc!(bin_imm[exec::$at, exec::ImmRight]),
                 ir: by_acc!(bin_imm[exec::$at, exec::ImmLeft]),
@@ -123,8 +127,12 @@ macro_rules! bin_table {
                 add_br_ri: None,
                 add_width: $aw,
                 cmp_width: None,
-            }; &INFO }),)*
-            $(O::$c => Some({ const INFO: BinInfo = BinInfo {
+            };
+            self.binary(&INFO);
+            Ok(())
+        })*
+        $(fn $c(&mut self) -> Self::Output {
+            const INFO: BinInfo = BinInfo {
                 rr: rr3!($ct),
                 ri: by_acc!(bin_imm[exec::$ct, exec::ImmRight]),
                 ir: by_acc!(bin_imm[exec::$ct, exec::ImmLeft]),
@@ -142,8 +150,12 @@ macro_rules! bin_table {
                 ]),
                 add_width: None,
                 cmp_width: Some($cw),
-            }; &INFO }),)*
-            $(O::$f => Some({ const INFO: BinInfo = BinInfo {
+            };
+            self.binary(&INFO);
+            Ok(())
+        })*
+        $(fn $f(&mut self) -> Self::Output {
+            const INFO: BinInfo = BinInfo {
                 rr: rr3!($ft),
                 ri: by_acc!(bin_imm[exec::$ft, exec::ImmRight]),
                 ir: by_acc!(bin_imm[exec::$ft, exec::ImmLeft]),
@@ -155,131 +167,22 @@ macro_rules! bin_table {
                 add_br_ri: None,
                 add_width: None,
                 cmp_width: None,
-            }; &INFO }),)*
-            _ => None,
-        }
+            };
+            self.binary(&INFO);
+            Ok(())
+        })*
     };
 }
 
-/// The handlers of binary operator `op`, if it is one.
-pub(crate) fn binary(op: &O<'_>) -> Option<&'static BinInfo> {
-    bin_table! { op;
-        arith I32Add => I32Add, Bits32, true, Some(32);
-        arith I32Sub => I32Sub, Bits32, false, None;
-        arith I32Mul => I32Mul, Bits32, true, None;
-        arith I32DivS => I32DivS, Bits32, false, None;
-        arith I32DivU => I32DivU, Bits32, false, None;
-        arith I32RemS => I32RemS, Bits32, false, None;
-        arith I32RemU => I32RemU, Bits32, false, None;
-        arith I32And => I32And, Bits32, true, None;
-        arith I32Or => I32Or, Bits32, true, None;
-        arith I32Xor => I32Xor, Bits32, true, None;
-        arith I32Shl => I32Shl, Bits32, false, None;
-        arith I32ShrS => I32ShrS, Bits32, false, None;
-        arith I32ShrU => I32ShrU, Bits32, false, None;
-        arith I32Rotl => I32Rotl, Bits32, false, None;
-        arith I32Rotr => I32Rotr, Bits32, false, None;
-        arith I64Add => I64Add, SignExt64, true, Some(64);
-        arith I64Sub => I64Sub, SignExt64, false, None;
-        arith I64Mul => I64Mul, SignExt64, true, None;
-        arith I64DivS => I64DivS, SignExt64, false, None;
-        arith I64DivU => I64DivU, SignExt64, false, None;
-        arith I64RemS => I64RemS, SignExt64, false, None;
-        arith I64RemU => I64RemU, SignExt64, false, None;
-        arith I64And => I64And, SignExt64, true, None;
-        arith I64Or => I64Or, SignExt64, true, None;
-        arith I64Xor => I64Xor, SignExt64, true, None;
-        arith I64Shl => I64Shl, SignExt64, false, None;
-        arith I64ShrS => I64ShrS, SignExt64, false, None;
-        arith I64ShrU => I64ShrU, SignExt64, false, None;
-        arith I64Rotl => I64Rotl, SignExt64, false, None;
-        arith I64Rotr => I64Rotr, SignExt64, false, None;
-        arith F32Add => F32Add, Bits32, true, None;
-        arith F32Sub => F32Sub, Bits32, false, None;
-        arith F32Mul => F32Mul, Bits32, true, None;
-        arith F32Div => F32Div, Bits32, false, None;
-        arith F32Min => F32Min, Bits32, true, None;
-        arith F32Max => F32Max, Bits32, true, None;
-        arith F32Copysign => F32Copysign, Bits32, false, None;
-        arith F64Add => F64Add, None, true, None;
-        arith F64Sub => F64Sub, None, false, None;
-        arith F64Mul => F64Mul, None, true, None;
-        arith F64Div => F64Div, None, false, None;
-        arith F64Min => F64Min, None, true, None;
-        arith F64Max => F64Max, None, true, None;
-        arith F64Copysign => F64Copysign, None, false, None;
-        icmp I32Eq => I32Eq, Bits32, true, I32Add, 32;
-        icmp I32Ne => I32Ne, Bits32, true, I32Add, 32;
-        icmp I32LtS => I32LtS, Bits32, false, I32Add, 32;
-        icmp I32LtU => I32LtU, Bits32, false, I32Add, 32;
-        icmp I32GtS => I32GtS, Bits32, false, I32Add, 32;
-        icmp I32GtU => I32GtU, Bits32, false, I32Add, 32;
-        icmp I32LeS => I32LeS, Bits32, false, I32Add, 32;
-        icmp I32LeU => I32LeU, Bits32, false, I32Add, 32;
-        icmp I32GeS => I32GeS, Bits32, false, I32Add, 32;
-        icmp I32GeU => I32GeU, Bits32, false, I32Add, 32;
-        icmp I64Eq => I64Eq, SignExt64, true, I64Add, 64;
-        icmp I64Ne => I64Ne, SignExt64, true, I64Add, 64;
-        icmp I64LtS => I64LtS, SignExt64, false, I64Add, 64;
-        icmp I64LtU => I64LtU, SignExt64, false, I64Add, 64;
-        icmp I64GtS => I64GtS, SignExt64, false, I64Add, 64;
-        icmp I64GtU => I64GtU, SignExt64, false, I64Add, 64;
-        icmp I64LeS => I64LeS, SignExt64, false, I64Add, 64;
-        icmp I64LeU => I64LeU, SignExt64, false, I64Add, 64;
-        icmp I64GeS => I64GeS, SignExt64, false, I64Add, 64;
-        icmp I64GeU => I64GeU, SignExt64, false, I64Add, 64;
-        fcmp F32Eq => F32Eq, Bits32, true;
-        fcmp F32Ne => F32Ne, Bits32, true;
-        fcmp F32Lt => F32Lt, Bits32, false;
-        fcmp F32Gt => F32Gt, Bits32, false;
-        fcmp F32Le => F32Le, Bits32, false;
-        fcmp F32Ge => F32Ge, Bits32, false;
-        fcmp F64Eq => F64Eq, None, true;
-        fcmp F64Ne => F64Ne, None, true;
-        fcmp F64Lt => F64Lt, None, false;
-        fcmp F64Gt => F64Gt, None, false;
-        fcmp F64Le => F64Le, None, false;
-        fcmp F64Ge => F64Ge, None, false;
-    }
-}
-
-macro_rules! un_table {
-    ($op:expr; $($o:ident => $t:ident,)*) => {
-        match $op {
-            $(O::$o => Some(by_acc!(un[exec::$t])),)*
-            _ => None,
-        }
+/// Visitor methods for unary operators, one per row `visit => T,`: the
+/// handler `un::<T>` reading its operand from a slot or from `acc`.
+macro_rules! visit_unary {
+    ($($visit:ident => $t:ident,)*) => {
+        $(fn $visit(&mut self) -> Self::Output {
+            self.unary(by_acc!(un[exec::$t]), false);
+            Ok(())
+        })*
     };
-}
-
-/// The handler of unary operator `op`, if it is one. Reinterpretations are
-/// plain copies and handled by the caller.
-pub(crate) fn unary(op: &O<'_>) -> Option<ByAcc> {
-    un_table! { op;
-        I32Eqz => I32Eqz, I32Clz => I32Clz, I32Ctz => I32Ctz, I32Popcnt => I32Popcnt,
-        I32Extend8S => I32Extend8S, I32Extend16S => I32Extend16S, I32WrapI64 => I32WrapI64,
-        I64Eqz => I64Eqz, I64Clz => I64Clz, I64Ctz => I64Ctz, I64Popcnt => I64Popcnt,
-        I64Extend8S => I64Extend8S, I64Extend16S => I64Extend16S, I64Extend32S => I64Extend32S,
-        I64ExtendI32S => I64ExtendI32S, I64ExtendI32U => I64ExtendI32U,
-        F32Abs => F32Abs, F32Neg => F32Neg, F32Ceil => F32Ceil, F32Floor => F32Floor,
-        F32Trunc => F32Trunc, F32Nearest => F32Nearest, F32Sqrt => F32Sqrt,
-        F64Abs => F64Abs, F64Neg => F64Neg, F64Ceil => F64Ceil, F64Floor => F64Floor,
-        F64Trunc => F64Trunc, F64Nearest => F64Nearest, F64Sqrt => F64Sqrt,
-        I32TruncF32S => I32TruncF32S, I32TruncF32U => I32TruncF32U,
-        I32TruncF64S => I32TruncF64S, I32TruncF64U => I32TruncF64U,
-        I64TruncF32S => I64TruncF32S, I64TruncF32U => I64TruncF32U,
-        I64TruncF64S => I64TruncF64S, I64TruncF64U => I64TruncF64U,
-        I32TruncSatF32S => I32TruncSatF32S, I32TruncSatF32U => I32TruncSatF32U,
-        I32TruncSatF64S => I32TruncSatF64S, I32TruncSatF64U => I32TruncSatF64U,
-        I64TruncSatF32S => I64TruncSatF32S, I64TruncSatF32U => I64TruncSatF32U,
-        I64TruncSatF64S => I64TruncSatF64S, I64TruncSatF64U => I64TruncSatF64U,
-        F32ConvertI32S => F32ConvertI32S, F32ConvertI32U => F32ConvertI32U,
-        F32ConvertI64S => F32ConvertI64S, F32ConvertI64U => F32ConvertI64U,
-        F32DemoteF64 => F32DemoteF64,
-        F64ConvertI32S => F64ConvertI32S, F64ConvertI32U => F64ConvertI32U,
-        F64ConvertI64S => F64ConvertI64S, F64ConvertI64U => F64ConvertI64U,
-        F64PromoteF32 => F64PromoteF32,
-    }
 }
 
 /// A memory access: its memarg and its handlers.
@@ -305,10 +208,12 @@ pub(crate) struct MemHandlers {
     pub with_add: [[ByAcc; 2]; 2],
 }
 
-macro_rules! mem_table {
-    ($op:expr; $(load $l:ident => $lt:ident,)* $(store $s:ident => $st:ident,)*) => {
-        match $op {
-            $(O::$l { memarg } => Some(MemAccess { memarg: *memarg, h: { const H: MemHandlers = MemHandlers {
+/// Visitor methods for loads and stores, one per row: `load visit => T,`
+/// with `T` the `LoadOp`, `store visit => T,` with `T` the `StoreOp`.
+macro_rules! visit_memory {
+    ($(load $l:ident => $lt:ident,)* $(store $s:ident => $st:ident,)*) => {
+        $(fn $l(&mut self, memarg: MemArg) -> Self::Output {
+            const H: MemHandlers = MemHandlers {
                 fast: [by_acc!(load[exec::$lt, exec::Addr32]), by_acc!(load[exec::$lt, exec::Addr64])],
                 general: h!(exec::load_m::<exec::$lt>),
                 is_load: true,
@@ -317,8 +222,12 @@ macro_rules! mem_table {
                     [by_acc!(load_add[exec::$lt, exec::I32Add, exec::SlotOperand, exec::Addr32]), by_acc!(load_add[exec::$lt, exec::I32Add, exec::ImmOperand, exec::Addr32])],
                     [by_acc!(load_add[exec::$lt, exec::I64Add, exec::SlotOperand, exec::Addr64]), by_acc!(load_add[exec::$lt, exec::I64Add, exec::ImmOperand, exec::Addr64])],
                 ],
-            }; &H } }),)*
-            $(O::$s { memarg } => Some(MemAccess { memarg: *memarg, h: { const H: MemHandlers = MemHandlers {
+            };
+            self.memory_access(MemAccess { memarg, h: &H });
+            Ok(())
+        })*
+        $(fn $s(&mut self, memarg: MemArg) -> Self::Output {
+            const H: MemHandlers = MemHandlers {
                 fast: [by_acc!(store[exec::$st, exec::Addr32]), by_acc!(store[exec::$st, exec::Addr64])],
                 general: h!(exec::store_m::<exec::$st>),
                 is_load: false,
@@ -330,22 +239,11 @@ macro_rules! mem_table {
                     [by_acc!(store_add[exec::$st, exec::I32Add, exec::SlotOperand, exec::Addr32]), by_acc!(store_add[exec::$st, exec::I32Add, exec::ImmOperand, exec::Addr32])],
                     [by_acc!(store_add[exec::$st, exec::I64Add, exec::SlotOperand, exec::Addr64]), by_acc!(store_add[exec::$st, exec::I64Add, exec::ImmOperand, exec::Addr64])],
                 ],
-            }; &H } }),)*
-            _ => None,
-        }
+            };
+            self.memory_access(MemAccess { memarg, h: &H });
+            Ok(())
+        })*
     };
 }
 
-/// The handlers of a load or store operator, if `op` is one.
-pub(crate) fn memory_access(op: &O<'_>) -> Option<MemAccess> {
-    mem_table! { op;
-        load I32Load => Load32, load I64Load => Load64, load F32Load => Load32, load F64Load => Load64,
-        load I32Load8S => Load8S32, load I32Load8U => Load8U, load I32Load16S => Load16S32,
-        load I32Load16U => Load16U, load I64Load8S => Load8S64, load I64Load8U => Load8U,
-        load I64Load16S => Load16S64, load I64Load16U => Load16U, load I64Load32S => Load32S64,
-        load I64Load32U => Load32,
-        store I32Store => Store32, store I64Store => Store64, store F32Store => Store32,
-        store F64Store => Store64, store I32Store8 => Store8, store I32Store16 => Store16,
-        store I64Store8 => Store8, store I64Store16 => Store16, store I64Store32 => Store32,
-    }
-}
+pub(super) use {br4, by_acc, rr3, visit_binary, visit_memory, visit_unary};
