@@ -140,6 +140,9 @@ pub struct Heap {
     externs: Vec<Option<Box<dyn Any + Send + Sync>>>,
     free_extern_slots: Vec<u32>,
     allocated_since_collection: usize,
+    /// Whether allocation may collect (off while the embedder cannot yet
+    /// name every root).
+    auto_collect: bool,
     stats: HeapStats,
 }
 
@@ -156,8 +159,16 @@ impl Heap {
             externs: Vec::new(),
             free_extern_slots: Vec::new(),
             allocated_since_collection: 0,
+            auto_collect: true,
             stats: HeapStats::default(),
         }
+    }
+
+    /// Whether allocation collects when the heap is under pressure (on by
+    /// default). Off, the heap only grows, up to its limit: for an embedder
+    /// that cannot yet pass every root, so nothing live is freed.
+    pub fn set_auto_collect(&mut self, on: bool) {
+        self.auto_collect = on;
     }
 
     /// Registers the layout of type index `ty` (an engine-wide type id).
@@ -263,19 +274,20 @@ impl Heap {
     fn allocate(&mut self, size: usize, roots: &mut dyn RootSet) -> Result<usize> {
         debug_assert!(size.is_multiple_of(8) && size >= HEADER);
         let threshold = self.stats.live_after_collection.max(MIN_COLLECT);
-        if self.allocated_since_collection >= threshold {
+        if self.auto_collect && self.allocated_since_collection >= threshold {
             self.collect(roots)?;
         }
         let at = match self.take_free(size) {
             Some(at) => at,
             None => match self.bump(size) {
                 Some(at) => at,
-                None => {
+                None if self.auto_collect => {
                     self.collect(roots)?;
                     self.take_free(size)
                         .or_else(|| self.bump(size))
                         .ok_or(HeapError::OutOfMemory)?
                 }
+                None => return Err(HeapError::OutOfMemory),
             },
         };
         self.bytes[at..at + size].fill(0);
@@ -491,6 +503,28 @@ impl Heap {
         {
             chunk.copy_from_slice(bytes);
         }
+        Ok(())
+    }
+
+    /// The storage type of array `r`'s elements.
+    pub fn array_elem(&self, r: GcRef) -> Result<StorageType> {
+        self.element_of(r, 0, 0).map(|(_, ty)| ty)
+    }
+
+    /// Overwrites elements of array `r` from `start` on with `bytes`, the
+    /// elements' little-endian encodings back to back (`array.new_data`,
+    /// `array.init_data` and the like: one bulk copy).
+    pub fn array_write_bytes(&mut self, r: GcRef, start: u32, bytes: &[u8]) -> Result<()> {
+        let elem = self.array_elem(r)?.size() as usize;
+        let n = u32::try_from(bytes.len() / elem).map_err(|_| HeapError::OutOfBounds)?;
+        if !bytes.len().is_multiple_of(elem) {
+            return Err(HeapError::WrongKind);
+        }
+        let (at, _) = self.element_of(r, start, n)?;
+        self.bytes
+            .get_mut(at..at + bytes.len())
+            .ok_or(HeapError::Corrupted)?
+            .copy_from_slice(bytes);
         Ok(())
     }
 

@@ -26,6 +26,9 @@ pub enum StorageType {
     /// A function reference: an index into the store's function side
     /// table (0 = null), which its reader validates. Not traced.
     FuncRef,
+    /// An exception reference: an index into the store's exception table
+    /// (0 = null), which its reader validates. Not traced.
+    ExnRef,
 }
 
 impl StorageType {
@@ -34,7 +37,11 @@ impl StorageType {
         match self {
             StorageType::I8 => 1,
             StorageType::I16 => 2,
-            StorageType::I32 | StorageType::F32 | StorageType::Ref | StorageType::FuncRef => 4,
+            StorageType::I32
+            | StorageType::F32
+            | StorageType::Ref
+            | StorageType::FuncRef
+            | StorageType::ExnRef => 4,
             StorageType::I64 | StorageType::F64 => 8,
             StorageType::V128 => 16,
         }

@@ -4,20 +4,18 @@
 use anyhow::Result;
 use std::collections::HashMap;
 use wast::core::{AbstractHeapType, HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
-use weft::{ExternRef, Store, Val};
+use weft::{AnyRef, ExternRef, Store, Val};
 
-/// The payload of a script's `ref.extern N`.
+/// The host value a script's `ref.extern N` (as an `externref`) and
+/// `ref.host N` (the same value as an `anyref`, as `any.convert_extern`
+/// makes it) stand for.
 #[derive(Debug, PartialEq, Eq)]
 struct ScriptExtern(u32);
-
-/// The payload of a script's `ref.host N`.
-#[derive(Debug, PartialEq, Eq)]
-struct ScriptHost(u32);
 
 /// One `ExternRef` per script number, so identity survives round trips.
 #[derive(Default)]
 pub(crate) struct ExternRefs {
-    by_number: HashMap<(bool, u32), ExternRef>,
+    by_number: HashMap<u32, ExternRef>,
 }
 
 impl ExternRefs {
@@ -29,20 +27,28 @@ impl ExternRefs {
             WastArgCore::F64(v) => Val::F64(v.bits),
             WastArgCore::V128(v) => Val::V128(u128::from_le_bytes(v.to_le_bytes())),
             WastArgCore::RefNull(h) => null_of(h),
-            WastArgCore::RefExtern(n) => Val::ExternRef(Some(self.get(store, false, *n))),
-            WastArgCore::RefHost(n) => Val::ExternRef(Some(self.get(store, true, *n))),
-        })
-    }
-
-    fn get(&mut self, store: &mut Store<()>, host: bool, n: u32) -> ExternRef {
-        *self.by_number.entry((host, n)).or_insert_with(|| {
-            if host {
-                ExternRef::new(&mut *store, ScriptHost(n))
-            } else {
-                ExternRef::new(&mut *store, ScriptExtern(n))
+            WastArgCore::RefExtern(n) => Val::ExternRef(Some(self.get(store, *n)?)),
+            WastArgCore::RefHost(n) => {
+                let e = self.get(store, *n)?;
+                Val::AnyRef(Some(AnyRef::convert_extern(&*store, e)?))
             }
         })
     }
+
+    fn get(&mut self, store: &mut Store<()>, n: u32) -> Result<ExternRef> {
+        if let Some(r) = self.by_number.get(&n) {
+            return Ok(*r);
+        }
+        let r = ExternRef::new(&mut *store, ScriptExtern(n))?;
+        self.by_number.insert(n, r);
+        Ok(r)
+    }
+}
+
+/// The script number of the host value behind `e`, if it holds one.
+fn script_number(store: &Store<()>, e: ExternRef) -> Option<u32> {
+    let data = e.data(store).ok()?;
+    data.downcast_ref::<ScriptExtern>().map(|s| s.0)
 }
 
 fn null_of(h: &HeapType<'_>) -> Val {
@@ -175,21 +181,16 @@ pub(crate) fn matches(store: &Store<()>, got: &Val, want: &WastRetCore<'_>) -> b
         (_, WastRetCore::RefNull(heap)) => null_matches(got, heap.as_ref()),
         (Val::FuncRef(Some(_)), WastRetCore::RefFunc(_)) => true,
         (Val::ExternRef(Some(e)), WastRetCore::RefExtern(n)) => {
-            let data = e.data(store).ok();
-            match n {
-                None => true,
-                Some(n) => {
-                    data.and_then(|d| d.downcast_ref::<ScriptExtern>()) == Some(&ScriptExtern(*n))
-                }
-            }
+            n.is_none_or(|n| script_number(store, *e) == Some(n))
         }
-        (Val::ExternRef(Some(e)), WastRetCore::RefHost(n)) => {
-            e.data(store)
-                .ok()
-                .and_then(|d| d.downcast_ref::<ScriptHost>())
-                == Some(&ScriptHost(*n))
+        (Val::AnyRef(Some(a)), WastRetCore::RefHost(n)) => {
+            ExternRef::convert_any(store, *a).is_ok_and(|e| script_number(store, e) == Some(*n))
         }
         (Val::AnyRef(Some(_)), WastRetCore::RefAny) => true,
+        (Val::AnyRef(Some(a)), WastRetCore::RefEq) => a.is_eq(store).unwrap_or(false),
+        (Val::AnyRef(Some(a)), WastRetCore::RefStruct) => a.is_struct(store).unwrap_or(false),
+        (Val::AnyRef(Some(a)), WastRetCore::RefArray) => a.is_array(store).unwrap_or(false),
+        (Val::AnyRef(Some(a)), WastRetCore::RefI31) => a.is_i31(store).unwrap_or(false),
         (Val::V128(g), WastRetCore::V128(w)) => v128_matches(*g, w),
         (_, WastRetCore::Either(options)) => options.iter().any(|w| matches(store, got, w)),
         _ => false,

@@ -1,9 +1,12 @@
 //! Constant expressions (global initialisers, segment offsets and items),
-//! including the extended-const arithmetic, evaluated at instantiation.
+//! including the extended-const arithmetic and the GC allocations,
+//! evaluated at instantiation.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Trap, TrapKind};
 use crate::module::ModuleInner;
+use crate::types::TypeId;
 use wasmparser as wp;
+use weft_gc::{GcRef, Heap};
 
 #[derive(Clone, Debug)]
 enum ConstOp {
@@ -17,6 +20,12 @@ enum ConstOp {
     I64Add,
     I64Sub,
     I64Mul,
+    RefI31,
+    StructNew(TypeId),
+    StructNewDefault(TypeId),
+    ArrayNew(TypeId),
+    ArrayNewDefault(TypeId),
+    ArrayNewFixed(TypeId, u32),
 }
 
 /// A constant expression in a form quick to evaluate.
@@ -34,7 +43,8 @@ impl ConstExpr {
     }
 
     /// Converts a validated constant expression.
-    pub(crate) fn parse(_m: &ModuleInner, e: &wp::ConstExpr<'_>) -> Result<ConstExpr> {
+    pub(crate) fn parse(m: &ModuleInner, e: &wp::ConstExpr<'_>) -> Result<ConstExpr> {
+        let ty = |i: u32| m.types[i as usize];
         let mut ops = Vec::new();
         let mut reader = e.get_operators_reader();
         while !reader.eof() {
@@ -54,6 +64,21 @@ impl ConstExpr {
                 O::I64Add => ConstOp::I64Add,
                 O::I64Sub => ConstOp::I64Sub,
                 O::I64Mul => ConstOp::I64Mul,
+                O::RefI31 => ConstOp::RefI31,
+                O::StructNew { struct_type_index } => ConstOp::StructNew(ty(struct_type_index)),
+                O::StructNewDefault { struct_type_index } => {
+                    ConstOp::StructNewDefault(ty(struct_type_index))
+                }
+                O::ArrayNew { array_type_index } => ConstOp::ArrayNew(ty(array_type_index)),
+                O::ArrayNewDefault { array_type_index } => {
+                    ConstOp::ArrayNewDefault(ty(array_type_index))
+                }
+                O::ArrayNewFixed {
+                    array_type_index,
+                    array_size,
+                } => ConstOp::ArrayNewFixed(ty(array_type_index), array_size),
+                // An externref and an anyref are the same kind of cell.
+                O::AnyConvertExtern | O::ExternConvertAny => continue,
                 O::End => break,
                 other => {
                     return Err(Error::Unsupported(format!(
@@ -68,15 +93,67 @@ impl ConstExpr {
 
     /// Evaluates to a value (a `v128` in all 128 bits, anything else in the
     /// low cell), reading globals and function references through the
-    /// given lookups.
-    pub(crate) fn eval(&self, global: &dyn Fn(u32) -> u128, func: &dyn Fn(u32) -> u64) -> u128 {
+    /// given lookups and allocating GC objects in `heap` (whose layouts
+    /// the store has defined).
+    pub(crate) fn eval(
+        &self,
+        global: &dyn Fn(u32) -> u128,
+        func: &dyn Fn(u32) -> u64,
+        heap: &mut Heap,
+    ) -> Result<u128> {
         let mut stack: Vec<u128> = Vec::with_capacity(2);
+        let oom = |e: weft_gc::HeapError| {
+            let kind = if e == weft_gc::HeapError::OutOfMemory {
+                TrapKind::GcHeapOutOfMemory
+            } else {
+                TrapKind::CorruptedGcHeap
+            };
+            Error::Trap(Trap::new(kind))
+        };
         for op in &self.ops {
             let v = match op {
                 ConstOp::Const(c) => *c,
                 ConstOp::RefNull => 0,
                 ConstOp::RefFunc(i) => u128::from(func(*i)),
                 ConstOp::GlobalGet(i) => global(*i),
+                ConstOp::RefI31 => {
+                    let v = stack.pop().unwrap_or(0) as u32;
+                    u128::from(GcRef::i31(v).0)
+                }
+                ConstOp::StructNew(t) | ConstOp::StructNewDefault(t) => {
+                    let r = heap.alloc_struct(t.0, &mut ()).map_err(oom)?;
+                    if let ConstOp::StructNew(_) = op {
+                        let n = match heap.layout(t.0) {
+                            Ok(weft_gc::Layout::Struct(l)) => l.fields.len(),
+                            _ => 0,
+                        };
+                        let fields = stack.split_off(stack.len().saturating_sub(n));
+                        for (i, v) in fields.into_iter().enumerate() {
+                            heap.struct_set(r, i as u32, v).map_err(oom)?;
+                        }
+                    }
+                    u128::from(r.0)
+                }
+                ConstOp::ArrayNew(t) | ConstOp::ArrayNewDefault(t) => {
+                    let len = stack.pop().unwrap_or(0) as u32;
+                    let value = match op {
+                        ConstOp::ArrayNew(_) => stack.pop().unwrap_or(0),
+                        _ => 0,
+                    };
+                    let r = heap.alloc_array(t.0, len, &mut ()).map_err(oom)?;
+                    if value != 0 {
+                        heap.array_fill(r, 0, value, len).map_err(oom)?;
+                    }
+                    u128::from(r.0)
+                }
+                ConstOp::ArrayNewFixed(t, n) => {
+                    let items = stack.split_off(stack.len().saturating_sub(*n as usize));
+                    let r = heap.alloc_array(t.0, *n, &mut ()).map_err(oom)?;
+                    for (i, v) in items.into_iter().enumerate() {
+                        heap.array_set(r, i as u32, v).map_err(oom)?;
+                    }
+                    u128::from(r.0)
+                }
                 bin => {
                     let b = stack.pop().unwrap_or(0) as u64;
                     let a = stack.pop().unwrap_or(0) as u64;
@@ -93,6 +170,6 @@ impl ConstExpr {
             };
             stack.push(v);
         }
-        stack.pop().unwrap_or(0)
+        Ok(stack.pop().unwrap_or(0))
     }
 }

@@ -31,6 +31,17 @@ pub enum TrapKind {
     NullFunctionReference,
     /// A null reference where a non-null one was required.
     NullReference,
+    /// A struct access through a null reference.
+    NullStructReference,
+    /// An array access through a null reference.
+    NullArrayReference,
+    /// `i31.get_s`/`i31.get_u` of a null reference.
+    NullI31Reference,
+    /// The store's GC heap cannot hold another object within its limit.
+    GcHeapOutOfMemory,
+    /// A GC object is not what its reference's type promises: the heap
+    /// was corrupted (never by weft's own code).
+    CorruptedGcHeap,
     /// A failed reference cast.
     CastFailure,
     /// An out-of-bounds array access.
@@ -64,6 +75,11 @@ impl TrapKind {
             TrapKind::StackExhausted => "call stack exhausted",
             TrapKind::NullFunctionReference => "null function reference",
             TrapKind::NullReference => "null reference",
+            TrapKind::NullStructReference => "null structure reference",
+            TrapKind::NullArrayReference => "null array reference",
+            TrapKind::NullI31Reference => "null i31 reference",
+            TrapKind::GcHeapOutOfMemory => "GC heap out of memory",
+            TrapKind::CorruptedGcHeap => "corrupted GC heap",
             TrapKind::CastFailure => "cast failure",
             TrapKind::ArrayOutOfBounds => "out of bounds array access",
             TrapKind::AllocationTooLarge => "allocation size too large",

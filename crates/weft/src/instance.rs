@@ -354,47 +354,61 @@ pub(crate) fn instantiate(
         };
         data.funcs.push(store.push_func(FuncEntry { ty, kind }));
     }
+    crate::gc::define_layouts(store, &m.types);
     let func_cell = |funcs: &[u32], i: u32| u64::from(funcs[i as usize]) + 1;
-    for (def, init) in m.global_inits.iter().enumerate() {
-        let ty = m.globals[m.num_imported_globals as usize + def];
-        let v = init.eval(&|g| global_value(store, &data.globals, g), &|f| {
-            func_cell(&data.funcs, f)
-        });
-        let global = GlobalInstance {
-            value: v as u64,
-            hi: (v >> 64) as u64,
-            ty,
-        };
-        data.globals.push(store.push_global(global));
-    }
-    for (def, init) in m.table_inits.iter().enumerate() {
-        let ty = m.tables[m.num_imported_tables as usize + def];
-        let fill = match init {
-            Some(e) => e.eval(&|g| global_value(store, &data.globals, g), &|f| {
-                func_cell(&data.funcs, f)
-            }) as u64,
-            None => 0,
-        };
-        data.tables.push(store.new_table(ty, fill)?);
-    }
+    with_heap(store, |store, heap| -> Result<()> {
+        for (def, init) in m.global_inits.iter().enumerate() {
+            let ty = m.globals[m.num_imported_globals as usize + def];
+            let v = init.eval(
+                &|g| global_value(store, &data.globals, g),
+                &|f| func_cell(&data.funcs, f),
+                heap,
+            )?;
+            let global = GlobalInstance {
+                value: v as u64,
+                hi: (v >> 64) as u64,
+                ty,
+            };
+            data.globals.push(store.push_global(global));
+        }
+        for (def, init) in m.table_inits.iter().enumerate() {
+            let ty = m.tables[m.num_imported_tables as usize + def];
+            let fill = match init {
+                Some(e) => e.eval(
+                    &|g| global_value(store, &data.globals, g),
+                    &|f| func_cell(&data.funcs, f),
+                    heap,
+                )? as u64,
+                None => 0,
+            };
+            data.tables.push(store.new_table(ty, fill)?);
+        }
+        Ok(())
+    })?;
     for &ty in &m.tags[m.num_imported_tags as usize..] {
         data.tags.push(store.push_tag(ty));
     }
     for ty in &m.memories[m.num_imported_memories as usize..] {
         data.memories.push(store.new_memory(*ty)?);
     }
-    for seg in &m.elems {
-        let items: Vec<u64> = seg
-            .items
-            .iter()
-            .map(|e| {
-                e.eval(&|g| global_value(store, &data.globals, g), &|f| {
-                    func_cell(&data.funcs, f)
-                }) as u64
-            })
-            .collect();
-        data.elems.push(items.into());
-    }
+    with_heap(store, |store, heap| -> Result<()> {
+        for seg in &m.elems {
+            let items = seg
+                .items
+                .iter()
+                .map(|e| {
+                    e.eval(
+                        &|g| global_value(store, &data.globals, g),
+                        &|f| func_cell(&data.funcs, f),
+                        heap,
+                    )
+                    .map(|v| v as u64)
+                })
+                .collect::<Result<Vec<u64>>>()?;
+            data.elems.push(items.into());
+        }
+        Ok(())
+    })?;
     store.instances.push(data);
     exec::register_instance(store, index);
     initialize(store, index)?;
@@ -409,6 +423,18 @@ pub(crate) fn instantiate(
 }
 
 /// The value of global `g` of an instance's global index space.
+/// Runs `f` with the store's GC heap taken out of it, so that constant
+/// expressions can allocate while reading the rest of the store.
+fn with_heap<R>(
+    store: &mut StoreInner,
+    f: impl FnOnce(&mut StoreInner, &mut weft_gc::Heap) -> R,
+) -> R {
+    let mut heap = std::mem::replace(&mut store.gc, weft_gc::Heap::new(0));
+    let r = f(store, &mut heap);
+    store.gc = heap;
+    r
+}
+
 fn global_value(store: &StoreInner, globals: &[u32], g: u32) -> u128 {
     let g = &store.globals[globals[g as usize] as usize];
     u128::from(g.value) | u128::from(g.hi) << 64
@@ -429,7 +455,8 @@ fn initialize(store: &mut StoreInner, index: u32) -> Result<()> {
                 index: table,
                 offset,
             } => {
-                let start = offset.eval(&|g| global(store, g), &|_| 0) as u64;
+                let start =
+                    offset.eval(&|g| global(store, g), &|_| 0, &mut weft_gc::Heap::new(0))? as u64;
                 let inst = &store.instances[index as usize];
                 let items: Arc<[u64]> = inst.elems[i].clone();
                 let t = inst.tables[*table as usize];
@@ -449,7 +476,8 @@ fn initialize(store: &mut StoreInner, index: u32) -> Result<()> {
     }
     for (i, seg) in m.datas.iter().enumerate() {
         if let SegmentMode::Active { index: mem, offset } = &seg.mode {
-            let start = offset.eval(&|g| global(store, g), &|_| 0) as u64;
+            let start =
+                offset.eval(&|g| global(store, g), &|_| 0, &mut weft_gc::Heap::new(0))? as u64;
             let mi = store.instances[index as usize].memories[*mem as usize];
             let bytes = &mut store.memories[mi as usize].data;
             let in_bounds = start

@@ -27,6 +27,7 @@ mod exception;
 mod exec;
 mod externals;
 mod func;
+mod gc;
 mod instance;
 mod ir;
 mod limits;

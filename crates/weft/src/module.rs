@@ -257,9 +257,16 @@ impl ModuleInner {
         convert_val(v, &|idx| resolve(types, idx)).map_err(Error::Unsupported)
     }
 
-    fn ref_type(&self, r: wp::RefType) -> Result<RefType> {
+    pub(crate) fn ref_type(&self, r: wp::RefType) -> Result<RefType> {
         let types = &self.types;
         convert_ref(r, &|idx| resolve(types, idx)).map_err(Error::Unsupported)
+    }
+
+    /// weft's form of a parsed heap type.
+    pub(crate) fn heap_type(&self, h: wp::HeapType) -> Result<crate::types::HeapType> {
+        let r = wp::RefType::new(true, h)
+            .ok_or_else(|| Error::Unsupported(format!("heap type {h:?}")))?;
+        Ok(self.ref_type(r)?.heap)
     }
 }
 

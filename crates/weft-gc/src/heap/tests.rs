@@ -188,6 +188,30 @@ fn running_out_is_an_error() {
     );
 }
 
+/// Without automatic collection, unreachable objects stay (nothing the
+/// embedder could not name as a root is freed) until the limit is hit.
+#[test]
+fn without_auto_collect_nothing_is_freed() {
+    let mut h = heap(4096);
+    h.set_auto_collect(false);
+    let first = h.alloc_struct(PAIR, &mut ()).expect("room for one");
+    h.struct_set(first, 0, 7).expect("a field");
+    let err = loop {
+        if let Err(e) = h.alloc_struct(PAIR, &mut ()) {
+            break e;
+        }
+    };
+    assert_eq!(err, HeapError::OutOfMemory);
+    assert_eq!(h.stats().collections, 0);
+    assert_eq!(h.struct_get(first, 0), Ok(7), "the first object survived");
+    h.set_auto_collect(true);
+    assert!(
+        h.alloc_struct(PAIR, &mut ()).is_ok(),
+        "collecting frees room"
+    );
+    assert_eq!(h.stats().collections, 1);
+}
+
 /// Garbage written over the heap between collections: every operation
 /// returns a value or an error, nothing panics or hangs.
 #[test]

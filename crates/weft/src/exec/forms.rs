@@ -92,6 +92,33 @@ choice!(
     Addr32
 );
 
+choice!(
+    /// How a packed (`i8`/`i16`) field or an i31 widens to an `i32`.
+    Extension::SIGNED,
+    /// Sign-extended (`struct.get_s`, `array.get_s`, `i31.get_s`).
+    SignExtend,
+    /// Zero-extended (`_u`, and every unpacked field).
+    ZeroExtend
+);
+
+choice!(
+    /// Whether a reference test or cast lets null through.
+    Nullability::NULLABLE,
+    /// `(ref null ht)`: null passes.
+    OrNull,
+    /// `(ref ht)`: null fails.
+    NonNull
+);
+
+choice!(
+    /// Which kind of segment `array.new_*`/`array.init_*` read.
+    SegmentKind::DATA,
+    /// A data segment (`array.new_data`, `array.init_data`).
+    DataSegment,
+    /// An element segment (`array.new_elem`, `array.init_elem`).
+    ElemSegment
+);
+
 /// Which operand of a binary operator, if any, a handler reads from `acc`
 /// instead of its slot: one of [`Slots`], [`AccFirst`], [`AccSecond`].
 pub(crate) trait AccOperand {

@@ -22,6 +22,7 @@ mod dispatch;
 mod driver;
 mod exception;
 mod forms;
+mod gc;
 mod memory;
 mod numeric;
 mod reference;
@@ -34,6 +35,7 @@ pub(crate) use dispatch::{NextIp, SlotIndex, decode, decode_at, get, next, set, 
 pub(crate) use driver::invoke;
 pub(crate) use exception::*;
 pub(crate) use forms::*;
+pub(crate) use gc::*;
 pub(crate) use memory::*;
 pub(crate) use numeric::*;
 pub(crate) use reference::*;

@@ -454,6 +454,41 @@ instructions! {
     /// `elem.drop`.
     ElemDrop = "elem.drop" { segment: Index }
 
+    // ----- GC --------------------------------------------------------
+
+    /// `dst = struct.new ty` with the fields' values in the cells from
+    /// `args` on.
+    StructNew = "struct.new" { dst: Slot, ty: Index, args: Slot }
+    /// `dst = struct.new_default ty`.
+    StructNewDefault = "struct.new_default" { dst: Slot, ty: Index }
+    /// `dst = obj.field` (the handler says how a packed field extends).
+    StructGet = "struct.get" { dst: Slot, obj: Slot, ty: Index, field: Index }
+    /// `obj.field = value`.
+    StructSet = "struct.set" { obj: Slot, value: Slot, ty: Index, field: Index }
+    /// `dst = array.new ty` of `len` copies of `value`.
+    ArrayNew = "array.new" { dst: Slot, ty: Index, value: Slot, len: Slot }
+    /// `dst = array.new_default ty` of `len` elements.
+    ArrayNewDefault = "array.new_default" { dst: Slot, ty: Index, len: Slot }
+    /// `dst = array.new_fixed ty` of the `count` values from `args` on.
+    ArrayNewFixed = "array.new_fixed" { dst: Slot, ty: Index, args: Slot, count: Count }
+    /// `array.new_data` or `array.new_elem` (the handler says which):
+    /// `len` elements from `offset` of `segment`.
+    ArrayNewSegment = "array.new_segment" { dst: Slot, ty: Index, segment: Index, offset: Slot, len: Slot }
+    /// `dst = array[index]` (the handler says how a packed element extends).
+    ArrayGet = "array.get" { dst: Slot, array: Slot, index: Slot, ty: Index }
+    /// `array[index] = value`.
+    ArraySet = "array.set" { array: Slot, index: Slot, value: Slot, ty: Index }
+    /// `array[offset..offset + n] = value`.
+    ArrayFill = "array.fill" { array: Slot, offset: Slot, value: Slot, n: Slot, ty: Index }
+    /// `dst[dst_offset..] = src[src_offset..]`, `n` elements.
+    ArrayCopy = "array.copy" { dst: Slot, dst_offset: Slot, src: Slot, src_offset: Slot, n: Slot }
+    /// `array.init_data` or `array.init_elem` (the handler says which):
+    /// `n` elements of `segment` from `src` on into `array` from `offset`.
+    ArrayInitSegment = "array.init_segment" { array: Slot, offset: Slot, src: Slot, n: Slot, ty: Index, segment: Index }
+    /// `dst = a` tested against, or cast to, heap type `heap` (its code,
+    /// `gc::encode_heap_type`; the handler says whether null passes).
+    RefTest = "ref.test" { dst: Slot, a: Slot, heap: Index }
+
     // ----- SIMD ------------------------------------------------------
 
     /// `dst = OP(a, b, c)` on `v128`s.
@@ -489,9 +524,38 @@ macro_rules! defines {
 }
 
 defines!(
-    BinRR, BinImm, Unary, Move, Const32, Const64, Select, Load, LoadAdd, LoadMem, MemorySize,
-    MemoryGrow, GlobalGet, RefFunc, TableGet, TableSize, TableGrow, VTernary, VExtract, VReplace,
-    VShuffle, VConst, VLoadLane,
+    BinRR,
+    BinImm,
+    Unary,
+    Move,
+    Const32,
+    Const64,
+    Select,
+    Load,
+    LoadAdd,
+    LoadMem,
+    MemorySize,
+    MemoryGrow,
+    GlobalGet,
+    RefFunc,
+    TableGet,
+    TableSize,
+    TableGrow,
+    VTernary,
+    VExtract,
+    VReplace,
+    VShuffle,
+    VConst,
+    VLoadLane,
+    StructNew,
+    StructNewDefault,
+    StructGet,
+    ArrayNew,
+    ArrayNewDefault,
+    ArrayNewFixed,
+    ArrayNewSegment,
+    ArrayGet,
+    RefTest,
 );
 
 impl BrTable {

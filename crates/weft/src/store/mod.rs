@@ -18,7 +18,6 @@ use crate::error::{Error, Result};
 use crate::exec::ExecState;
 use crate::limits::ResourceLimiter;
 use crate::types::*;
-use std::any::Any;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Identity of a store, carried by every handle it gives out.
@@ -46,7 +45,8 @@ pub struct StoreInner {
     #[allow(clippy::vec_box)]
     pub(crate) globals: Vec<Box<GlobalInstance>>,
     pub(crate) instances: Vec<InstanceData>,
-    pub(crate) externs: Vec<Box<dyn Any + Send + Sync>>,
+    /// GC objects and the host data of `externref`s.
+    pub(crate) gc: weft_gc::Heap,
     pub(crate) tags: Vec<TagInstance>,
     /// Every exception thrown so far; an `exnref` is an index in here plus
     /// one. Kept for the store's life until the GC heap collects them.
@@ -128,7 +128,13 @@ impl<T: 'static> Store<T> {
                 tables: Vec::new(),
                 globals: Vec::new(),
                 instances: Vec::new(),
-                externs: Vec::new(),
+                gc: {
+                    let mut heap = weft_gc::Heap::new(crate::gc::HEAP_LIMIT);
+                    // Frame roots are not found yet: until they are, the
+                    // heap grows to its limit instead of freeing live data.
+                    heap.set_auto_collect(false);
+                    heap
+                },
                 tags: Vec::new(),
                 exceptions: Vec::new(),
                 exec: ExecState::new(max_stack),

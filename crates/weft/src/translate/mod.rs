@@ -11,6 +11,7 @@
 
 mod control;
 mod exceptions;
+mod gc;
 mod moves;
 mod ops;
 mod simd;

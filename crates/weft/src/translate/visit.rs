@@ -19,8 +19,8 @@ use crate::exec;
 use crate::ir::h;
 use crate::ir::isa::{self, Index, Slot};
 use wasmparser::{
-    BlockType, BrTable, HeapType, Ieee32, Ieee64, MemArg, TryTable, ValType, VisitOperator,
-    VisitSimdOperator,
+    BlockType, BrTable, HeapType, Ieee32, Ieee64, MemArg, RefType, TryTable, ValType,
+    VisitOperator, VisitSimdOperator,
 };
 
 /// The error for an operator of a proposal weft does not implement yet.
@@ -45,6 +45,7 @@ macro_rules! visit_unsupported {
     (one @function_references $($rest:tt)*) => {};
     (one @exceptions $($rest:tt)*) => {};
     (one @legacy_exceptions $($rest:tt)*) => {};
+    (one @gc $($rest:tt)*) => {};
     (one @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident) => {
         fn $visit(&mut self $($(, $arg: $argty)*)?) -> Self::Output {
             $($(let _ = $arg;)*)?
@@ -646,6 +647,224 @@ impl<'a> VisitOperator<'a> for Translator<'_> {
         self.code
             .emit(h!(exec::throw_ref), isa::ThrowRef { exn: Slot(slot) });
         self.set_unreachable();
+        Ok(())
+    }
+
+    // ----- GC ------------------------------------------------------------
+
+    fn visit_struct_new(&mut self, struct_type_index: u32) -> Self::Output {
+        self.struct_new(struct_type_index);
+        Ok(())
+    }
+
+    fn visit_struct_new_default(&mut self, struct_type_index: u32) -> Self::Output {
+        self.struct_new_default(struct_type_index);
+        Ok(())
+    }
+
+    fn visit_struct_get(&mut self, struct_type_index: u32, field_index: u32) -> Self::Output {
+        let h = h!(exec::struct_get::<exec::ZeroExtend>);
+        self.struct_get(struct_type_index, field_index, h);
+        Ok(())
+    }
+
+    fn visit_struct_get_s(&mut self, struct_type_index: u32, field_index: u32) -> Self::Output {
+        let h = h!(exec::struct_get::<exec::SignExtend>);
+        self.struct_get(struct_type_index, field_index, h);
+        Ok(())
+    }
+
+    fn visit_struct_get_u(&mut self, struct_type_index: u32, field_index: u32) -> Self::Output {
+        self.visit_struct_get(struct_type_index, field_index)
+    }
+
+    fn visit_struct_set(&mut self, struct_type_index: u32, field_index: u32) -> Self::Output {
+        self.struct_set(struct_type_index, field_index);
+        Ok(())
+    }
+
+    fn visit_array_new(&mut self, array_type_index: u32) -> Self::Output {
+        self.array_new(array_type_index);
+        Ok(())
+    }
+
+    fn visit_array_new_default(&mut self, array_type_index: u32) -> Self::Output {
+        self.array_new_default(array_type_index);
+        Ok(())
+    }
+
+    fn visit_array_new_fixed(&mut self, array_type_index: u32, array_size: u32) -> Self::Output {
+        self.array_new_fixed(array_type_index, array_size);
+        Ok(())
+    }
+
+    fn visit_array_new_data(
+        &mut self,
+        array_type_index: u32,
+        array_data_index: u32,
+    ) -> Self::Output {
+        let h = h!(exec::array_new_segment::<exec::DataSegment>);
+        self.array_new_segment(array_type_index, array_data_index, h);
+        Ok(())
+    }
+
+    fn visit_array_new_elem(
+        &mut self,
+        array_type_index: u32,
+        array_elem_index: u32,
+    ) -> Self::Output {
+        let h = h!(exec::array_new_segment::<exec::ElemSegment>);
+        self.array_new_segment(array_type_index, array_elem_index, h);
+        Ok(())
+    }
+
+    fn visit_array_get(&mut self, array_type_index: u32) -> Self::Output {
+        self.array_get(array_type_index, h!(exec::array_get::<exec::ZeroExtend>));
+        Ok(())
+    }
+
+    fn visit_array_get_s(&mut self, array_type_index: u32) -> Self::Output {
+        self.array_get(array_type_index, h!(exec::array_get::<exec::SignExtend>));
+        Ok(())
+    }
+
+    fn visit_array_get_u(&mut self, array_type_index: u32) -> Self::Output {
+        self.visit_array_get(array_type_index)
+    }
+
+    fn visit_array_set(&mut self, array_type_index: u32) -> Self::Output {
+        self.array_set(array_type_index);
+        Ok(())
+    }
+
+    fn visit_array_len(&mut self) -> Self::Output {
+        self.gc_unary(h!(exec::array_len));
+        Ok(())
+    }
+
+    fn visit_array_fill(&mut self, array_type_index: u32) -> Self::Output {
+        self.array_fill(array_type_index);
+        Ok(())
+    }
+
+    fn visit_array_copy(
+        &mut self,
+        array_type_index_dst: u32,
+        array_type_index_src: u32,
+    ) -> Self::Output {
+        let _ = (array_type_index_dst, array_type_index_src);
+        self.array_copy();
+        Ok(())
+    }
+
+    fn visit_array_init_data(
+        &mut self,
+        array_type_index: u32,
+        array_data_index: u32,
+    ) -> Self::Output {
+        let h = h!(exec::array_init_segment::<exec::DataSegment>);
+        self.array_init_segment(array_type_index, array_data_index, h);
+        Ok(())
+    }
+
+    fn visit_array_init_elem(
+        &mut self,
+        array_type_index: u32,
+        array_elem_index: u32,
+    ) -> Self::Output {
+        let h = h!(exec::array_init_segment::<exec::ElemSegment>);
+        self.array_init_segment(array_type_index, array_elem_index, h);
+        Ok(())
+    }
+
+    fn visit_ref_test_non_null(&mut self, hty: HeapType) -> Self::Output {
+        let heap = self.module.heap_type(hty)?;
+        self.ref_test(
+            heap,
+            h!(exec::ref_test::<exec::NonNull, exec::IfTrue>),
+            true,
+        );
+        Ok(())
+    }
+
+    fn visit_ref_test_nullable(&mut self, hty: HeapType) -> Self::Output {
+        let heap = self.module.heap_type(hty)?;
+        self.ref_test(heap, h!(exec::ref_test::<exec::OrNull, exec::IfTrue>), true);
+        Ok(())
+    }
+
+    fn visit_ref_cast_non_null(&mut self, hty: HeapType) -> Self::Output {
+        let heap = self.module.heap_type(hty)?;
+        self.ref_test(heap, h!(exec::ref_cast::<exec::NonNull>), false);
+        Ok(())
+    }
+
+    fn visit_ref_cast_nullable(&mut self, hty: HeapType) -> Self::Output {
+        let heap = self.module.heap_type(hty)?;
+        self.ref_test(heap, h!(exec::ref_cast::<exec::OrNull>), false);
+        Ok(())
+    }
+
+    fn visit_br_on_cast(
+        &mut self,
+        relative_depth: u32,
+        from_ref_type: RefType,
+        to_ref_type: RefType,
+    ) -> Self::Output {
+        let _ = from_ref_type;
+        let to = self.module.ref_type(to_ref_type)?;
+        let test = if to.nullable {
+            h!(exec::ref_test::<exec::OrNull, exec::IfTrue>)
+        } else {
+            h!(exec::ref_test::<exec::NonNull, exec::IfTrue>)
+        };
+        self.br_on_cast(relative_depth, to.heap, test);
+        Ok(())
+    }
+
+    fn visit_br_on_cast_fail(
+        &mut self,
+        relative_depth: u32,
+        from_ref_type: RefType,
+        to_ref_type: RefType,
+    ) -> Self::Output {
+        let _ = from_ref_type;
+        let to = self.module.ref_type(to_ref_type)?;
+        let test = if to.nullable {
+            h!(exec::ref_test::<exec::OrNull, exec::IfFalse>)
+        } else {
+            h!(exec::ref_test::<exec::NonNull, exec::IfFalse>)
+        };
+        self.br_on_cast(relative_depth, to.heap, test);
+        Ok(())
+    }
+
+    // An externref and an anyref are the same kind of cell (`crate::gc`).
+    fn visit_any_convert_extern(&mut self) -> Self::Output {
+        Ok(())
+    }
+
+    fn visit_extern_convert_any(&mut self) -> Self::Output {
+        Ok(())
+    }
+
+    fn visit_ref_i31(&mut self) -> Self::Output {
+        self.gc_unary(h!(exec::ref_i31));
+        Ok(())
+    }
+
+    fn visit_i31_get_s(&mut self) -> Self::Output {
+        self.gc_unary(h!(exec::i31_get::<exec::SignExtend>));
+        Ok(())
+    }
+
+    fn visit_i31_get_u(&mut self) -> Self::Output {
+        self.gc_unary(h!(exec::i31_get::<exec::ZeroExtend>));
+        Ok(())
+    }
+
+    fn visit_ref_eq(&mut self) -> Self::Output {
+        self.ref_eq();
         Ok(())
     }
 }

@@ -184,7 +184,7 @@ fn handles_used_with_the_wrong_store_are_refused() -> weft::Result<()> {
     // Values carrying references of another store.
     let fb = Func::wrap(&mut b, || 5i32);
     assert!(table.set(&mut a, 0, Ref::Func(Some(fb))).is_err());
-    let ext = ExternRef::new(&mut b, 1u8);
+    let ext = ExternRef::new(&mut b, 1u8)?;
     assert!(ext.data(&a).is_err());
     assert!(ext.data(&b).is_ok());
 

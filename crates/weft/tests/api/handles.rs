@@ -277,8 +277,8 @@ fn externref_round_trip_through_table_and_global() -> weft::Result<()> {
     let show = inst.get_typed_func::<i32, ()>(&store, "show")?;
     let is_null = inst.get_typed_func::<Option<ExternRef>, i32>(&store, "is_null")?;
 
-    let hello = ExternRef::new(&mut store, String::from("hello"));
-    let number = ExternRef::new(&mut store, 42u64);
+    let hello = ExternRef::new(&mut store, String::from("hello"))?;
+    let number = ExternRef::new(&mut store, 42u64)?;
     put.call(&mut store, (1, Some(hello)))?;
     put.call(&mut store, (2, Some(number)))?;
     let back = take.call(&mut store, 1)?.expect("non-null");
@@ -313,7 +313,7 @@ fn externref_round_trip_through_table_and_global() -> weft::Result<()> {
 
     // An externref of another store is refused.
     let mut other = Store::new(&engine, Vec::<String>::new());
-    let foreign = ExternRef::new(&mut other, String::from("elsewhere"));
+    let foreign = ExternRef::new(&mut other, String::from("elsewhere"))?;
     assert!(put.call(&mut store, (3, Some(foreign))).is_err());
     assert_eq!(take.call(&mut store, 3)?, None);
     Ok(())

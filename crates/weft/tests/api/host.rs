@@ -776,7 +776,7 @@ fn deep_reentrant_recursion(depth: i32) -> String {
 }
 
 #[test]
-fn feature_switches_and_unsupported_features_are_errors_not_panics() -> weft::Result<()> {
+fn feature_switches_turn_proposals_off() -> weft::Result<()> {
     // SIMD is on by default and runs; switched off, the module is invalid.
     let simd_wat = r#"(module (func (export "f") (result i32)
         (i32x4.extract_lane 2 (i32x4.add (v128.const i32x4 1 2 3 4) (v128.const i32x4 10 20 30 40)))))"#;
@@ -793,11 +793,20 @@ fn feature_switches_and_unsupported_features_are_errors_not_panics() -> weft::Re
     let err = Module::new(&Engine::new(&config), simd_wat).err();
     assert!(matches!(err, Some(Error::Invalid { .. })), "{err:?}");
 
-    // GC instructions validate but are not executable yet: a clear error.
-    let gc_wat = r#"(module (type $s (struct (field i32)))
-        (func (export "f") (result i32) (struct.get $s 0 (struct.new $s (i32.const 1)))))"#;
-    let err = Module::new(&Engine::default(), gc_wat).err();
-    assert!(matches!(err, Some(Error::Unsupported(_))), "{err:?}");
+    // GC is on by default and runs; switched off, the module is invalid.
+    let gc_wat = r#"(module (type $s (struct (field i8)))
+        (func (export "f") (result i32) (struct.get_s $s 0 (struct.new $s (i32.const 0x1ff)))))"#;
+    let inst = Linker::new(&engine).instantiate(&mut store, &Module::new(&engine, gc_wat)?)?;
+    assert_eq!(
+        inst.get_typed_func::<(), i32>(&store, "f")?
+            .call(&mut store, ())?,
+        -1,
+        "0x1ff stored in an i8 keeps 0xff, which get_s sign-extends"
+    );
+    let mut config = Config::new();
+    config.wasm_gc(false);
+    let err = Module::new(&Engine::new(&config), gc_wat).err();
+    assert!(matches!(err, Some(Error::Invalid { .. })), "{err:?}");
     Ok(())
 }
 

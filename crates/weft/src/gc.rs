@@ -1,0 +1,178 @@
+//! The store's side of WebAssembly GC, between the engine's types and the
+//! heap of `weft-gc`: the layout of each struct and array type, how a
+//! value is stored in a field, the run-time test of a reference against a
+//! heap type, and the traps heap errors become.
+//!
+//! Reference cells: 0 is null; in the `any` and `extern` hierarchies a cell
+//! is a [`GcRef`] (an i31, or a heap object: struct, array, or a box of host
+//! data), so `any.convert_extern` and `extern.convert_any` change nothing;
+//! a `funcref` is its store function id plus one and an `exnref` its store
+//! exception index plus one, stored in fields as 32 bits and not traced.
+
+use crate::error::TrapKind;
+use crate::store::StoreInner;
+use crate::type_registry::TypeRegistry;
+use crate::types::{CompositeType, HeapType, Hierarchy, StorageType, TypeId, ValType};
+use weft_gc::{ArrayLayout, GcRef, HeapError, Kind, Layout, StructLayout};
+
+pub(crate) use weft_gc::StorageType as FieldStorage;
+
+/// How a field of storage type `ty` is kept in the heap.
+pub(crate) fn field_storage(ty: StorageType, types: &TypeRegistry) -> FieldStorage {
+    match ty {
+        StorageType::I8 => FieldStorage::I8,
+        StorageType::I16 => FieldStorage::I16,
+        StorageType::Val(ValType::I32) => FieldStorage::I32,
+        StorageType::Val(ValType::I64) => FieldStorage::I64,
+        StorageType::Val(ValType::F32) => FieldStorage::F32,
+        StorageType::Val(ValType::F64) => FieldStorage::F64,
+        StorageType::Val(ValType::V128) => FieldStorage::V128,
+        StorageType::Val(ValType::Ref(r)) => match types.hierarchy(r.heap) {
+            Hierarchy::Any | Hierarchy::Extern => FieldStorage::Ref,
+            // Store indices, not heap objects: 32 bits the collector skips.
+            Hierarchy::Func => FieldStorage::FuncRef,
+            Hierarchy::Exn => FieldStorage::ExnRef,
+        },
+    }
+}
+
+/// Gives the store's heap the layout of every struct and array type of
+/// `types` it does not know yet.
+pub(crate) fn define_layouts(store: &mut StoreInner, types: &[TypeId]) {
+    let registry = store.engine.types();
+    for &id in types {
+        if store.gc.layout(id.0).is_ok() {
+            continue;
+        }
+        let layout = match &registry.get(id).composite {
+            CompositeType::Struct(fields) => {
+                let fields: Vec<FieldStorage> = fields
+                    .iter()
+                    .map(|f| field_storage(f.storage, &registry))
+                    .collect();
+                Layout::Struct(StructLayout::new(&fields))
+            }
+            CompositeType::Array(elem) => Layout::Array(ArrayLayout {
+                elem: field_storage(elem.storage, &registry),
+            }),
+            CompositeType::Func(_) => continue,
+        };
+        store.gc.define(id.0, layout);
+    }
+}
+
+/// The bits a field of storage `ty` holds for the value in `lo` (and, for
+/// a `v128`, `hi`).
+pub(crate) fn to_field(lo: u64, hi: u64, ty: FieldStorage) -> u128 {
+    match ty {
+        FieldStorage::V128 => u128::from(lo) | (u128::from(hi) << 64),
+        _ => u128::from(lo),
+    }
+}
+
+/// The cells (low, high) of the value a field of storage `ty` holds:
+/// packed integers sign-extended when `signed`, zero-extended otherwise.
+pub(crate) fn from_field(bits: u128, ty: FieldStorage, signed: bool) -> (u64, u64) {
+    let lo = match (ty, signed) {
+        (FieldStorage::I8, true) => u64::from(bits as u8 as i8 as i32 as u32),
+        (FieldStorage::I16, true) => u64::from(bits as u16 as i16 as i32 as u32),
+        _ => bits as u64,
+    };
+    (lo, (bits >> 64) as u64)
+}
+
+/// The trap a failed heap access becomes; `null` is the trap for a null
+/// reference (which names the kind of object that was expected).
+pub(crate) fn trap_of(e: HeapError, null: TrapKind) -> TrapKind {
+    match e {
+        HeapError::Null => null,
+        HeapError::OutOfBounds => TrapKind::ArrayOutOfBounds,
+        HeapError::OutOfMemory => TrapKind::GcHeapOutOfMemory,
+        // A reference that validation typed as this kind of object but the
+        // heap does not hold as one: only a corrupted heap gets here.
+        _ => TrapKind::CorruptedGcHeap,
+    }
+}
+
+/// A heap type as an instruction operand: a concrete type's id, or one of
+/// the abstract types above every id.
+pub(crate) fn encode_heap_type(h: HeapType) -> u32 {
+    const BASE: u32 = u32::MAX - 16;
+    match h {
+        HeapType::Concrete(id) => id.0,
+        HeapType::Func => BASE,
+        HeapType::NoFunc => BASE + 1,
+        HeapType::Extern => BASE + 2,
+        HeapType::NoExtern => BASE + 3,
+        HeapType::Any => BASE + 4,
+        HeapType::Eq => BASE + 5,
+        HeapType::I31 => BASE + 6,
+        HeapType::Struct => BASE + 7,
+        HeapType::Array => BASE + 8,
+        HeapType::None => BASE + 9,
+        HeapType::Exn => BASE + 10,
+        HeapType::NoExn => BASE + 11,
+    }
+}
+
+/// The heap type an operand made by [`encode_heap_type`] names.
+pub(crate) fn decode_heap_type(code: u32) -> HeapType {
+    const BASE: u32 = u32::MAX - 16;
+    match code.checked_sub(BASE) {
+        None => HeapType::Concrete(TypeId(code)),
+        Some(0) => HeapType::Func,
+        Some(1) => HeapType::NoFunc,
+        Some(2) => HeapType::Extern,
+        Some(3) => HeapType::NoExtern,
+        Some(4) => HeapType::Any,
+        Some(5) => HeapType::Eq,
+        Some(6) => HeapType::I31,
+        Some(7) => HeapType::Struct,
+        Some(8) => HeapType::Array,
+        Some(9) => HeapType::None,
+        Some(10) => HeapType::Exn,
+        _ => HeapType::NoExn,
+    }
+}
+
+/// Whether the reference in `cell` is of type `(ref null? target)`
+/// (`ref.test`; `ref.cast` and `br_on_cast` are built on it). Validation
+/// guarantees the cell belongs to `target`'s hierarchy.
+pub(crate) fn ref_matches(store: &StoreInner, cell: u64, target: HeapType, nullable: bool) -> bool {
+    if cell == 0 {
+        return nullable;
+    }
+    let types = store.engine.types();
+    match types.hierarchy(target) {
+        Hierarchy::Func => match target {
+            HeapType::Func => true,
+            HeapType::Concrete(t) => store
+                .funcs
+                .get((cell - 1) as usize)
+                .is_some_and(|f| types.is_subtype_id(f.ty, t)),
+            _ => false,
+        },
+        Hierarchy::Extern => target == HeapType::Extern,
+        Hierarchy::Exn => target == HeapType::Exn,
+        Hierarchy::Any => {
+            let r = GcRef(cell as u32);
+            if r.is_i31() {
+                return matches!(target, HeapType::Any | HeapType::Eq | HeapType::I31);
+            }
+            match (store.gc.kind(r), target) {
+                (_, HeapType::Any) => true,
+                (Ok(Kind::Struct), HeapType::Eq | HeapType::Struct)
+                | (Ok(Kind::Array), HeapType::Eq | HeapType::Array) => true,
+                (Ok(Kind::Struct | Kind::Array), HeapType::Concrete(t)) => store
+                    .gc
+                    .type_index(r)
+                    .is_ok_and(|ty| types.is_subtype_id(TypeId(ty), t)),
+                _ => false,
+            }
+        }
+    }
+}
+
+/// The heap limit of a store: references are 32-bit offsets, and the
+/// engine keeps the heap well inside that.
+pub(crate) const HEAP_LIMIT: usize = 1 << 30;
