@@ -977,3 +977,36 @@ fn ir_prints_the_translated_code() {
     ]);
     assert_error(&r, &["no function named `nope`"]);
 }
+
+/// `../shared` beside the checkout: real programs and benchmarks.
+fn shared(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared")
+        .join(path)
+}
+
+/// The Kotlin/Wasm program of `../shared/programs` (GC structs and arrays,
+/// casts, exceptions with `exnref`, WASI) prints what the reference runtime
+/// printed.
+#[test]
+fn kotlin_program_prints_its_expected_output() {
+    let dir = shared("programs/kotlin");
+    let r = run(&[dir.join("lists.wasm")]);
+    let want = std::fs::read_to_string(dir.join("lists.stdout.expected")).expect("expected output");
+    assert_eq!(r.status, 0, "{r:#?}");
+    assert_eq!(r.stdout, want);
+}
+
+/// Sightglass's splay (a GC-heavy splay tree in Wasm GC, reading its
+/// configuration from a preopened file) prints its expected output.
+#[test]
+fn sightglass_splay_prints_its_expected_output() {
+    let dir = shared("bench/sightglass/splay");
+    let mut args: Vec<OsString> = vec!["-W".into(), "unknown-imports-default=y".into()];
+    args.extend(["--dir".into(), OsString::from(format!("{}::.", dir.display()))]);
+    args.push(dir.join("splay.wasm").into());
+    let r = run(&args);
+    let want = std::fs::read_to_string(dir.join("splay.stdout.expected")).expect("expected output");
+    assert_eq!(r.status, 0, "{r:#?}");
+    assert_eq!(r.stdout, want);
+}

@@ -2,6 +2,13 @@
 //! casts. The heap work is safe code in `weft-gc` and `crate::gc`; these
 //! handlers only move cells between frame slots and the heap, and turn
 //! heap errors into traps.
+//!
+//! Each handler decodes, calls one `#[inline(never)]` function that does
+//! the work, and continues. The work functions hold what handlers must not:
+//! iterators, vectors, references to locals. A local whose address escapes
+//! anywhere in a function stops LLVM from turning that function's calls
+//! into jumps, and a handler whose `next!` is a real call grows the host
+//! stack with every instruction it runs.
 
 use super::{Ctx, Exit, Fp, Ip, decode, get, next, set, trap};
 use super::{Extension, Nullability, SegmentKind, Sense};
@@ -18,10 +25,22 @@ use weft_gc::{GcRef, HeapError, Layout};
 /// A result of the heap work of one instruction, or its trap.
 type Step<T> = Result<T, TrapKind>;
 
-/// The storage of each field of struct type `ty`.
-fn struct_fields(store: &StoreInner, ty: u32) -> Step<Vec<FieldStorage>> {
+/// The storage of field `field` of struct type `ty`.
+fn field_type(store: &StoreInner, ty: u32, field: u32) -> Step<FieldStorage> {
     match store.gc.layout(ty) {
-        Ok(Layout::Struct(l)) => Ok(l.fields.iter().map(|f| f.ty).collect()),
+        Ok(Layout::Struct(l)) => l
+            .fields
+            .get(field as usize)
+            .map(|f| f.ty)
+            .ok_or(TrapKind::CorruptedGcHeap),
+        _ => Err(TrapKind::CorruptedGcHeap),
+    }
+}
+
+/// The number of fields of struct type `ty`.
+fn field_count(store: &StoreInner, ty: u32) -> Step<u32> {
+    match store.gc.layout(ty) {
+        Ok(Layout::Struct(l)) => Ok(l.fields.len() as u32),
         _ => Err(TrapKind::CorruptedGcHeap),
     }
 }
@@ -42,7 +61,7 @@ fn check_index_ref(store: &StoreInner, bits: u128, ty: FieldStorage) -> Step<()>
         FieldStorage::ExnRef => store.exceptions.len(),
         _ => return Ok(()),
     };
-    if bits as usize > limit {
+    if bits > limit as u128 {
         return Err(TrapKind::CorruptedGcHeap);
     }
     Ok(())
@@ -58,7 +77,7 @@ fn alloc_array(store: &mut StoreInner, ty: u32, len: u64) -> Step<GcRef> {
     store
         .gc
         .alloc_array(ty, len as u32, &mut ())
-        .map_err(|e| gc::trap_of(e, TrapKind::NullArrayReference))
+        .map_err(array_trap)
 }
 
 fn array_trap(e: HeapError) -> TrapKind {
@@ -67,6 +86,44 @@ fn array_trap(e: HeapError) -> TrapKind {
 
 fn struct_trap(e: HeapError) -> TrapKind {
     gc::trap_of(e, TrapKind::NullStructReference)
+}
+
+/// The bits of the value in cell `at` (and the next, for a `v128`) as a
+/// field or element of storage `ty`.
+///
+/// # Safety
+/// `at` (and for a `v128` the next slot) is a slot of the frame at `fp`.
+#[cfg_attr(not(feature = "checked"), allow(unused_variables))]
+unsafe fn value_bits(fp: Fp, ctx: &Ctx, at: u32, ty: FieldStorage) -> u128 {
+    let lo = get!(fp, ctx, at);
+    let hi = if ty == FieldStorage::V128 {
+        get!(fp, ctx, at + 1)
+    } else {
+        0
+    };
+    gc::to_field(lo, hi, ty)
+}
+
+/// Writes a field or element value read from the heap to `dst` (and the
+/// next slot, for a `v128`), checked if it is a function or exception
+/// reference and extended as `E` says if it is packed.
+///
+/// # Safety
+/// `dst` (and for a `v128` the next slot) is a slot of the frame at `fp`.
+unsafe fn put_value<E: Extension>(
+    fp: Fp,
+    ctx: &mut Ctx,
+    dst: u32,
+    bits: u128,
+    ty: FieldStorage,
+) -> Step<()> {
+    check_index_ref(ctx.store(), bits, ty)?;
+    let (lo, hi) = gc::from_field(bits, ty, E::SIGNED);
+    set!(fp, ctx, dst, lo);
+    if ty == FieldStorage::V128 {
+        set!(fp, ctx, dst + 1, hi);
+    }
+    Ok(())
 }
 
 /// Leaves with the trap of a failed step, or gives its value.
@@ -79,221 +136,157 @@ macro_rules! step {
     };
 }
 
-/// `struct.new`: the fields' values are in consecutive cells (two for a
-/// `v128`).
-pub(crate) unsafe fn struct_new(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-    acc: u64,
-) -> Exit {
-    let (o, next) = decode!(ip, StructNew);
-    let fields = step!(ip, ctx, struct_fields(ctx.store(), o.ty.0));
-    let r = step!(
-        ip,
-        ctx,
-        ctx.store()
-            .gc
-            .alloc_struct(o.ty.0, &mut ())
-            .map_err(struct_trap)
-    );
-    let mut cell = o.args.0;
-    for (i, ty) in fields.into_iter().enumerate() {
-        let lo = get!(fp, ctx, cell);
-        let hi = if ty == FieldStorage::V128 {
-            cell += 1;
-            get!(fp, ctx, cell)
-        } else {
-            0
-        };
-        cell += 1;
-        let bits = gc::to_field(lo, hi, ty);
-        step!(
-            ip,
-            ctx,
-            ctx.store()
-                .gc
-                .struct_set(r, i as u32, bits)
-                .map_err(struct_trap)
-        );
-    }
-    set!(fp, ctx, o.dst, u64::from(r.0));
-    next!(next, fp, mem, len, ctx, acc)
-}
-
-/// `struct.new_default`: a fresh object is all zeroes, every field's
-/// default.
-pub(crate) unsafe fn struct_new_default(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-    acc: u64,
-) -> Exit {
-    let (o, next) = decode!(ip, StructNewDefault);
-    let r = step!(
-        ip,
-        ctx,
-        ctx.store()
-            .gc
-            .alloc_struct(o.ty.0, &mut ())
-            .map_err(struct_trap)
-    );
-    set!(fp, ctx, o.dst, u64::from(r.0));
-    next!(next, fp, mem, len, ctx, acc)
-}
-
-/// The cells of a field value read from the heap, checked if it is a
-/// function or exception reference.
-fn field_cells<E: Extension>(store: &StoreInner, bits: u128, ty: FieldStorage) -> Step<(u64, u64)> {
-    check_index_ref(store, bits, ty)?;
-    Ok(gc::from_field(bits, ty, E::SIGNED))
-}
-
-/// `struct.get`, `struct.get_s`, `struct.get_u`.
-pub(crate) unsafe fn struct_get<E: Extension>(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-    acc: u64,
-) -> Exit {
-    let (o, next) = decode!(ip, StructGet);
-    let r = GcRef(get!(fp, ctx, o.obj) as u32);
-    let store = ctx.store();
-    let read = store
-        .gc
-        .struct_get(r, o.field.0)
-        .map_err(struct_trap)
-        .and_then(|bits| {
-            let ty = struct_fields(store, o.ty.0)?[o.field.0 as usize];
-            Ok((field_cells::<E>(store, bits, ty)?, ty))
-        });
-    let ((lo, hi), ty) = step!(ip, ctx, read);
-    set!(fp, ctx, o.dst, lo);
-    if ty == FieldStorage::V128 {
-        set!(fp, ctx, o.dst.0 + 1, hi);
-    }
-    next!(next, fp, mem, len, ctx, acc)
-}
-
-/// `struct.set`.
-pub(crate) unsafe fn struct_set(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-    acc: u64,
-) -> Exit {
-    let (o, next) = decode!(ip, StructSet);
-    let r = GcRef(get!(fp, ctx, o.obj) as u32);
-    let lo = get!(fp, ctx, o.value);
-    let ty = step!(ip, ctx, struct_fields(ctx.store(), o.ty.0))[o.field.0 as usize];
-    let hi = if ty == FieldStorage::V128 {
-        get!(fp, ctx, o.value.0 + 1)
-    } else {
-        0
-    };
-    let bits = gc::to_field(lo, hi, ty);
-    step!(
-        ip,
-        ctx,
-        ctx.store()
-            .gc
-            .struct_set(r, o.field.0, bits)
-            .map_err(struct_trap)
-    );
-    next!(next, fp, mem, len, ctx, acc)
-}
-
-/// The value in cell `at` (and the next, for a `v128`) as element bits.
-macro_rules! elem_bits {
-    ($fp:expr, $ctx:expr, $at:expr, $ty:expr) => {{
-        let lo = get!($fp, $ctx, $at);
-        let hi = if $ty == FieldStorage::V128 {
-            get!($fp, $ctx, $at + 1)
-        } else {
-            0
-        };
-        gc::to_field(lo, hi, $ty)
-    }};
-}
-
-/// `array.new`: `len` copies of one value, written as one fill.
-pub(crate) unsafe fn array_new(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-    acc: u64,
-) -> Exit {
-    let (o, next) = decode!(ip, ArrayNew);
-    let n = get!(fp, ctx, o.len) as u32;
-    let ty = step!(ip, ctx, array_elem(ctx.store(), o.ty.0));
-    let bits = elem_bits!(fp, ctx, o.value.0, ty);
-    let store = ctx.store();
-    let made = alloc_array(store, o.ty.0, u64::from(n)).and_then(|r| {
-        if bits != 0 {
-            store.gc.array_fill(r, 0, bits, n).map_err(array_trap)?;
+/// A GC handler whose work, in `$work`, reads its operands and writes its
+/// results itself: `$work(fp, ctx, operands) -> Step<()>`.
+macro_rules! gc_handler {
+    ($(#[$doc:meta])* $name:ident $(<$($g:ident: $b:ident),*>)?, $instr:ident, $work:ident) => {
+        $(#[$doc])*
+        pub(crate) unsafe fn $name $(<$($g: $b),*>)? (
+            ip: Ip,
+            fp: Fp,
+            mem: *mut u8,
+            len: usize,
+            ctx: &mut Ctx,
+            acc: u64,
+        ) -> Exit {
+            let (o, next) = decode!(ip, $instr);
+            // SAFETY: the translator emitted `o`'s slots for this function,
+            // whose frame is at `fp`.
+            step!(ip, ctx, unsafe { $work $(::<$($g),*>)? (fp, ctx, o) });
+            next!(next, fp, mem, len, ctx, acc)
         }
-        Ok(r)
-    });
-    let r = step!(ip, ctx, made);
-    set!(fp, ctx, o.dst, u64::from(r.0));
-    next!(next, fp, mem, len, ctx, acc)
+    };
 }
 
-/// `array.new_default`.
-pub(crate) unsafe fn array_new_default(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-    acc: u64,
-) -> Exit {
-    let (o, next) = decode!(ip, ArrayNewDefault);
-    let n = get!(fp, ctx, o.len) as u32;
-    let r = step!(ip, ctx, alloc_array(ctx.store(), o.ty.0, u64::from(n)));
-    set!(fp, ctx, o.dst, u64::from(r.0));
-    next!(next, fp, mem, len, ctx, acc)
-}
+gc_handler!(
+    /// `struct.new`: the fields' values are in consecutive cells (two for
+    /// a `v128`).
+    struct_new, StructNew, new_struct
+);
 
-/// `array.new_fixed`: the elements are in consecutive cells (two for a
-/// `v128`).
-pub(crate) unsafe fn array_new_fixed(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-    acc: u64,
-) -> Exit {
-    let (o, next) = decode!(ip, ArrayNewFixed);
-    let ty = step!(ip, ctx, array_elem(ctx.store(), o.ty.0));
-    let width = if ty == FieldStorage::V128 { 2 } else { 1 };
-    let mut bytes = Vec::with_capacity(o.count.0 as usize * ty.size() as usize);
-    for k in 0..o.count.0 {
-        let bits = elem_bits!(fp, ctx, o.args.0 + k * width, ty);
-        bytes.extend_from_slice(&bits.to_le_bytes()[..ty.size() as usize]);
-    }
-    let store = ctx.store();
-    let made = alloc_array(store, o.ty.0, u64::from(o.count.0)).and_then(|r| {
-        store
+#[inline(never)]
+unsafe fn new_struct(fp: Fp, ctx: &mut Ctx, o: &StructNew) -> Step<()> {
+    let n = field_count(ctx.store(), o.ty.0)?;
+    let r = ctx
+        .store()
+        .gc
+        .alloc_struct(o.ty.0, &mut ())
+        .map_err(struct_trap)?;
+    let mut cell = o.args.0;
+    for i in 0..n {
+        let ty = field_type(ctx.store(), o.ty.0, i)?;
+        // SAFETY: the fields' cells follow `args` in this frame.
+        let bits = unsafe { value_bits(fp, ctx, cell, ty) };
+        cell += if ty == FieldStorage::V128 { 2 } else { 1 };
+        ctx.store()
             .gc
-            .array_write_bytes(r, 0, &bytes)
-            .map_err(array_trap)?;
-        Ok(r)
-    });
-    let r = step!(ip, ctx, made);
+            .struct_set(r, i, bits)
+            .map_err(struct_trap)?;
+    }
     set!(fp, ctx, o.dst, u64::from(r.0));
-    next!(next, fp, mem, len, ctx, acc)
+    Ok(())
+}
+
+gc_handler!(
+    /// `struct.new_default`: a fresh object is all zeroes, every field's
+    /// default.
+    struct_new_default, StructNewDefault, new_default_struct
+);
+
+#[inline(never)]
+unsafe fn new_default_struct(fp: Fp, ctx: &mut Ctx, o: &StructNewDefault) -> Step<()> {
+    let r = ctx
+        .store()
+        .gc
+        .alloc_struct(o.ty.0, &mut ())
+        .map_err(struct_trap)?;
+    set!(fp, ctx, o.dst, u64::from(r.0));
+    Ok(())
+}
+
+gc_handler!(
+    /// `struct.get`, `struct.get_s`, `struct.get_u`.
+    struct_get<E: Extension>, StructGet, get_field
+);
+
+#[inline(never)]
+unsafe fn get_field<E: Extension>(fp: Fp, ctx: &mut Ctx, o: &StructGet) -> Step<()> {
+    let r = GcRef(get!(fp, ctx, o.obj) as u32);
+    let store = ctx.store();
+    let bits = store.gc.struct_get(r, o.field.0).map_err(struct_trap)?;
+    let ty = field_type(store, o.ty.0, o.field.0)?;
+    // SAFETY: `dst` is a slot of this frame, wide enough for the field.
+    unsafe { put_value::<E>(fp, ctx, o.dst.0, bits, ty) }
+}
+
+gc_handler!(
+    /// `struct.set`.
+    struct_set, StructSet, set_field
+);
+
+#[inline(never)]
+unsafe fn set_field(fp: Fp, ctx: &mut Ctx, o: &StructSet) -> Step<()> {
+    let r = GcRef(get!(fp, ctx, o.obj) as u32);
+    let ty = field_type(ctx.store(), o.ty.0, o.field.0)?;
+    // SAFETY: `value` is a slot of this frame, wide enough for the field.
+    let bits = unsafe { value_bits(fp, ctx, o.value.0, ty) };
+    ctx.store()
+        .gc
+        .struct_set(r, o.field.0, bits)
+        .map_err(struct_trap)
+}
+
+gc_handler!(
+    /// `array.new`: `len` copies of one value, written as one fill.
+    array_new, ArrayNew, new_array
+);
+
+#[inline(never)]
+unsafe fn new_array(fp: Fp, ctx: &mut Ctx, o: &ArrayNew) -> Step<()> {
+    let n = get!(fp, ctx, o.len) as u32;
+    let ty = array_elem(ctx.store(), o.ty.0)?;
+    // SAFETY: `value` is a slot of this frame, wide enough for an element.
+    let bits = unsafe { value_bits(fp, ctx, o.value.0, ty) };
+    let store = ctx.store();
+    let r = alloc_array(store, o.ty.0, u64::from(n))?;
+    if bits != 0 {
+        store.gc.array_fill(r, 0, bits, n).map_err(array_trap)?;
+    }
+    set!(fp, ctx, o.dst, u64::from(r.0));
+    Ok(())
+}
+
+gc_handler!(
+    /// `array.new_default`.
+    array_new_default, ArrayNewDefault, new_default_array
+);
+
+#[inline(never)]
+unsafe fn new_default_array(fp: Fp, ctx: &mut Ctx, o: &ArrayNewDefault) -> Step<()> {
+    let n = get!(fp, ctx, o.len) as u32;
+    let r = alloc_array(ctx.store(), o.ty.0, u64::from(n))?;
+    set!(fp, ctx, o.dst, u64::from(r.0));
+    Ok(())
+}
+
+gc_handler!(
+    /// `array.new_fixed`: the elements are in consecutive cells (two for a
+    /// `v128`).
+    array_new_fixed, ArrayNewFixed, new_fixed_array
+);
+
+#[inline(never)]
+unsafe fn new_fixed_array(fp: Fp, ctx: &mut Ctx, o: &ArrayNewFixed) -> Step<()> {
+    let ty = array_elem(ctx.store(), o.ty.0)?;
+    let r = alloc_array(ctx.store(), o.ty.0, u64::from(o.count.0))?;
+    let width = if ty == FieldStorage::V128 { 2 } else { 1 };
+    for k in 0..o.count.0 {
+        // SAFETY: the elements' cells follow `args` in this frame.
+        let bits = unsafe { value_bits(fp, ctx, o.args.0 + k * width, ty) };
+        ctx.store().gc.array_set(r, k, bits).map_err(array_trap)?;
+    }
+    set!(fp, ctx, o.dst, u64::from(r.0));
+    Ok(())
 }
 
 /// The little-endian bytes of elements `offset .. offset + n` of segment
@@ -335,196 +328,131 @@ fn segment_bytes<K: SegmentKind>(
     }
 }
 
-/// `array.new_data`, `array.new_elem`.
-pub(crate) unsafe fn array_new_segment<K: SegmentKind>(
-    ip: Ip,
+gc_handler!(
+    /// `array.new_data`, `array.new_elem`.
+    array_new_segment<K: SegmentKind>, ArrayNewSegment, new_segment_array
+);
+
+#[inline(never)]
+unsafe fn new_segment_array<K: SegmentKind>(
     fp: Fp,
-    mem: *mut u8,
-    len: usize,
     ctx: &mut Ctx,
-    acc: u64,
-) -> Exit {
-    let (o, next) = decode!(ip, ArrayNewSegment);
+    o: &ArrayNewSegment,
+) -> Step<()> {
     let offset = get!(fp, ctx, o.offset) as u32;
     let n = get!(fp, ctx, o.len) as u32;
-    let ty = step!(ip, ctx, array_elem(ctx.store(), o.ty.0));
-    let bytes = step!(
-        ip,
-        ctx,
-        segment_bytes::<K>(ctx, o.segment.0, ty, offset.into(), n.into())
-    );
+    let ty = array_elem(ctx.store(), o.ty.0)?;
+    let bytes = segment_bytes::<K>(ctx, o.segment.0, ty, offset.into(), n.into())?;
     let store = ctx.store();
-    let made = alloc_array(store, o.ty.0, u64::from(n)).and_then(|r| {
-        store
-            .gc
-            .array_write_bytes(r, 0, &bytes)
-            .map_err(array_trap)?;
-        Ok(r)
-    });
-    let r = step!(ip, ctx, made);
+    let r = alloc_array(store, o.ty.0, u64::from(n))?;
+    store.gc.array_write_bytes(r, 0, &bytes).map_err(array_trap)?;
     set!(fp, ctx, o.dst, u64::from(r.0));
-    next!(next, fp, mem, len, ctx, acc)
+    Ok(())
 }
 
-/// `array.init_data`, `array.init_elem`.
-pub(crate) unsafe fn array_init_segment<K: SegmentKind>(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-    acc: u64,
-) -> Exit {
-    let (o, next) = decode!(ip, ArrayInitSegment);
+gc_handler!(
+    /// `array.init_data`, `array.init_elem`.
+    array_init_segment<K: SegmentKind>, ArrayInitSegment, init_array
+);
+
+#[inline(never)]
+unsafe fn init_array<K: SegmentKind>(fp: Fp, ctx: &mut Ctx, o: &ArrayInitSegment) -> Step<()> {
     let r = GcRef(get!(fp, ctx, o.array) as u32);
     let d = get!(fp, ctx, o.offset) as u32;
     let s = get!(fp, ctx, o.src) as u32;
     let n = get!(fp, ctx, o.n) as u32;
     // The array's own bounds come first, then the segment's.
-    let ty = step!(
-        ip,
-        ctx,
-        ctx.store()
-            .gc
-            .array_len(r)
-            .map_err(array_trap)
-            .and_then(|l| {
-                if u64::from(d) + u64::from(n) > u64::from(l) {
-                    return Err(TrapKind::ArrayOutOfBounds);
-                }
-                array_elem(ctx.store(), o.ty.0)
-            })
-    );
-    let bytes = step!(
-        ip,
-        ctx,
-        segment_bytes::<K>(ctx, o.segment.0, ty, s.into(), n.into())
-    );
-    step!(
-        ip,
-        ctx,
-        ctx.store()
-            .gc
-            .array_write_bytes(r, d, &bytes)
-            .map_err(array_trap)
-    );
-    next!(next, fp, mem, len, ctx, acc)
+    let l = ctx.store().gc.array_len(r).map_err(array_trap)?;
+    if u64::from(d) + u64::from(n) > u64::from(l) {
+        return Err(TrapKind::ArrayOutOfBounds);
+    }
+    let ty = array_elem(ctx.store(), o.ty.0)?;
+    let bytes = segment_bytes::<K>(ctx, o.segment.0, ty, s.into(), n.into())?;
+    ctx.store()
+        .gc
+        .array_write_bytes(r, d, &bytes)
+        .map_err(array_trap)
 }
 
-/// `array.get`, `array.get_s`, `array.get_u`.
-pub(crate) unsafe fn array_get<E: Extension>(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-    acc: u64,
-) -> Exit {
-    let (o, next) = decode!(ip, ArrayGet);
+gc_handler!(
+    /// `array.get`, `array.get_s`, `array.get_u`.
+    array_get<E: Extension>, ArrayGet, get_element
+);
+
+#[inline(never)]
+unsafe fn get_element<E: Extension>(fp: Fp, ctx: &mut Ctx, o: &ArrayGet) -> Step<()> {
     let r = GcRef(get!(fp, ctx, o.array) as u32);
     let i = get!(fp, ctx, o.index) as u32;
     let store = ctx.store();
-    let read = store
-        .gc
-        .array_get(r, i)
-        .map_err(array_trap)
-        .and_then(|bits| {
-            let ty = array_elem(store, o.ty.0)?;
-            Ok((field_cells::<E>(store, bits, ty)?, ty))
-        });
-    let ((lo, hi), ty) = step!(ip, ctx, read);
-    set!(fp, ctx, o.dst, lo);
-    if ty == FieldStorage::V128 {
-        set!(fp, ctx, o.dst.0 + 1, hi);
-    }
-    next!(next, fp, mem, len, ctx, acc)
+    let bits = store.gc.array_get(r, i).map_err(array_trap)?;
+    let ty = array_elem(store, o.ty.0)?;
+    // SAFETY: `dst` is a slot of this frame, wide enough for an element.
+    unsafe { put_value::<E>(fp, ctx, o.dst.0, bits, ty) }
 }
 
-/// `array.set`.
-pub(crate) unsafe fn array_set(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-    acc: u64,
-) -> Exit {
-    let (o, next) = decode!(ip, ArraySet);
+gc_handler!(
+    /// `array.set`.
+    array_set, ArraySet, set_element
+);
+
+#[inline(never)]
+unsafe fn set_element(fp: Fp, ctx: &mut Ctx, o: &ArraySet) -> Step<()> {
     let r = GcRef(get!(fp, ctx, o.array) as u32);
     let i = get!(fp, ctx, o.index) as u32;
-    let ty = step!(ip, ctx, array_elem(ctx.store(), o.ty.0));
-    let bits = elem_bits!(fp, ctx, o.value.0, ty);
-    step!(
-        ip,
-        ctx,
-        ctx.store().gc.array_set(r, i, bits).map_err(array_trap)
-    );
-    next!(next, fp, mem, len, ctx, acc)
+    let ty = array_elem(ctx.store(), o.ty.0)?;
+    // SAFETY: `value` is a slot of this frame, wide enough for an element.
+    let bits = unsafe { value_bits(fp, ctx, o.value.0, ty) };
+    ctx.store().gc.array_set(r, i, bits).map_err(array_trap)
 }
 
-/// `array.len`.
-pub(crate) unsafe fn array_len(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-    acc: u64,
-) -> Exit {
-    let (o, next) = decode!(ip, Unary);
+gc_handler!(
+    /// `array.len`.
+    array_len, Unary, length
+);
+
+#[inline(never)]
+unsafe fn length(fp: Fp, ctx: &mut Ctx, o: &Unary) -> Step<()> {
     let r = GcRef(get!(fp, ctx, o.a) as u32);
-    let n = step!(ip, ctx, ctx.store().gc.array_len(r).map_err(array_trap));
+    let n = ctx.store().gc.array_len(r).map_err(array_trap)?;
     set!(fp, ctx, o.dst, u64::from(n));
-    next!(next, fp, mem, len, ctx, acc)
+    Ok(())
 }
 
-/// `array.fill`.
-pub(crate) unsafe fn array_fill(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-    acc: u64,
-) -> Exit {
-    let (o, next) = decode!(ip, ArrayFill);
+gc_handler!(
+    /// `array.fill`.
+    array_fill, ArrayFill, fill
+);
+
+#[inline(never)]
+unsafe fn fill(fp: Fp, ctx: &mut Ctx, o: &ArrayFill) -> Step<()> {
     let r = GcRef(get!(fp, ctx, o.array) as u32);
     let d = get!(fp, ctx, o.offset) as u32;
     let n = get!(fp, ctx, o.n) as u32;
-    let ty = step!(ip, ctx, array_elem(ctx.store(), o.ty.0));
-    let bits = elem_bits!(fp, ctx, o.value.0, ty);
-    step!(
-        ip,
-        ctx,
-        ctx.store().gc.array_fill(r, d, bits, n).map_err(array_trap)
-    );
-    next!(next, fp, mem, len, ctx, acc)
+    let ty = array_elem(ctx.store(), o.ty.0)?;
+    // SAFETY: `value` is a slot of this frame, wide enough for an element.
+    let bits = unsafe { value_bits(fp, ctx, o.value.0, ty) };
+    ctx.store()
+        .gc
+        .array_fill(r, d, bits, n)
+        .map_err(array_trap)
 }
 
-/// `array.copy`.
-pub(crate) unsafe fn array_copy(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-    acc: u64,
-) -> Exit {
-    let (o, next) = decode!(ip, ArrayCopy);
+gc_handler!(
+    /// `array.copy`.
+    array_copy, ArrayCopy, copy
+);
+
+#[inline(never)]
+unsafe fn copy(fp: Fp, ctx: &mut Ctx, o: &ArrayCopy) -> Step<()> {
     let dst = GcRef(get!(fp, ctx, o.dst) as u32);
     let d = get!(fp, ctx, o.dst_offset) as u32;
     let src = GcRef(get!(fp, ctx, o.src) as u32);
     let s = get!(fp, ctx, o.src_offset) as u32;
     let n = get!(fp, ctx, o.n) as u32;
-    step!(
-        ip,
-        ctx,
-        ctx.store()
-            .gc
-            .array_copy(dst, d, src, s, n)
-            .map_err(array_trap)
-    );
-    next!(next, fp, mem, len, ctx, acc)
+    ctx.store()
+        .gc
+        .array_copy(dst, d, src, s, n)
+        .map_err(array_trap)
 }
 
 /// `ref.i31`.
@@ -581,6 +509,13 @@ pub(crate) unsafe fn ref_eq(
     next!(next, fp, mem, len, ctx, v)
 }
 
+/// Whether the cell in `a` passes the test of `o` (`N` says whether null
+/// passes).
+#[inline(never)]
+fn passes<N: Nullability>(ctx: &mut Ctx, cell: u64, heap: u32) -> bool {
+    gc::ref_matches(ctx.store(), cell, gc::decode_heap_type(heap), N::NULLABLE)
+}
+
 /// `ref.test`, and the test of `br_on_cast` (`IfTrue`) and
 /// `br_on_cast_fail` (`IfFalse`, the result negated).
 pub(crate) unsafe fn ref_test<N: Nullability, S: Sense>(
@@ -593,8 +528,7 @@ pub(crate) unsafe fn ref_test<N: Nullability, S: Sense>(
 ) -> Exit {
     let (o, next) = decode!(ip, RefTest);
     let cell = get!(fp, ctx, o.a);
-    let target = gc::decode_heap_type(o.heap.0);
-    let v = u64::from(gc::ref_matches(ctx.store(), cell, target, N::NULLABLE) != S::NEG);
+    let v = u64::from(passes::<N>(ctx, cell, o.heap.0) != S::NEG);
     set!(fp, ctx, o.dst, v);
     next!(next, fp, mem, len, ctx, v)
 }
@@ -610,8 +544,7 @@ pub(crate) unsafe fn ref_cast<N: Nullability>(
 ) -> Exit {
     let (o, next) = decode!(ip, RefTest);
     let cell = get!(fp, ctx, o.a);
-    let target = gc::decode_heap_type(o.heap.0);
-    if !gc::ref_matches(ctx.store(), cell, target, N::NULLABLE) {
+    if !passes::<N>(ctx, cell, o.heap.0) {
         trap!(ip, ctx, TrapKind::CastFailure)
     }
     set!(fp, ctx, o.dst, cell);

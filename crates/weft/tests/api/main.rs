@@ -12,6 +12,7 @@ mod branch_moves;
 mod calls;
 mod exceptions;
 mod fuzz_regressions;
+mod gc;
 mod handles;
 mod host;
 mod ir;
