@@ -1003,7 +1003,10 @@ fn kotlin_program_prints_its_expected_output() {
 fn sightglass_splay_prints_its_expected_output() {
     let dir = shared("bench/sightglass/splay");
     let mut args: Vec<OsString> = vec!["-W".into(), "unknown-imports-default=y".into()];
-    args.extend(["--dir".into(), OsString::from(format!("{}::.", dir.display()))]);
+    args.extend([
+        "--dir".into(),
+        OsString::from(format!("{}::.", dir.display())),
+    ]);
     args.push(dir.join("splay.wasm").into());
     let r = run(&args);
     let want = std::fs::read_to_string(dir.join("splay.stdout.expected")).expect("expected output");

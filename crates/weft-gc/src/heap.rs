@@ -164,6 +164,14 @@ impl Heap {
         }
     }
 
+    /// Whether enough was allocated since the last collection that the next
+    /// allocation should collect first (what allocation does on its own
+    /// with automatic collection on).
+    pub fn should_collect(&self) -> bool {
+        let threshold = self.stats.live_after_collection.max(MIN_COLLECT);
+        self.allocated_since_collection >= threshold
+    }
+
     /// Whether allocation collects when the heap is under pressure (on by
     /// default). Off, the heap only grows, up to its limit: for an embedder
     /// that cannot yet pass every root, so nothing live is freed.
@@ -228,12 +236,16 @@ impl Heap {
     }
 
     /// A new externref box owning `data`, dropped when the box is freed.
+    /// On failure `data` comes back with the error, so nothing is lost.
     pub fn alloc_extern(
         &mut self,
         data: Box<dyn Any + Send + Sync>,
         roots: &mut dyn RootSet,
-    ) -> Result<GcRef> {
-        let at = self.allocate(ARRAY_HEADER, roots)?;
+    ) -> std::result::Result<GcRef, (HeapError, Box<dyn Any + Send + Sync>)> {
+        let at = match self.allocate(ARRAY_HEADER, roots) {
+            Ok(at) => at,
+            Err(e) => return Err((e, data)),
+        };
         let slot = match self.free_extern_slots.pop() {
             Some(s) => {
                 self.externs[s as usize] = Some(data);
@@ -273,8 +285,7 @@ impl Heap {
     /// needed, and zeroes them.
     fn allocate(&mut self, size: usize, roots: &mut dyn RootSet) -> Result<usize> {
         debug_assert!(size.is_multiple_of(8) && size >= HEADER);
-        let threshold = self.stats.live_after_collection.max(MIN_COLLECT);
-        if self.auto_collect && self.allocated_since_collection >= threshold {
+        if self.auto_collect && self.should_collect() {
             self.collect(roots)?;
         }
         let at = match self.take_free(size) {

@@ -13,6 +13,7 @@ pub struct Config {
     pub(crate) consume_fuel: bool,
     pub(crate) epoch_interruption: bool,
     pub(crate) debug_ir: bool,
+    pub(crate) max_gc_heap: usize,
 }
 
 impl Default for Config {
@@ -57,7 +58,7 @@ feature_switches! {
     /// Enables relaxed SIMD (weft makes one deterministic choice per
     /// instruction).
     wasm_relaxed_simd => RELAXED_SIMD,
-    /// Enables GC types (instructions not yet executable by weft).
+    /// Enables GC types and instructions (structs, arrays, i31, casts).
     wasm_gc => GC,
     /// Enables exception handling.
     wasm_exceptions => EXCEPTIONS,
@@ -93,7 +94,16 @@ impl Config {
             consume_fuel: false,
             epoch_interruption: false,
             debug_ir: false,
+            max_gc_heap: crate::gc::HEAP_LIMIT,
         }
+    }
+
+    /// The most bytes a store's GC heap (structs, arrays, `externref`
+    /// boxes) may take, at most 1 GiB (the default). When it is full even
+    /// after collecting, allocation traps with "GC heap out of memory".
+    pub fn max_gc_heap_size(&mut self, bytes: usize) -> &mut Self {
+        self.max_gc_heap = bytes.min(crate::gc::HEAP_LIMIT);
+        self
     }
 
     /// The most bytes the Wasm value and call stacks may take together;

@@ -12,7 +12,7 @@
 use crate::error::TrapKind;
 use crate::store::StoreInner;
 use crate::type_registry::TypeRegistry;
-use crate::types::{CompositeType, HeapType, Hierarchy, StorageType, TypeId, ValType};
+use crate::types::{CompositeType, HeapType, Hierarchy, RefType, StorageType, TypeId, ValType};
 use weft_gc::{ArrayLayout, GcRef, HeapError, Kind, Layout, StructLayout};
 
 pub(crate) use weft_gc::StorageType as FieldStorage;
@@ -171,6 +171,55 @@ pub(crate) fn ref_matches(store: &StoreInner, cell: u64, target: HeapType, nulla
             }
         }
     }
+}
+
+/// Whether references of type `r` are heap references the collector
+/// traces (the `any` and `extern` hierarchies).
+fn traced(types: &TypeRegistry, r: RefType) -> bool {
+    matches!(types.hierarchy(r.heap), Hierarchy::Any | Hierarchy::Extern)
+}
+
+/// Appends the references the store itself holds to `out`: globals,
+/// tables, element segments, exception payloads, and the embedder's roots.
+pub(crate) fn store_roots(store: &StoreInner, out: &mut Vec<GcRef>) {
+    let types = store.engine.types();
+    let cell = |c: u64| GcRef(c as u32);
+    for g in &store.globals {
+        if let ValType::Ref(r) = g.ty.content
+            && traced(&types, r)
+        {
+            out.push(cell(g.value));
+        }
+    }
+    for t in &store.tables {
+        if traced(&types, t.ty.element) {
+            out.extend(t.elems.iter().map(|&c| cell(c)));
+        }
+    }
+    for inst in &store.instances {
+        let segments = &inst.module.inner().elems;
+        for (seg, items) in segments.iter().zip(&inst.elems) {
+            if traced(&types, seg.ty) {
+                out.extend(items.iter().map(|&c| cell(c)));
+            }
+        }
+    }
+    for exn in &store.exceptions {
+        let Some(ft) = types.func_type(store.tags[exn.tag as usize].ty) else {
+            continue;
+        };
+        let mut at = 0;
+        for p in ft.params() {
+            if let ValType::Ref(r) = p
+                && traced(&types, *r)
+                && let Some(&c) = exn.payload.get(at)
+            {
+                out.push(cell(c));
+            }
+            at += if *p == ValType::V128 { 2 } else { 1 };
+        }
+    }
+    store.gc_roots.collect_into(out);
 }
 
 /// The heap limit of a store: references are 32-bit offsets, and the

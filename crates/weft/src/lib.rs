@@ -33,6 +33,8 @@ mod ir;
 mod limits;
 mod linker;
 mod module;
+mod refs;
+mod roots;
 mod store;
 mod translate;
 mod type_registry;
@@ -48,6 +50,7 @@ pub use instance::{Extern, Instance};
 pub use limits::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
 pub use linker::Linker;
 pub use module::{ExportType, ExternType, ImportType, Module};
+pub use roots::RootScope;
 pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
 pub use types::{
     CompositeType, FieldType, FuncType, GlobalType, HeapType, MemoryType, Mutability, RefType,

@@ -50,6 +50,8 @@ pub(crate) enum SegmentMode {
 /// An element segment.
 pub(crate) struct ElemSegment {
     pub mode: SegmentMode,
+    /// The type of the segment's references.
+    pub ty: RefType,
     pub items: Vec<ConstExpr>,
 }
 
@@ -504,20 +506,22 @@ fn declare<'a>(
                         offset: ConstExpr::parse(m, &offset_expr)?,
                     },
                 };
-                let items = match e.items {
-                    wp::ElementItems::Functions(r) => r
-                        .into_iter()
-                        .map(|f| f.map(ConstExpr::ref_func))
-                        .collect::<Result<Vec<_>, _>>()?,
-                    wp::ElementItems::Expressions(_, r) => {
+                let (ty, items) = match e.items {
+                    wp::ElementItems::Functions(r) => (
+                        RefType::FUNCREF,
+                        r.into_iter()
+                            .map(|f| f.map(ConstExpr::ref_func))
+                            .collect::<Result<Vec<_>, _>>()?,
+                    ),
+                    wp::ElementItems::Expressions(ty, r) => {
                         let mut items = Vec::new();
                         for e in r {
                             items.push(ConstExpr::parse(m, &e?)?);
                         }
-                        items
+                        (m.ref_type(ty)?, items)
                     }
                 };
-                m.elems.push(ElemSegment { mode, items });
+                m.elems.push(ElemSegment { mode, ty, items });
             }
         }
         DataSection(r) => {

@@ -1,12 +1,13 @@
-//! Values as the embedder sees them (`Val`, `Ref`, `ExternRef`), and their
-//! conversion to and from the executor's 64-bit cells.
+//! Values as the embedder sees them (`Val`, `Ref`), and their conversion
+//! to and from the executor's 64-bit cells.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::exception::Exception;
 use crate::func::Func;
-use crate::store::{AsContext, AsContextMut, StoreId, StoreInner};
+pub use crate::refs::{AnyRef, ExternRef};
+use crate::store::{AsContext, StoreInner};
 use crate::types::{HeapType, Hierarchy, RefType, ValType};
-use std::any::Any;
+use weft_gc::GcRef;
 
 /// A WebAssembly value.
 #[derive(Clone, Debug)]
@@ -42,127 +43,6 @@ pub enum Ref {
     Any(Option<AnyRef>),
     /// An exception reference.
     Exn(Option<Exception>),
-}
-
-/// An external reference: host data of any type boxed in a store's GC
-/// heap, or (after `extern.convert_any`) a GC value seen as external.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct ExternRef {
-    store: StoreId,
-    /// The reference's cell: a heap reference (`weft_gc::GcRef`).
-    cell: u32,
-}
-
-/// An internal reference (GC object or i31), as an opaque handle.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct AnyRef {
-    store: StoreId,
-    cell: u64,
-}
-
-impl ExternRef {
-    /// Wraps host data in a new external reference; an error if the
-    /// store's GC heap is full.
-    pub fn new(mut store: impl AsContextMut, value: impl Any + Send + Sync) -> Result<ExternRef> {
-        let inner = store.as_context_mut().inner;
-        let r = inner
-            .gc
-            .alloc_extern(Box::new(value), &mut ())
-            .map_err(|e| Error::Usage(format!("cannot allocate an externref: {e}")))?;
-        Ok(ExternRef {
-            store: inner.id,
-            cell: r.0,
-        })
-    }
-
-    /// The host data this reference wraps; an error for a reference that
-    /// holds no host data (a GC value converted by `extern.convert_any`).
-    pub fn data<'a, S: AsContext>(&self, store: &'a S) -> Result<&'a (dyn Any + Send + Sync)> {
-        let inner: &'a StoreInner = store_inner(store);
-        inner.check(self.store)?;
-        inner
-            .gc
-            .extern_data(weft_gc::GcRef(self.cell))
-            .map_err(|e| Error::Usage(format!("externref holds no host data: {e}")))
-    }
-
-    /// The host data this reference wraps, mutably.
-    pub fn data_mut<'a, S: AsContextMut>(
-        &self,
-        store: &'a mut S,
-    ) -> Result<&'a mut (dyn Any + Send + Sync)> {
-        let inner = store.as_context_mut().inner;
-        inner.check(self.store)?;
-        inner
-            .gc
-            .extern_data_mut(weft_gc::GcRef(self.cell))
-            .map_err(|e| Error::Usage(format!("externref holds no host data: {e}")))
-    }
-}
-
-impl ExternRef {
-    /// The external view of an internal reference (`extern.convert_any`).
-    pub fn convert_any(store: impl AsContext, any: AnyRef) -> Result<ExternRef> {
-        let inner = store_inner(&store);
-        inner.check(any.store)?;
-        Ok(ExternRef {
-            store: any.store,
-            cell: any.cell as u32,
-        })
-    }
-}
-
-impl AnyRef {
-    /// The internal view of an external reference (`any.convert_extern`).
-    pub fn convert_extern(store: impl AsContext, ext: ExternRef) -> Result<AnyRef> {
-        let inner = store_inner(&store);
-        inner.check(ext.store)?;
-        Ok(AnyRef {
-            store: ext.store,
-            cell: u64::from(ext.cell),
-        })
-    }
-
-    /// The reference's kind of heap object, `None` for an i31.
-    fn kind(&self, store: &StoreInner) -> Result<Option<weft_gc::Kind>> {
-        store.check(self.store)?;
-        let r = weft_gc::GcRef(self.cell as u32);
-        if r.is_i31() {
-            return Ok(None);
-        }
-        store
-            .gc
-            .kind(r)
-            .map(Some)
-            .map_err(|e| Error::Usage(format!("not a live GC reference: {e}")))
-    }
-
-    /// Whether this is an `i31ref`.
-    pub fn is_i31(&self, store: impl AsContext) -> Result<bool> {
-        Ok(self.kind(store_inner(&store))?.is_none())
-    }
-
-    /// The value of an `i31ref`, zero-extended (`i31.get_u`).
-    pub fn as_i31(&self, store: impl AsContext) -> Result<Option<u32>> {
-        store_inner(&store).check(self.store)?;
-        Ok(weft_gc::GcRef(self.cell as u32).i31_unsigned())
-    }
-
-    /// Whether this is a struct.
-    pub fn is_struct(&self, store: impl AsContext) -> Result<bool> {
-        Ok(self.kind(store_inner(&store))? == Some(weft_gc::Kind::Struct))
-    }
-
-    /// Whether this is an array.
-    pub fn is_array(&self, store: impl AsContext) -> Result<bool> {
-        Ok(self.kind(store_inner(&store))? == Some(weft_gc::Kind::Array))
-    }
-
-    /// Whether this is an `eqref`: an i31, a struct or an array (not an
-    /// external reference seen as internal).
-    pub fn is_eq(&self, store: impl AsContext) -> Result<bool> {
-        Ok(self.kind(store_inner(&store))? != Some(weft_gc::Kind::Extern))
-    }
 }
 
 /// The store behind a context, with the context's own lifetime.
@@ -273,14 +153,8 @@ impl Val {
                 store.check(f.store)?;
                 u64::from(f.index) + 1
             }
-            Val::ExternRef(Some(e)) => {
-                store.check(e.store)?;
-                u64::from(e.cell)
-            }
-            Val::AnyRef(Some(a)) => {
-                store.check(a.store)?;
-                a.cell
-            }
+            Val::ExternRef(Some(e)) => e.cell(store)?,
+            Val::AnyRef(Some(a)) => a.cell(store)?,
         })
     }
 
@@ -339,12 +213,13 @@ impl Val {
                     (Hierarchy::Func, 0) => Val::FuncRef(None),
                     (Hierarchy::Func, c) => Val::FuncRef(Some(Func::from_raw(id, (c - 1) as u32))),
                     (Hierarchy::Extern, 0) => Val::ExternRef(None),
-                    (Hierarchy::Extern, c) => Val::ExternRef(Some(ExternRef {
-                        store: id,
-                        cell: c as u32,
-                    })),
+                    (Hierarchy::Extern, c) => {
+                        Val::ExternRef(Some(ExternRef::from_ref(store, GcRef(c as u32))))
+                    }
                     (Hierarchy::Any, 0) => Val::AnyRef(None),
-                    (Hierarchy::Any, c) => Val::AnyRef(Some(AnyRef { store: id, cell: c })),
+                    (Hierarchy::Any, c) => {
+                        Val::AnyRef(Some(AnyRef::from_ref(store, GcRef(c as u32))))
+                    }
                     (Hierarchy::Exn, 0) => Val::ExnRef(None),
                     (Hierarchy::Exn, c) => {
                         Val::ExnRef(Some(Exception::from_raw(id, (c - 1) as u32)))

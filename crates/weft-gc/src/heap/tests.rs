@@ -158,8 +158,12 @@ fn host_data_is_dropped_when_its_box_is_collected() {
     let mut h = heap(1 << 20);
     let a = h
         .alloc_extern(Box::new(Counted(drops.clone())), &mut ())
+        .map_err(|(e, _)| e)
         .unwrap();
-    let b = h.alloc_extern(Box::new(7u32), &mut ()).unwrap();
+    let b = h
+        .alloc_extern(Box::new(7u32), &mut ())
+        .map_err(|(e, _)| e)
+        .unwrap();
     assert_eq!(h.extern_data(b).unwrap().downcast_ref::<u32>(), Some(&7));
     h.collect(&mut [b]).unwrap();
     assert_eq!(drops.load(Ordering::SeqCst), 1);

@@ -2,7 +2,7 @@
 //! from the instruction that left the chain and each frame's return
 //! address.
 
-use super::state::{Frame, InstanceRt};
+use super::state::{Frame, HostSite, InstanceRt};
 use super::{Ctx, Ip};
 use crate::Error;
 use crate::error::FrameInfo;
@@ -24,7 +24,7 @@ pub(super) fn backtrace(ctx: &mut Ctx) -> Vec<FrameInfo> {
     let mut inst = ctx.inst;
     let s = ctx.stacks();
     let frames: Vec<Frame> = s.frames.iter().rev().copied().collect();
-    let mut sites: Vec<(Ip, *const InstanceRt)> = s.host_sites.clone();
+    let mut sites: Vec<HostSite> = s.host_sites.clone();
     let exit = s.exit_code.as_ptr();
     for frame in frames {
         // SAFETY: frames point at live instances of this store.
@@ -41,7 +41,7 @@ pub(super) fn backtrace(ctx: &mut Ctx) -> Vec<FrameInfo> {
         if frame.ret_ip == exit {
             // An entry frame: the Wasm code below it made a host call.
             match sites.pop() {
-                Some((site_ip, site_inst)) => (ip, inst) = (site_ip, site_inst),
+                Some(site) => (ip, inst) = (site.site, site.inst),
                 None => break,
             }
         } else {

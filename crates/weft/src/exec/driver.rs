@@ -4,7 +4,7 @@
 //! re-enter Wasm.
 
 use super::backtrace::{backtrace, with_backtrace};
-use super::state::{ExecState, Frame, HOST_STACK_BUDGET, InstanceRt, Stacks};
+use super::state::{ExecState, Frame, HOST_STACK_BUDGET, HostSite, InstanceRt, Stacks};
 use super::{Ctx, Exit, Fp, HostCall, Ip, RawHandler, unwind};
 use crate::error::{Trap, TrapKind};
 use crate::exception::Exception;
@@ -206,7 +206,12 @@ fn host_call(ctx: &mut Ctx, host: &mut dyn Any, call: &HostCall) -> Result<usize
     // Calls the host function makes back into Wasm start above the
     // caller's arguments; the call site continues their backtraces.
     let stacks: *mut Stacks = ctx.stacks;
-    let site = (ctx.exit_ip, ctx.inst);
+    let site = HostSite {
+        site: ctx.exit_ip,
+        resume: call.resume,
+        fp: call.fp,
+        inst: ctx.inst,
+    };
     let caller_index = ctx.inst().index;
     let s = ctx.stacks();
     let base_index = (args.as_ptr() as usize - s.values.as_ptr() as usize) / 8;

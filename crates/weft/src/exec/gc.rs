@@ -10,6 +10,7 @@
 //! into jumps, and a handler whose `next!` is a real call grows the host
 //! stack with every instruction it runs.
 
+use super::roots::collect_in_handler;
 use super::{Ctx, Exit, Fp, Ip, decode, get, next, set, trap};
 use super::{Extension, Nullability, SegmentKind, Sense};
 use crate::error::TrapKind;
@@ -67,17 +68,43 @@ fn check_index_ref(store: &StoreInner, bits: u128, ty: FieldStorage) -> Step<()>
     Ok(())
 }
 
+/// Allocates with `alloc`, collecting first when the heap asks for it and
+/// once more when it is full. The frame `fp` is suspended at the
+/// allocation, which continues at `resume` (its stack map's key).
+fn allocate(
+    ctx: &mut Ctx,
+    resume: Ip,
+    fp: Fp,
+    mut alloc: impl FnMut(&mut weft_gc::Heap) -> Result<GcRef, HeapError>,
+) -> Result<GcRef, HeapError> {
+    if ctx.store().gc.should_collect() {
+        collect_in_handler(ctx, resume, fp)?;
+    }
+    match alloc(&mut ctx.store().gc) {
+        Err(HeapError::OutOfMemory) => {
+            collect_in_handler(ctx, resume, fp)?;
+            alloc(&mut ctx.store().gc)
+        }
+        done => done,
+    }
+}
+
+/// Allocates a struct of type `ty`.
+fn alloc_struct(ctx: &mut Ctx, resume: Ip, fp: Fp, ty: u32) -> Step<GcRef> {
+    allocate(ctx, resume, fp, |heap| heap.alloc_struct(ty, &mut ())).map_err(struct_trap)
+}
+
 /// Allocates an array of `len` elements of type `ty`: "allocation size
 /// too large" for a length no heap could hold.
-fn alloc_array(store: &mut StoreInner, ty: u32, len: u64) -> Step<GcRef> {
-    let elem = array_elem(store, ty)?;
+fn alloc_array(ctx: &mut Ctx, resume: Ip, fp: Fp, ty: u32, len: u64) -> Step<GcRef> {
+    let elem = array_elem(ctx.store(), ty)?;
     if len.saturating_mul(u64::from(elem.size())) > gc::HEAP_LIMIT as u64 {
         return Err(TrapKind::AllocationTooLarge);
     }
-    store
-        .gc
-        .alloc_array(ty, len as u32, &mut ())
-        .map_err(array_trap)
+    allocate(ctx, resume, fp, |heap| {
+        heap.alloc_array(ty, len as u32, &mut ())
+    })
+    .map_err(array_trap)
 }
 
 fn array_trap(e: HeapError) -> TrapKind {
@@ -137,7 +164,8 @@ macro_rules! step {
 }
 
 /// A GC handler whose work, in `$work`, reads its operands and writes its
-/// results itself: `$work(fp, ctx, operands) -> Step<()>`.
+/// results itself: `$work(fp, ctx, operands, resume) -> Step<()>`, where
+/// `resume` is the next instruction (an allocation's safepoint).
 macro_rules! gc_handler {
     ($(#[$doc:meta])* $name:ident $(<$($g:ident: $b:ident),*>)?, $instr:ident, $work:ident) => {
         $(#[$doc])*
@@ -150,9 +178,10 @@ macro_rules! gc_handler {
             acc: u64,
         ) -> Exit {
             let (o, next) = decode!(ip, $instr);
+            let next = next.ip();
             // SAFETY: the translator emitted `o`'s slots for this function,
             // whose frame is at `fp`.
-            step!(ip, ctx, unsafe { $work $(::<$($g),*>)? (fp, ctx, o) });
+            step!(ip, ctx, unsafe { $work $(::<$($g),*>)? (fp, ctx, o, next) });
             next!(next, fp, mem, len, ctx, acc)
         }
     };
@@ -165,23 +194,16 @@ gc_handler!(
 );
 
 #[inline(never)]
-unsafe fn new_struct(fp: Fp, ctx: &mut Ctx, o: &StructNew) -> Step<()> {
+unsafe fn new_struct(fp: Fp, ctx: &mut Ctx, o: &StructNew, resume: Ip) -> Step<()> {
     let n = field_count(ctx.store(), o.ty.0)?;
-    let r = ctx
-        .store()
-        .gc
-        .alloc_struct(o.ty.0, &mut ())
-        .map_err(struct_trap)?;
+    let r = alloc_struct(ctx, resume, fp, o.ty.0)?;
     let mut cell = o.args.0;
     for i in 0..n {
         let ty = field_type(ctx.store(), o.ty.0, i)?;
         // SAFETY: the fields' cells follow `args` in this frame.
         let bits = unsafe { value_bits(fp, ctx, cell, ty) };
         cell += if ty == FieldStorage::V128 { 2 } else { 1 };
-        ctx.store()
-            .gc
-            .struct_set(r, i, bits)
-            .map_err(struct_trap)?;
+        ctx.store().gc.struct_set(r, i, bits).map_err(struct_trap)?;
     }
     set!(fp, ctx, o.dst, u64::from(r.0));
     Ok(())
@@ -194,12 +216,8 @@ gc_handler!(
 );
 
 #[inline(never)]
-unsafe fn new_default_struct(fp: Fp, ctx: &mut Ctx, o: &StructNewDefault) -> Step<()> {
-    let r = ctx
-        .store()
-        .gc
-        .alloc_struct(o.ty.0, &mut ())
-        .map_err(struct_trap)?;
+unsafe fn new_default_struct(fp: Fp, ctx: &mut Ctx, o: &StructNewDefault, resume: Ip) -> Step<()> {
+    let r = alloc_struct(ctx, resume, fp, o.ty.0)?;
     set!(fp, ctx, o.dst, u64::from(r.0));
     Ok(())
 }
@@ -210,7 +228,7 @@ gc_handler!(
 );
 
 #[inline(never)]
-unsafe fn get_field<E: Extension>(fp: Fp, ctx: &mut Ctx, o: &StructGet) -> Step<()> {
+unsafe fn get_field<E: Extension>(fp: Fp, ctx: &mut Ctx, o: &StructGet, _resume: Ip) -> Step<()> {
     let r = GcRef(get!(fp, ctx, o.obj) as u32);
     let store = ctx.store();
     let bits = store.gc.struct_get(r, o.field.0).map_err(struct_trap)?;
@@ -225,7 +243,7 @@ gc_handler!(
 );
 
 #[inline(never)]
-unsafe fn set_field(fp: Fp, ctx: &mut Ctx, o: &StructSet) -> Step<()> {
+unsafe fn set_field(fp: Fp, ctx: &mut Ctx, o: &StructSet, _resume: Ip) -> Step<()> {
     let r = GcRef(get!(fp, ctx, o.obj) as u32);
     let ty = field_type(ctx.store(), o.ty.0, o.field.0)?;
     // SAFETY: `value` is a slot of this frame, wide enough for the field.
@@ -242,15 +260,17 @@ gc_handler!(
 );
 
 #[inline(never)]
-unsafe fn new_array(fp: Fp, ctx: &mut Ctx, o: &ArrayNew) -> Step<()> {
+unsafe fn new_array(fp: Fp, ctx: &mut Ctx, o: &ArrayNew, resume: Ip) -> Step<()> {
     let n = get!(fp, ctx, o.len) as u32;
     let ty = array_elem(ctx.store(), o.ty.0)?;
     // SAFETY: `value` is a slot of this frame, wide enough for an element.
     let bits = unsafe { value_bits(fp, ctx, o.value.0, ty) };
-    let store = ctx.store();
-    let r = alloc_array(store, o.ty.0, u64::from(n))?;
+    let r = alloc_array(ctx, resume, fp, o.ty.0, u64::from(n))?;
     if bits != 0 {
-        store.gc.array_fill(r, 0, bits, n).map_err(array_trap)?;
+        ctx.store()
+            .gc
+            .array_fill(r, 0, bits, n)
+            .map_err(array_trap)?;
     }
     set!(fp, ctx, o.dst, u64::from(r.0));
     Ok(())
@@ -262,9 +282,9 @@ gc_handler!(
 );
 
 #[inline(never)]
-unsafe fn new_default_array(fp: Fp, ctx: &mut Ctx, o: &ArrayNewDefault) -> Step<()> {
+unsafe fn new_default_array(fp: Fp, ctx: &mut Ctx, o: &ArrayNewDefault, resume: Ip) -> Step<()> {
     let n = get!(fp, ctx, o.len) as u32;
-    let r = alloc_array(ctx.store(), o.ty.0, u64::from(n))?;
+    let r = alloc_array(ctx, resume, fp, o.ty.0, u64::from(n))?;
     set!(fp, ctx, o.dst, u64::from(r.0));
     Ok(())
 }
@@ -276,9 +296,9 @@ gc_handler!(
 );
 
 #[inline(never)]
-unsafe fn new_fixed_array(fp: Fp, ctx: &mut Ctx, o: &ArrayNewFixed) -> Step<()> {
+unsafe fn new_fixed_array(fp: Fp, ctx: &mut Ctx, o: &ArrayNewFixed, resume: Ip) -> Step<()> {
     let ty = array_elem(ctx.store(), o.ty.0)?;
-    let r = alloc_array(ctx.store(), o.ty.0, u64::from(o.count.0))?;
+    let r = alloc_array(ctx, resume, fp, o.ty.0, u64::from(o.count.0))?;
     let width = if ty == FieldStorage::V128 { 2 } else { 1 };
     for k in 0..o.count.0 {
         // SAFETY: the elements' cells follow `args` in this frame.
@@ -338,14 +358,17 @@ unsafe fn new_segment_array<K: SegmentKind>(
     fp: Fp,
     ctx: &mut Ctx,
     o: &ArrayNewSegment,
+    resume: Ip,
 ) -> Step<()> {
     let offset = get!(fp, ctx, o.offset) as u32;
     let n = get!(fp, ctx, o.len) as u32;
     let ty = array_elem(ctx.store(), o.ty.0)?;
     let bytes = segment_bytes::<K>(ctx, o.segment.0, ty, offset.into(), n.into())?;
-    let store = ctx.store();
-    let r = alloc_array(store, o.ty.0, u64::from(n))?;
-    store.gc.array_write_bytes(r, 0, &bytes).map_err(array_trap)?;
+    let r = alloc_array(ctx, resume, fp, o.ty.0, u64::from(n))?;
+    ctx.store()
+        .gc
+        .array_write_bytes(r, 0, &bytes)
+        .map_err(array_trap)?;
     set!(fp, ctx, o.dst, u64::from(r.0));
     Ok(())
 }
@@ -356,7 +379,12 @@ gc_handler!(
 );
 
 #[inline(never)]
-unsafe fn init_array<K: SegmentKind>(fp: Fp, ctx: &mut Ctx, o: &ArrayInitSegment) -> Step<()> {
+unsafe fn init_array<K: SegmentKind>(
+    fp: Fp,
+    ctx: &mut Ctx,
+    o: &ArrayInitSegment,
+    _resume: Ip,
+) -> Step<()> {
     let r = GcRef(get!(fp, ctx, o.array) as u32);
     let d = get!(fp, ctx, o.offset) as u32;
     let s = get!(fp, ctx, o.src) as u32;
@@ -380,7 +408,7 @@ gc_handler!(
 );
 
 #[inline(never)]
-unsafe fn get_element<E: Extension>(fp: Fp, ctx: &mut Ctx, o: &ArrayGet) -> Step<()> {
+unsafe fn get_element<E: Extension>(fp: Fp, ctx: &mut Ctx, o: &ArrayGet, _resume: Ip) -> Step<()> {
     let r = GcRef(get!(fp, ctx, o.array) as u32);
     let i = get!(fp, ctx, o.index) as u32;
     let store = ctx.store();
@@ -396,7 +424,7 @@ gc_handler!(
 );
 
 #[inline(never)]
-unsafe fn set_element(fp: Fp, ctx: &mut Ctx, o: &ArraySet) -> Step<()> {
+unsafe fn set_element(fp: Fp, ctx: &mut Ctx, o: &ArraySet, _resume: Ip) -> Step<()> {
     let r = GcRef(get!(fp, ctx, o.array) as u32);
     let i = get!(fp, ctx, o.index) as u32;
     let ty = array_elem(ctx.store(), o.ty.0)?;
@@ -411,7 +439,7 @@ gc_handler!(
 );
 
 #[inline(never)]
-unsafe fn length(fp: Fp, ctx: &mut Ctx, o: &Unary) -> Step<()> {
+unsafe fn length(fp: Fp, ctx: &mut Ctx, o: &Unary, _resume: Ip) -> Step<()> {
     let r = GcRef(get!(fp, ctx, o.a) as u32);
     let n = ctx.store().gc.array_len(r).map_err(array_trap)?;
     set!(fp, ctx, o.dst, u64::from(n));
@@ -424,17 +452,14 @@ gc_handler!(
 );
 
 #[inline(never)]
-unsafe fn fill(fp: Fp, ctx: &mut Ctx, o: &ArrayFill) -> Step<()> {
+unsafe fn fill(fp: Fp, ctx: &mut Ctx, o: &ArrayFill, _resume: Ip) -> Step<()> {
     let r = GcRef(get!(fp, ctx, o.array) as u32);
     let d = get!(fp, ctx, o.offset) as u32;
     let n = get!(fp, ctx, o.n) as u32;
     let ty = array_elem(ctx.store(), o.ty.0)?;
     // SAFETY: `value` is a slot of this frame, wide enough for an element.
     let bits = unsafe { value_bits(fp, ctx, o.value.0, ty) };
-    ctx.store()
-        .gc
-        .array_fill(r, d, bits, n)
-        .map_err(array_trap)
+    ctx.store().gc.array_fill(r, d, bits, n).map_err(array_trap)
 }
 
 gc_handler!(
@@ -443,7 +468,7 @@ gc_handler!(
 );
 
 #[inline(never)]
-unsafe fn copy(fp: Fp, ctx: &mut Ctx, o: &ArrayCopy) -> Step<()> {
+unsafe fn copy(fp: Fp, ctx: &mut Ctx, o: &ArrayCopy, _resume: Ip) -> Step<()> {
     let dst = GcRef(get!(fp, ctx, o.dst) as u32);
     let d = get!(fp, ctx, o.dst_offset) as u32;
     let src = GcRef(get!(fp, ctx, o.src) as u32);

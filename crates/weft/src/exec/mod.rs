@@ -26,6 +26,7 @@ mod gc;
 mod memory;
 mod numeric;
 mod reference;
+mod roots;
 mod simd;
 mod state;
 
@@ -39,6 +40,7 @@ pub(crate) use gc::*;
 pub(crate) use memory::*;
 pub(crate) use numeric::*;
 pub(crate) use reference::*;
+pub(crate) use roots::collect_from_host;
 pub(crate) use simd::*;
 pub(crate) use state::{ExecState, Frame, InstanceRt, register_instance};
 

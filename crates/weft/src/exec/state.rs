@@ -18,6 +18,19 @@ pub(crate) struct Frame {
     pub ret_inst: *const InstanceRt,
 }
 
+/// A Wasm frame suspended in a call to the host.
+#[derive(Copy, Clone)]
+pub(crate) struct HostSite {
+    /// The calling instruction.
+    pub site: Ip,
+    /// Where the caller continues (its safepoint, for the collector).
+    pub resume: Ip,
+    /// The caller's frame.
+    pub fp: Fp,
+    /// The caller's instance.
+    pub inst: *const InstanceRt,
+}
+
 /// What the executor caches about an instance: raw pointers to the objects
 /// its code touches, so a handler needs no lookups through the store.
 pub(crate) struct InstanceRt {
@@ -49,8 +62,8 @@ pub(crate) struct Stacks {
     /// First free value slot, where the next entry call starts.
     pub(super) top: usize,
     /// Where each active host call was made (innermost last), so
-    /// backtraces can continue past nested entry frames.
-    pub(super) host_sites: Vec<(Ip, *const InstanceRt)>,
+    /// backtraces and the collector can continue past nested entry frames.
+    pub(super) host_sites: Vec<HostSite>,
     /// One instruction that leaves the chain: the return address of the
     /// frame an entry call pushes.
     pub(super) exit_code: Box<[u64; 1]>,
@@ -95,6 +108,12 @@ impl ExecState {
             depth: 0,
             entry_sp: 0,
         }
+    }
+
+    /// The stacks while a call is active (frames may be suspended in
+    /// calls to the host), for the collector.
+    pub(super) fn suspended(&self) -> Option<&Stacks> {
+        self.stacks.as_deref().filter(|_| self.depth > 0)
     }
 
     pub(super) fn stacks(&mut self) -> *mut Stacks {

@@ -39,6 +39,41 @@ pub(crate) struct CompiledFunc {
     /// What each instruction is, when the engine keeps listings
     /// (`Config::debug_ir`).
     pub listing: Option<Listing>,
+    /// The frame slots holding GC references at each safepoint.
+    pub stack_maps: StackMaps,
+}
+
+/// Which frame slots hold references the collector traces, at each
+/// safepoint of a function (an allocation or a call). A safepoint is named
+/// by the word where the instruction after it starts: a caller's return
+/// address, or what an allocating handler continues with.
+#[derive(Default)]
+pub(crate) struct StackMaps {
+    /// (end word of the safepoint, end of its slots in `slots`), by word.
+    at: Vec<(u32, u32)>,
+    slots: Vec<u32>,
+}
+
+impl StackMaps {
+    /// Adds the map of the safepoint ending at `end` (after every earlier
+    /// one).
+    pub(crate) fn push(&mut self, end: u32, slots: &[u32]) {
+        debug_assert!(self.at.last().is_none_or(|&(w, _)| w < end));
+        self.slots.extend_from_slice(slots);
+        self.at.push((end, self.slots.len() as u32));
+    }
+
+    /// The traced slots at the safepoint ending at word `end`; none if no
+    /// reference is live there.
+    pub(crate) fn at(&self, end: usize) -> &[u32] {
+        match self.at.binary_search_by_key(&end, |&(w, _)| w as usize) {
+            Ok(i) => {
+                let from = if i == 0 { 0 } else { self.at[i - 1].1 as usize };
+                &self.slots[from..self.at[i].1 as usize]
+            }
+            Err(_) => &[],
+        }
+    }
 }
 
 impl CompiledFunc {

@@ -47,6 +47,8 @@ pub struct StoreInner {
     pub(crate) instances: Vec<InstanceData>,
     /// GC objects and the host data of `externref`s.
     pub(crate) gc: weft_gc::Heap,
+    /// The GC references the embedder holds.
+    pub(crate) gc_roots: crate::roots::HostRoots,
     pub(crate) tags: Vec<TagInstance>,
     /// Every exception thrown so far; an `exnref` is an index in here plus
     /// one. Kept for the store's life until the GC heap collects them.
@@ -129,12 +131,13 @@ impl<T: 'static> Store<T> {
                 globals: Vec::new(),
                 instances: Vec::new(),
                 gc: {
-                    let mut heap = weft_gc::Heap::new(crate::gc::HEAP_LIMIT);
-                    // Frame roots are not found yet: until they are, the
-                    // heap grows to its limit instead of freeing live data.
+                    let mut heap = weft_gc::Heap::new(engine.config().max_gc_heap);
+                    // The store decides when to collect: only it can
+                    // name the roots (`exec::roots`).
                     heap.set_auto_collect(false);
                     heap
                 },
+                gc_roots: Default::default(),
                 tags: Vec::new(),
                 exceptions: Vec::new(),
                 exec: ExecState::new(max_stack),
@@ -144,6 +147,17 @@ impl<T: 'static> Store<T> {
             },
             data,
         }
+    }
+
+    /// Collects the garbage of the store's GC heap now: frees every
+    /// struct, array and `externref` box that neither Wasm globals, tables,
+    /// element segments and exceptions nor the embedder's rooted handles
+    /// reach (dropping the host data of the boxes). Allocation collects by
+    /// itself as the heap fills; this is for an embedder that wants the
+    /// memory back at a moment of its choosing.
+    pub fn gc(&mut self) -> Result<()> {
+        crate::exec::collect_from_host(&mut self.inner)
+            .map_err(|e| Error::Usage(format!("cannot collect the GC heap: {e}")))
     }
 
     /// The engine this store belongs to.

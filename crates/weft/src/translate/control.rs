@@ -236,6 +236,7 @@ impl Translator<'_> {
             self.code.patch_branch(pos, k, here);
         }
         self.stack.truncate((dest + params) as usize);
+        self.stack_shrunk();
         self.ctrl.last_mut().expect("an if").floor = dest;
         self.copy_if_params_for_else();
         self.reachable = true;
@@ -285,6 +286,7 @@ impl Translator<'_> {
             reachable = true;
         }
         self.stack.truncate(c.dest as usize);
+        self.stack_shrunk();
         for wide in c.result_wide.iter() {
             self.push(Operand::Temp, *wide);
         }
@@ -708,6 +710,7 @@ impl Translator<'_> {
                 callee: CodeAddr(Imm64::new(0)),
             };
             let pos = self.code.emit(h, ops);
+            self.call_stack_map(np);
             self.direct_calls.push((pos.0 as u32, func - imported));
         } else {
             let h = if tail {
@@ -720,6 +723,7 @@ impl Translator<'_> {
                 func: Index(func),
             };
             self.code.emit(h, ops);
+            self.call_stack_map(np);
         }
         self.finish_call(&ft, tail);
     }
@@ -742,6 +746,7 @@ impl Translator<'_> {
             ty: Index(type_id.0),
         };
         self.code.emit(h, ops);
+        self.call_stack_map(np);
         self.finish_call(&ft, tail);
     }
 
@@ -760,6 +765,7 @@ impl Translator<'_> {
             callee: Slot(r),
         };
         self.code.emit(h, ops);
+        self.call_stack_map(np);
         self.finish_call(&ft, tail);
     }
 }

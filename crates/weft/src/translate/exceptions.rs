@@ -121,6 +121,7 @@ impl Translator<'_> {
         };
         // Shift the parameters up one cell to make room for the slot.
         let moved: Vec<_> = self.stack.split_off(self.stack.len() - params);
+        self.stack_shrunk();
         self.push(Operand::Temp, false);
         let exn_slot = self.stack.last().expect("just pushed").slot;
         let mut shifts = Vec::with_capacity(moved.len());
@@ -153,6 +154,7 @@ impl Translator<'_> {
         c.kind = Kind::Catch;
         self.close_region(h);
         self.stack.truncate(floor as usize);
+        self.stack_shrunk();
         let dest = self.slot_at(floor);
         if let Some(t) = tag {
             for ty in self.tag_cells(t).1 {

@@ -2,7 +2,9 @@
 //! and branches on casts. Types are emitted as engine type ids, so the
 //! executor needs no module to find a layout; operands that are a list of
 //! values (`struct.new`, `array.new_fixed`) are placed in consecutive
-//! cells, as a call's arguments are.
+//! cells, as a call's arguments are. Every allocation is a safepoint: its
+//! stack map lists the references live in the frame, its own operands
+//! included.
 
 use super::{Operand, Translator};
 use crate::exec;
@@ -66,6 +68,7 @@ impl Translator<'_> {
     }
 
     pub(super) fn struct_new(&mut self, type_index: u32) {
+        let live = self.live_gc_slots(0);
         let ty = self.type_id(type_index);
         let (_, count) = self.struct_field(ty, 0);
         let args = self.take_values(count);
@@ -75,15 +78,18 @@ impl Translator<'_> {
             args: Slot(args),
         };
         self.emit_def(h!(exec::struct_new), ops, None);
+        self.add_stack_map(live);
     }
 
     pub(super) fn struct_new_default(&mut self, type_index: u32) {
+        let live = self.live_gc_slots(0);
         let ty = self.type_id(type_index);
         let ops = |dst| isa::StructNewDefault {
             dst,
             ty: Index(ty.0),
         };
         self.emit_def(h!(exec::struct_new_default), ops, None);
+        self.add_stack_map(live);
     }
 
     /// `struct.get`; `h` says how a packed field extends.
@@ -113,6 +119,7 @@ impl Translator<'_> {
     }
 
     pub(super) fn array_new(&mut self, type_index: u32) {
+        let live = self.live_gc_slots(0);
         let ty = self.type_id(type_index);
         let len = self.pop_slot();
         let value = self.pop_slot();
@@ -123,9 +130,11 @@ impl Translator<'_> {
             len: Slot(len),
         };
         self.emit_def(h!(exec::array_new), ops, None);
+        self.add_stack_map(live);
     }
 
     pub(super) fn array_new_default(&mut self, type_index: u32) {
+        let live = self.live_gc_slots(0);
         let ty = self.type_id(type_index);
         let len = self.pop_slot();
         let ops = |dst| isa::ArrayNewDefault {
@@ -134,9 +143,11 @@ impl Translator<'_> {
             len: Slot(len),
         };
         self.emit_def(h!(exec::array_new_default), ops, None);
+        self.add_stack_map(live);
     }
 
     pub(super) fn array_new_fixed(&mut self, type_index: u32, count: u32) {
+        let live = self.live_gc_slots(0);
         let ty = self.type_id(type_index);
         let args = self.take_values(count);
         let ops = |dst| isa::ArrayNewFixed {
@@ -146,10 +157,12 @@ impl Translator<'_> {
             count: Count(count),
         };
         self.emit_def(h!(exec::array_new_fixed), ops, None);
+        self.add_stack_map(live);
     }
 
     /// `array.new_data` or `array.new_elem`, by `h`.
     pub(super) fn array_new_segment(&mut self, type_index: u32, segment: u32, h: Handler) {
+        let live = self.live_gc_slots(0);
         let ty = self.type_id(type_index);
         let len = self.pop_slot();
         let offset = self.pop_slot();
@@ -161,6 +174,7 @@ impl Translator<'_> {
             len: Slot(len),
         };
         self.emit_def(h, ops, None);
+        self.add_stack_map(live);
     }
 
     /// `array.get`; `h` says how a packed element extends.

@@ -14,6 +14,7 @@ mod exceptions;
 mod gc;
 mod moves;
 mod ops;
+mod roots;
 mod simd;
 mod visit;
 
@@ -28,12 +29,15 @@ use moves::{Move, Source};
 use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources, VisitOperator};
 
 /// An operand of the virtual stack: where it is, its canonical slot (where
-/// it goes when materialised), and whether it is a `v128` (two cells).
+/// it goes when materialised), whether it is a `v128` (two cells), and
+/// whether it is a reference the collector traces (set after each operator
+/// from the validator's types, see `roots.rs`).
 #[derive(Copy, Clone, Debug)]
 struct StackEntry {
     op: Operand,
     slot: u32,
     wide: bool,
+    gc: bool,
 }
 
 impl StackEntry {
@@ -122,6 +126,8 @@ pub(crate) struct Translator<'a> {
     fuel_count: u32,
     /// Whether to check the epoch at function entry and loop headers.
     epoch: bool,
+    /// The GC roots of the function's frame at each safepoint (`roots.rs`).
+    roots: roots::FrameRoots,
 }
 
 /// Translates function `index` of module `m`, validating it with `fv`.
@@ -176,7 +182,9 @@ pub(crate) fn translate_function(
         fuel_charge: None,
         fuel_count: 0,
         epoch: module.engine.config().epoch_interruption,
+        roots: roots::FrameRoots::default(),
     };
+    t.find_gc_locals(fv);
     if cells > param_cells {
         t.code.emit(
             h!(exec::zero_locals),
@@ -195,6 +203,7 @@ pub(crate) fn translate_function(
         fv.op(offset, &op)?;
         t.code.mark_offset(offset as usize);
         t.translate(op, offset as usize)?;
+        t.type_new_entries(fv);
     }
     reader.finish()?;
     t.close_basic_block();
@@ -212,6 +221,7 @@ pub(crate) fn translate_function(
         func_index: index,
         offsets,
         listing,
+        stack_maps: t.roots.finish(),
     })
 }
 
@@ -248,7 +258,12 @@ impl<'a> Translator<'a> {
 
     fn push(&mut self, op: Operand, wide: bool) {
         let slot = self.next_slot();
-        let e = StackEntry { op, slot, wide };
+        let e = StackEntry {
+            op,
+            slot,
+            wide,
+            gc: false,
+        };
         self.max_cells = self.max_cells.max(slot + e.cells() - self.temp_base);
         self.stack.push(e);
     }
@@ -260,11 +275,14 @@ impl<'a> Translator<'a> {
     }
 
     fn pop(&mut self) -> StackEntry {
-        self.stack.pop().unwrap_or(StackEntry {
+        let e = self.stack.pop().unwrap_or(StackEntry {
             op: Operand::Temp,
             slot: self.temp_base,
             wide: false,
-        })
+            gc: false,
+        });
+        self.stack_shrunk();
+        e
     }
 
     /// A slot holding entry `e`, materialising a constant into its
@@ -789,6 +807,7 @@ impl<'a> Translator<'a> {
         self.reachable = false;
         let floor = self.ctrl.last().map_or(0, |c| c.floor);
         self.stack.truncate(floor as usize);
+        self.stack_shrunk();
         self.last = None;
     }
 }

@@ -102,3 +102,126 @@ fn gc_misuse_traps_with_the_spec_message() {
         assert_eq!(trap_kind_of_call(&mut store, inst, name), kind, "{name}");
     }
 }
+
+/// A loop that makes two-object cycles of garbage and keeps every
+/// thousandth node in a list held by a local: with a 4 MiB heap it only
+/// finishes if the collector frees cycles and finds the list through the
+/// frame's stack map.
+const CHURN: &str = r#"(module
+    (type $node (struct (field $next (mut (ref null $node))) (field $v i64)))
+    (func (export "churn") (param $n i32) (result i64)
+        (local $i i32) (local $a (ref null $node)) (local $b (ref null $node))
+        (local $list (ref null $node)) (local $sum i64)
+        (loop $l
+            (local.set $a (struct.new $node (ref.null $node) (i64.extend_i32_u (local.get $i))))
+            (local.set $b (struct.new $node (local.get $a) (i64.const 0)))
+            (struct.set $node $next (local.get $a) (local.get $b))
+            (if (i32.eqz (i32.rem_u (local.get $i) (i32.const 1000)))
+                (then (local.set $list
+                    (struct.new $node (local.get $list) (i64.extend_i32_u (local.get $i))))))
+            (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+        (block $done (loop $s
+            (br_if $done (ref.is_null (local.get $list)))
+            (local.set $sum (i64.add (local.get $sum) (struct.get $node $v (local.get $list))))
+            (local.set $list (struct.get $node $next (local.get $list)))
+            (br $s)))
+        (local.get $sum)))"#;
+
+#[test]
+fn cyclic_garbage_is_collected_and_live_data_survives() -> weft::Result<()> {
+    let mut config = Config::new();
+    config.max_gc_heap_size(4 << 20);
+    let engine = Engine::new(&config);
+    let mut store = Store::new(&engine, ());
+    let inst = instantiate(&mut store, CHURN);
+    let churn = inst.get_typed_func::<i32, i64>(&store, "churn")?;
+    // 2 million iterations allocate about 100 MB, 25 times the heap.
+    let n = 2_000_000u32;
+    let want: i64 = (0..n).step_by(1000).map(i64::from).sum();
+    assert_eq!(churn.call(&mut store, n as i32)?, want);
+    Ok(())
+}
+
+#[test]
+fn live_data_past_the_heap_limit_traps() {
+    let mut config = Config::new();
+    config.max_gc_heap_size(1 << 20);
+    let engine = Engine::new(&config);
+    let mut store = Store::new(&engine, ());
+    let inst = instantiate(
+        &mut store,
+        r#"(module
+            (type $node (struct (field (ref null $node)) (field i64)))
+            (func (export "hoard") (local $list (ref null $node))
+                (loop $l
+                    (local.set $list (struct.new $node (local.get $list) (i64.const 1)))
+                    (br $l))))"#,
+    );
+    let hoard = inst.get_typed_func::<(), ()>(&store, "hoard").unwrap();
+    let err = hoard.call(&mut store, ()).expect_err("the heap fills up");
+    assert_eq!(trap_of(&err).kind(), TrapKind::GcHeapOutOfMemory);
+}
+
+/// Host data counted when dropped.
+struct Counted(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn host_data_lives_while_rooted_or_reachable_and_is_dropped_after() -> weft::Result<()> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let drops = Arc::new(AtomicUsize::new(0));
+    let dropped = || drops.load(Ordering::SeqCst);
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let inst = instantiate(
+        &mut store,
+        r#"(module
+            (global $g (mut externref) (ref.null extern))
+            (func (export "set") (param externref) (global.set $g (local.get 0)))
+            (func (export "get") (result externref) (global.get $g)))"#,
+    );
+    let set = inst.get_typed_func::<Option<ExternRef>, ()>(&store, "set")?;
+    let get = inst.get_typed_func::<(), Option<ExternRef>>(&store, "get")?;
+
+    let kept = ExternRef::new(&mut store, Counted(drops.clone()))?;
+    let gone = {
+        let mut scope = RootScope::new(&mut store);
+        for _ in 0..9 {
+            ExternRef::new(&mut scope, Counted(drops.clone()))?;
+        }
+        ExternRef::new(&mut scope, Counted(drops.clone()))?
+    };
+    store.gc()?;
+    assert_eq!(dropped(), 10, "the scope's ten boxes are freed");
+    assert!(kept.data(&store)?.downcast_ref::<Counted>().is_some());
+    assert!(gone.data(&store).is_err(), "a handle outlived by its scope");
+    assert!(set.call(&mut store, Some(gone)).is_err());
+
+    // Reachable from a Wasm global, a box outlives its handle's scope.
+    {
+        let mut scope = RootScope::new(&mut store);
+        let e = ExternRef::new(&mut scope, Counted(drops.clone()))?;
+        set.call(&mut scope, Some(e))?;
+    }
+    store.gc()?;
+    assert_eq!(dropped(), 10);
+    let back = get.call(&mut store, ())?.expect("the global's box");
+    assert!(back.data(&store)?.downcast_ref::<Counted>().is_some());
+    {
+        let mut scope = RootScope::new(&mut store);
+        set.call(&mut scope, None)?;
+    }
+    // `back` still roots it; once its scope (the store) is all there is,
+    // only dropping the store frees it.
+    store.gc()?;
+    assert_eq!(dropped(), 10);
+    drop(store);
+    assert_eq!(dropped(), 12, "the store's drop frees the rest");
+    Ok(())
+}

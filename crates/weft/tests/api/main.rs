@@ -25,7 +25,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use weft::{
     Caller, Config, Engine, Error, Extern, ExternRef, ExternType, Func, FuncType, Global,
     GlobalType, Instance, LinkError, Linker, Memory, MemoryType, Module, Mutability, Ref, RefType,
-    Store, Table, TableType, Trap, TrapKind, TypedFunc, Val, ValType,
+    RootScope, Store, Table, TableType, Trap, TrapKind, TypedFunc, Val, ValType,
 };
 
 // ---------------------------------------------------------------------------
