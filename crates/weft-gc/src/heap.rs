@@ -476,6 +476,38 @@ impl Heap {
         self.read(at, ty)
     }
 
+    /// Field `field` of struct `r`, zero-extended to 128 bits, and how the
+    /// field is stored.
+    pub fn struct_get_typed(&self, r: GcRef, field: u32) -> Result<(u128, StorageType)> {
+        let (at, ty) = self.field_of(r, field)?;
+        Ok((self.read(at, ty)?, ty))
+    }
+
+    /// Writes every field of struct `r`, in order, with the low bits of
+    /// what `value(index, storage)` gives (`struct.new`: one layout lookup
+    /// for the whole struct).
+    pub fn init_struct(
+        &mut self,
+        r: GcRef,
+        mut value: impl FnMut(u32, StorageType) -> u128,
+    ) -> Result<()> {
+        let (at, ty) = self.typed_object(r, Kind::Struct)?;
+        let i = ty as usize;
+        let Some(Some(Layout::Struct(l))) = self.layouts.get(i) else {
+            return Err(HeapError::UnknownType(ty));
+        };
+        for (k, f) in l.fields.iter().enumerate() {
+            let bits = value(k as u32, f.ty).to_le_bytes();
+            let n = f.ty.size() as usize;
+            let start = at + HEADER + f.offset as usize;
+            self.bytes
+                .get_mut(start..start + n)
+                .ok_or(HeapError::Corrupted)?
+                .copy_from_slice(&bits[..n]);
+        }
+        Ok(())
+    }
+
     /// Sets field `field` of struct `r` to the low bits of `value`.
     pub fn struct_set(&mut self, r: GcRef, field: u32, value: u128) -> Result<()> {
         let (at, ty) = self.field_of(r, field)?;
@@ -559,17 +591,31 @@ impl Heap {
 
     /// The offset of object `r` after checking it is a `kind`.
     fn object(&self, r: GcRef, kind: Kind) -> Result<usize> {
-        if self.kind(r)? == kind {
-            Ok(r.0 as usize)
-        } else {
+        self.typed_object(r, kind).map(|(at, _)| at)
+    }
+
+    /// The offset and type index of object `r` after checking it is a
+    /// `kind`, reading its header once.
+    fn typed_object(&self, r: GcRef, kind: Kind) -> Result<(usize, u32)> {
+        let at = self.offset(r)?;
+        let (tag, ty) = self.header(at)?;
+        let want = match kind {
+            Kind::Struct => STRUCT,
+            Kind::Array => ARRAY,
+            Kind::Extern => EXTERN,
+        };
+        if tag == want {
+            Ok((at, ty))
+        } else if matches!(tag, STRUCT | ARRAY | EXTERN) {
             Err(HeapError::WrongKind)
+        } else {
+            Err(HeapError::NotAnObject)
         }
     }
 
     /// Where field `field` of struct `r` is, and how it is stored.
     fn field_of(&self, r: GcRef, field: u32) -> Result<(usize, StorageType)> {
-        let at = self.object(r, Kind::Struct)?;
-        let ty = self.header(at)?.1;
+        let (at, ty) = self.typed_object(r, Kind::Struct)?;
         let Layout::Struct(StructLayout { fields, .. }) = self.layout(ty)? else {
             return Err(HeapError::WrongKind);
         };
@@ -581,8 +627,7 @@ impl Heap {
 
     /// Where element `i` of array `r` is, if elements `i .. i + n` exist.
     fn element_of(&self, r: GcRef, i: u32, n: u32) -> Result<(usize, StorageType)> {
-        let at = self.object(r, Kind::Array)?;
-        let (_, ty) = self.header(at)?;
+        let (at, ty) = self.typed_object(r, Kind::Array)?;
         let Layout::Array(l) = self.layout(ty)? else {
             return Err(HeapError::WrongKind);
         };
@@ -658,9 +703,16 @@ impl Heap {
     fn read(&self, at: usize, ty: StorageType) -> Result<u128> {
         let n = ty.size() as usize;
         let b = self.bytes.get(at..at + n).ok_or(HeapError::Corrupted)?;
-        let mut v = [0u8; 16];
-        v[..n].copy_from_slice(b);
-        Ok(u128::from_le_bytes(v))
+        Ok(match *b {
+            [x] => u128::from(x),
+            [x, y] => u128::from(u16::from_le_bytes([x, y])),
+            [a, b, c, d] => u128::from(u32::from_le_bytes([a, b, c, d])),
+            _ => {
+                let mut v = [0u8; 16];
+                v[..n].copy_from_slice(b);
+                u128::from_le_bytes(v)
+            }
+        })
     }
 
     /// Stores the low bytes of `value` as storage type `ty` at `at`.

@@ -38,14 +38,6 @@ fn field_type(store: &StoreInner, ty: u32, field: u32) -> Step<FieldStorage> {
     }
 }
 
-/// The number of fields of struct type `ty`.
-fn field_count(store: &StoreInner, ty: u32) -> Step<u32> {
-    match store.gc.layout(ty) {
-        Ok(Layout::Struct(l)) => Ok(l.fields.len() as u32),
-        _ => Err(TrapKind::CorruptedGcHeap),
-    }
-}
-
 /// The storage of the elements of array type `ty`.
 fn array_elem(store: &StoreInner, ty: u32) -> Step<FieldStorage> {
     match store.gc.layout(ty) {
@@ -195,16 +187,20 @@ gc_handler!(
 
 #[inline(never)]
 unsafe fn new_struct(fp: Fp, ctx: &mut Ctx, o: &StructNew, resume: Ip) -> Step<()> {
-    let n = field_count(ctx.store(), o.ty.0)?;
     let r = alloc_struct(ctx, resume, fp, o.ty.0)?;
     let mut cell = o.args.0;
-    for i in 0..n {
-        let ty = field_type(ctx.store(), o.ty.0, i)?;
+    // SAFETY: the store outlives the call and nothing else borrows it while
+    // this handler runs; the closure reads frame slots (and in checked
+    // builds the frame's bounds in `ctx`), nothing of the store.
+    let heap = unsafe { &mut (*ctx.store).gc };
+    let ctx = &*ctx;
+    heap.init_struct(r, |_, ty| {
         // SAFETY: the fields' cells follow `args` in this frame.
         let bits = unsafe { value_bits(fp, ctx, cell, ty) };
         cell += if ty == FieldStorage::V128 { 2 } else { 1 };
-        ctx.store().gc.struct_set(r, i, bits).map_err(struct_trap)?;
-    }
+        bits
+    })
+    .map_err(struct_trap)?;
     set!(fp, ctx, o.dst, u64::from(r.0));
     Ok(())
 }
@@ -230,9 +226,11 @@ gc_handler!(
 #[inline(never)]
 unsafe fn get_field<E: Extension>(fp: Fp, ctx: &mut Ctx, o: &StructGet, _resume: Ip) -> Step<()> {
     let r = GcRef(get!(fp, ctx, o.obj) as u32);
-    let store = ctx.store();
-    let bits = store.gc.struct_get(r, o.field.0).map_err(struct_trap)?;
-    let ty = field_type(store, o.ty.0, o.field.0)?;
+    let (bits, ty) = ctx
+        .store()
+        .gc
+        .struct_get_typed(r, o.field.0)
+        .map_err(struct_trap)?;
     // SAFETY: `dst` is a slot of this frame, wide enough for the field.
     unsafe { put_value::<E>(fp, ctx, o.dst.0, bits, ty) }
 }
