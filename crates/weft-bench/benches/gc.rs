@@ -144,8 +144,13 @@ fn weft_command(weft: &Path, w: &Workload) -> Command {
 
 fn wasmtime_command(wasmtime: &Path, w: &Workload) -> Command {
     let mut c = Command::new(wasmtime);
-    c.args(["run", "-W", "gc=y,function-references=y,exceptions=y"]);
-    c.args(["-C", "cache=n", "--default-values-unknown-imports"]);
+    c.args([
+        "run",
+        "-W",
+        "gc=y,function-references=y,exceptions=y,unknown-imports-default=y",
+        "-C",
+        "cache=n",
+    ]);
     if w.dir.is_some() {
         c.args(["--dir", "."]);
     }

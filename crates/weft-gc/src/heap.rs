@@ -14,8 +14,8 @@
 //! Allocation takes a free block of the exact size class, else splits a
 //! large free block, else bumps the end of the used region, growing the
 //! vector up to the limit. When the bytes allocated since the last
-//! collection pass the live size of the heap at that collection (at least
-//! [`MIN_COLLECT`]), the next allocation collects first: mark from the
+//! collection pass twice the live size of the heap at that collection (at
+//! least [`MIN_COLLECT`]), the next allocation collects first: mark from the
 //! roots, then one linear sweep that frees every unmarked object (cycles
 //! included), coalesces neighbours and rebuilds the free lists. Objects
 //! never move, so references held anywhere stay valid.
@@ -168,7 +168,10 @@ impl Heap {
     /// allocation should collect first (what allocation does on its own
     /// with automatic collection on).
     pub fn should_collect(&self) -> bool {
-        let threshold = self.stats.live_after_collection.max(MIN_COLLECT);
+        // Twice the live size: marking costs in proportion to it, so this
+        // bounds the collector to about half a byte of marking per byte
+        // allocated, for a heap of at most three times the live size.
+        let threshold = (2 * self.stats.live_after_collection).max(MIN_COLLECT);
         self.allocated_since_collection >= threshold
     }
 
@@ -212,9 +215,13 @@ impl Heap {
         let Layout::Struct(l) = self.layout(ty)? else {
             return Err(HeapError::WrongKind);
         };
+        let Ok(words) = u16::try_from(l.size / 8) else {
+            // Past what Wasm's field limit allows; the header cannot say it.
+            return Err(HeapError::OutOfMemory);
+        };
         let size = HEADER + l.size as usize;
         let at = self.allocate(size, roots)?;
-        self.write_header(at, ty, STRUCT);
+        self.write_header_sized(at, ty, STRUCT, words);
         Ok(GcRef(at as u32))
     }
 
@@ -483,6 +490,27 @@ impl Heap {
         Ok((self.read(at, ty)?, ty))
     }
 
+    /// The value stored as `ty` at byte `offset` of struct `r`'s payload
+    /// (a field offset of its type's layout), zero-extended to 128 bits:
+    /// the fast path of `struct.get`, checked against the object's size.
+    pub fn struct_read(&self, r: GcRef, offset: u32, ty: StorageType) -> Result<u128> {
+        let at = self.struct_at(r, offset, ty.size())?;
+        self.read(at, ty)
+    }
+
+    /// Stores the low bits of `value` as `ty` at byte `offset` of struct
+    /// `r`'s payload: the fast path of `struct.set`.
+    pub fn struct_write(
+        &mut self,
+        r: GcRef,
+        offset: u32,
+        ty: StorageType,
+        value: u128,
+    ) -> Result<()> {
+        let at = self.struct_at(r, offset, ty.size())?;
+        self.write(at, ty, value)
+    }
+
     /// Writes every field of struct `r`, in order, with the low bits of
     /// what `value(index, storage)` gives (`struct.new`: one layout lookup
     /// for the whole struct).
@@ -663,9 +691,39 @@ impl Heap {
     }
 
     fn write_header(&mut self, at: usize, ty: u32, kind: u8) {
-        self.bytes[at..at + 4].copy_from_slice(&ty.to_le_bytes());
-        self.bytes[at + 4] = kind;
-        self.bytes[at + 5] = 0;
+        self.write_header_sized(at, ty, kind, 0);
+    }
+
+    /// A header with a struct's payload size in words, so field accesses
+    /// by offset are checked against the object itself, not its layout.
+    fn write_header_sized(&mut self, at: usize, ty: u32, kind: u8, words: u16) {
+        let mut h = [0u8; HEADER];
+        h[..4].copy_from_slice(&ty.to_le_bytes());
+        h[4] = kind;
+        h[6..].copy_from_slice(&words.to_le_bytes());
+        self.bytes[at..at + HEADER].copy_from_slice(&h);
+    }
+
+    /// Where the `n` bytes at `offset` of struct `r`'s payload are, checked
+    /// against the object's own size.
+    fn struct_at(&self, r: GcRef, offset: u32, n: u32) -> Result<usize> {
+        let at = self.offset(r)?;
+        let h = self
+            .bytes
+            .get(at..at + HEADER)
+            .ok_or(HeapError::Corrupted)?;
+        if h[4] != STRUCT {
+            return Err(if matches!(h[4], ARRAY | EXTERN) {
+                HeapError::WrongKind
+            } else {
+                HeapError::NotAnObject
+            });
+        }
+        let size = usize::from(u16::from_le_bytes([h[6], h[7]])) * 8;
+        if offset as usize + n as usize > size {
+            return Err(HeapError::NoField(offset));
+        }
+        Ok(at + HEADER + offset as usize)
     }
 
     /// The size of the object or free block at `at`, checked to lie in the

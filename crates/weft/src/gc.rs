@@ -36,6 +36,42 @@ pub(crate) fn field_storage(ty: StorageType, types: &TypeRegistry) -> FieldStora
     }
 }
 
+/// Every storage a field can have, by operand code ([`storage_code`]).
+const STORAGES: [FieldStorage; 10] = [
+    FieldStorage::I8,
+    FieldStorage::I16,
+    FieldStorage::I32,
+    FieldStorage::I64,
+    FieldStorage::F32,
+    FieldStorage::F64,
+    FieldStorage::V128,
+    FieldStorage::Ref,
+    FieldStorage::FuncRef,
+    FieldStorage::ExnRef,
+];
+
+/// A field storage as an instruction operand.
+pub(crate) fn storage_code(s: FieldStorage) -> u32 {
+    STORAGES.iter().position(|&x| x == s).unwrap_or(0) as u32
+}
+
+/// The field storage an operand made by [`storage_code`] names.
+pub(crate) fn storage_of_code(code: u32) -> FieldStorage {
+    STORAGES[code as usize % STORAGES.len()]
+}
+
+/// The layout of struct type `ty` (a struct by validation).
+pub(crate) fn struct_layout(ty: TypeId, types: &TypeRegistry) -> StructLayout {
+    let fields: Vec<FieldStorage> = match &types.get(ty).composite {
+        CompositeType::Struct(fields) => fields
+            .iter()
+            .map(|f| field_storage(f.storage, types))
+            .collect(),
+        _ => Vec::new(),
+    };
+    StructLayout::new(&fields)
+}
+
 /// Gives the store's heap the layout of every struct and array type of
 /// `types` it does not know yet.
 pub(crate) fn define_layouts(store: &mut StoreInner, types: &[TypeId]) {
@@ -45,13 +81,7 @@ pub(crate) fn define_layouts(store: &mut StoreInner, types: &[TypeId]) {
             continue;
         }
         let layout = match &registry.get(id).composite {
-            CompositeType::Struct(fields) => {
-                let fields: Vec<FieldStorage> = fields
-                    .iter()
-                    .map(|f| field_storage(f.storage, &registry))
-                    .collect();
-                Layout::Struct(StructLayout::new(&fields))
-            }
+            CompositeType::Struct(_) => Layout::Struct(struct_layout(id, &registry)),
             CompositeType::Array(elem) => Layout::Array(ArrayLayout {
                 elem: field_storage(elem.storage, &registry),
             }),

@@ -26,18 +26,6 @@ use weft_gc::{GcRef, HeapError, Layout};
 /// A result of the heap work of one instruction, or its trap.
 type Step<T> = Result<T, TrapKind>;
 
-/// The storage of field `field` of struct type `ty`.
-fn field_type(store: &StoreInner, ty: u32, field: u32) -> Step<FieldStorage> {
-    match store.gc.layout(ty) {
-        Ok(Layout::Struct(l)) => l
-            .fields
-            .get(field as usize)
-            .map(|f| f.ty)
-            .ok_or(TrapKind::CorruptedGcHeap),
-        _ => Err(TrapKind::CorruptedGcHeap),
-    }
-}
-
 /// The storage of the elements of array type `ty`.
 fn array_elem(store: &StoreInner, ty: u32) -> Step<FieldStorage> {
     match store.gc.layout(ty) {
@@ -226,10 +214,11 @@ gc_handler!(
 #[inline(never)]
 unsafe fn get_field<E: Extension>(fp: Fp, ctx: &mut Ctx, o: &StructGet, _resume: Ip) -> Step<()> {
     let r = GcRef(get!(fp, ctx, o.obj) as u32);
-    let (bits, ty) = ctx
+    let ty = gc::storage_of_code(o.storage.0);
+    let bits = ctx
         .store()
         .gc
-        .struct_get_typed(r, o.field.0)
+        .struct_read(r, o.offset.0, ty)
         .map_err(struct_trap)?;
     // SAFETY: `dst` is a slot of this frame, wide enough for the field.
     unsafe { put_value::<E>(fp, ctx, o.dst.0, bits, ty) }
@@ -243,12 +232,12 @@ gc_handler!(
 #[inline(never)]
 unsafe fn set_field(fp: Fp, ctx: &mut Ctx, o: &StructSet, _resume: Ip) -> Step<()> {
     let r = GcRef(get!(fp, ctx, o.obj) as u32);
-    let ty = field_type(ctx.store(), o.ty.0, o.field.0)?;
+    let ty = gc::storage_of_code(o.storage.0);
     // SAFETY: `value` is a slot of this frame, wide enough for the field.
     let bits = unsafe { value_bits(fp, ctx, o.value.0, ty) };
     ctx.store()
         .gc
-        .struct_set(r, o.field.0, bits)
+        .struct_write(r, o.offset.0, ty, bits)
         .map_err(struct_trap)
 }
 

@@ -461,10 +461,12 @@ instructions! {
     StructNew = "struct.new" { dst: Slot, ty: Index, args: Slot }
     /// `dst = struct.new_default ty`.
     StructNewDefault = "struct.new_default" { dst: Slot, ty: Index }
-    /// `dst = obj.field` (the handler says how a packed field extends).
-    StructGet = "struct.get" { dst: Slot, obj: Slot, ty: Index, field: Index }
-    /// `obj.field = value`.
-    StructSet = "struct.set" { obj: Slot, value: Slot, ty: Index, field: Index }
+    /// `dst = obj.field`, the field at byte `offset` of the payload, stored
+    /// as `storage` (`gc::storage_code`; the handler says how a packed
+    /// field extends).
+    StructGet = "struct.get" { dst: Slot, obj: Slot, field: Index, offset: Index, storage: Count }
+    /// `obj.field = value`, as for `StructGet`.
+    StructSet = "struct.set" { obj: Slot, value: Slot, field: Index, offset: Index, storage: Count }
     /// `dst = array.new ty` of `len` copies of `value`.
     ArrayNew = "array.new" { dst: Slot, ty: Index, value: Slot, len: Slot }
     /// `dst = array.new_default ty` of `len` elements.

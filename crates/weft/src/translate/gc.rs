@@ -8,7 +8,7 @@
 
 use super::{Operand, Translator};
 use crate::exec;
-use crate::gc::encode_heap_type;
+use crate::gc::{self, encode_heap_type};
 use crate::ir::isa::{self, Count, Index, Slot};
 use crate::ir::{Handler, h};
 use crate::types::{CompositeType, HeapType, StorageType, TypeId, ValType};
@@ -92,28 +92,40 @@ impl Translator<'_> {
         self.add_stack_map(live);
     }
 
+    /// Where field `field` of struct type `ty` is in the payload, and its
+    /// storage code.
+    fn field_place(&self, ty: TypeId, field: u32) -> (Index, Count) {
+        let layout = gc::struct_layout(ty, &self.module.engine.types());
+        let f = layout.fields[field as usize];
+        (Index(f.offset), Count(gc::storage_code(f.ty)))
+    }
+
     /// `struct.get`; `h` says how a packed field extends.
     pub(super) fn struct_get(&mut self, type_index: u32, field: u32, h: Handler) {
         let ty = self.type_id(type_index);
         let (st, _) = self.struct_field(ty, field);
+        let (offset, storage) = self.field_place(ty, field);
         let obj = self.pop_slot();
         self.emit_field_def(h, st, |dst| isa::StructGet {
             dst,
             obj: Slot(obj),
-            ty: Index(ty.0),
             field: Index(field),
+            offset,
+            storage,
         });
     }
 
     pub(super) fn struct_set(&mut self, type_index: u32, field: u32) {
         let ty = self.type_id(type_index);
+        let (offset, storage) = self.field_place(ty, field);
         let value = self.pop_slot();
         let obj = self.pop_slot();
         let ops = isa::StructSet {
             obj: Slot(obj),
             value: Slot(value),
-            ty: Index(ty.0),
             field: Index(field),
+            offset,
+            storage,
         };
         self.code.emit(h!(exec::struct_set), ops);
     }
