@@ -49,6 +49,8 @@ const ARRAY_HEADER: usize = 16;
 /// Collect only once at least this many bytes were allocated since the
 /// last collection.
 pub const MIN_COLLECT: usize = 1 << 20;
+/// The heap's bytes grow in steps of this many.
+const GROWTH_STEP: usize = 256 << 10;
 /// Free blocks up to this size are kept in exact size classes.
 const SMALL: usize = 512;
 
@@ -341,7 +343,14 @@ impl Heap {
             return None;
         }
         if end > self.bytes.len() {
-            let grown = (self.bytes.len() * 2).clamp(end, self.limit);
+            if self.bytes.capacity() < self.limit {
+                // Reserve the whole limit once: the system commits pages
+                // only as they are used, and the heap never moves again (a
+                // doubling vector costs a copy of the heap and, while it
+                // copies, both buffers at once).
+                self.bytes.reserve_exact(self.limit - self.bytes.len());
+            }
+            let grown = end.next_multiple_of(GROWTH_STEP).min(self.limit);
             self.bytes.resize(grown, 0);
         }
         let at = self.top;
