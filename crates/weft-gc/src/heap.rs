@@ -227,6 +227,47 @@ impl Heap {
         Ok(GcRef(at as u32))
     }
 
+    /// A new struct of type `ty` whose fields, in order, get the low bits
+    /// of what `value(index, storage)` gives (`struct.new`: one layout
+    /// lookup, and no zeroing of bytes the fields cover).
+    pub fn alloc_struct_with(
+        &mut self,
+        ty: u32,
+        roots: &mut dyn RootSet,
+        mut value: impl FnMut(u32, StorageType) -> u128,
+    ) -> Result<GcRef> {
+        let Layout::Struct(l) = self.layout(ty)? else {
+            return Err(HeapError::WrongKind);
+        };
+        let Ok(words) = u16::try_from(l.size / 8) else {
+            return Err(HeapError::OutOfMemory);
+        };
+        let size = HEADER + l.size as usize;
+        let at = self.allocate_raw(size, roots)?;
+        self.write_header_sized(at, ty, STRUCT, words);
+        let Heap { bytes, layouts, .. } = self;
+        let Some(Some(Layout::Struct(l))) = layouts.get(ty as usize) else {
+            return Err(HeapError::UnknownType(ty));
+        };
+        let payload = bytes
+            .get_mut(at + HEADER..at + size)
+            .ok_or(HeapError::Corrupted)?;
+        let covered: u32 = l.fields.iter().map(|f| f.ty.size()).sum();
+        if covered < l.size {
+            payload.fill(0);
+        }
+        for (k, f) in l.fields.iter().enumerate() {
+            let n = f.ty.size() as usize;
+            let start = f.offset as usize;
+            let bits = value(k as u32, f.ty).to_le_bytes();
+            payload
+                .get_mut(start..start + n)
+                .ok_or(HeapError::Corrupted)?
+                .copy_from_slice(&bits[..n]);
+        }
+        Ok(GcRef(at as u32))
+    }
+
     /// A new array of type `ty` with `len` elements, all zero (null).
     pub fn alloc_array(&mut self, ty: u32, len: u32, roots: &mut dyn RootSet) -> Result<GcRef> {
         let Layout::Array(l) = self.layout(ty)? else {
@@ -293,6 +334,14 @@ impl Heap {
     /// Finds `size` bytes (a multiple of 8), collecting or growing as
     /// needed, and zeroes them.
     fn allocate(&mut self, size: usize, roots: &mut dyn RootSet) -> Result<usize> {
+        let at = self.allocate_raw(size, roots)?;
+        self.bytes[at..at + size].fill(0);
+        Ok(at)
+    }
+
+    /// As [`Heap::allocate`], leaving the bytes as they were (for a caller
+    /// that writes every one of them).
+    fn allocate_raw(&mut self, size: usize, roots: &mut dyn RootSet) -> Result<usize> {
         debug_assert!(size.is_multiple_of(8) && size >= HEADER);
         if self.auto_collect && self.should_collect() {
             self.collect(roots)?;
@@ -310,7 +359,6 @@ impl Heap {
                 None => return Err(HeapError::OutOfMemory),
             },
         };
-        self.bytes[at..at + size].fill(0);
         self.allocated_since_collection += size;
         self.stats.peak_used = self.stats.peak_used.max(self.top);
         Ok(at)
@@ -520,31 +568,6 @@ impl Heap {
         self.write(at, ty, value)
     }
 
-    /// Writes every field of struct `r`, in order, with the low bits of
-    /// what `value(index, storage)` gives (`struct.new`: one layout lookup
-    /// for the whole struct).
-    pub fn init_struct(
-        &mut self,
-        r: GcRef,
-        mut value: impl FnMut(u32, StorageType) -> u128,
-    ) -> Result<()> {
-        let (at, ty) = self.typed_object(r, Kind::Struct)?;
-        let i = ty as usize;
-        let Some(Some(Layout::Struct(l))) = self.layouts.get(i) else {
-            return Err(HeapError::UnknownType(ty));
-        };
-        for (k, f) in l.fields.iter().enumerate() {
-            let bits = value(k as u32, f.ty).to_le_bytes();
-            let n = f.ty.size() as usize;
-            let start = at + HEADER + f.offset as usize;
-            self.bytes
-                .get_mut(start..start + n)
-                .ok_or(HeapError::Corrupted)?
-                .copy_from_slice(&bits[..n]);
-        }
-        Ok(())
-    }
-
     /// Sets field `field` of struct `r` to the low bits of `value`.
     pub fn struct_set(&mut self, r: GcRef, field: u32, value: u128) -> Result<()> {
         let (at, ty) = self.field_of(r, field)?;
@@ -741,10 +764,11 @@ impl Heap {
         let (kind, ty) = self.header(at)?;
         let size = match kind {
             FREE => ty as usize,
-            STRUCT => match self.layout(ty) {
-                Ok(Layout::Struct(l)) => HEADER + l.size as usize,
-                _ => return Err(HeapError::Corrupted),
-            },
+            // The payload size the header records (written from the layout).
+            STRUCT => {
+                HEADER
+                    + usize::from(u16::from_le_bytes([self.bytes[at + 6], self.bytes[at + 7]])) * 8
+            }
             ARRAY => match self.layout(ty) {
                 Ok(Layout::Array(l)) => {
                     let len = self.read_u32(at + 8)? as usize;

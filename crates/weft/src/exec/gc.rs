@@ -175,20 +175,31 @@ gc_handler!(
 
 #[inline(never)]
 unsafe fn new_struct(fp: Fp, ctx: &mut Ctx, o: &StructNew, resume: Ip) -> Step<()> {
-    let r = alloc_struct(ctx, resume, fp, o.ty.0)?;
-    let mut cell = o.args.0;
-    // SAFETY: the store outlives the call and nothing else borrows it while
-    // this handler runs; the closure reads frame slots (and in checked
-    // builds the frame's bounds in `ctx`), nothing of the store.
-    let heap = unsafe { &mut (*ctx.store).gc };
-    let ctx = &*ctx;
-    heap.init_struct(r, |_, ty| {
-        // SAFETY: the fields' cells follow `args` in this frame.
-        let bits = unsafe { value_bits(fp, ctx, cell, ty) };
-        cell += if ty == FieldStorage::V128 { 2 } else { 1 };
-        bits
-    })
-    .map_err(struct_trap)?;
+    if ctx.store().gc.should_collect() {
+        collect_in_handler(ctx, resume, fp).map_err(struct_trap)?;
+    }
+    let mut collected = false;
+    let r = loop {
+        let mut cell = o.args.0;
+        // SAFETY: the store outlives the call and nothing else borrows it
+        // while this handler runs; the closure reads frame slots (and in
+        // checked builds the frame's bounds in `ctx`), nothing of the store.
+        let heap = unsafe { &mut (*ctx.store).gc };
+        let frame = &*ctx;
+        let made = heap.alloc_struct_with(o.ty.0, &mut (), |_, ty| {
+            // SAFETY: the fields' cells follow `args` in this frame.
+            let bits = unsafe { value_bits(fp, frame, cell, ty) };
+            cell += if ty == FieldStorage::V128 { 2 } else { 1 };
+            bits
+        });
+        match made {
+            Err(HeapError::OutOfMemory) if !collected => {
+                collected = true;
+                collect_in_handler(ctx, resume, fp).map_err(struct_trap)?;
+            }
+            made => break made.map_err(struct_trap)?,
+        }
+    };
     set!(fp, ctx, o.dst, u64::from(r.0));
     Ok(())
 }
