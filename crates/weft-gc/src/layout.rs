@@ -20,15 +20,12 @@ pub enum StorageType {
     /// 128-bit vector.
     V128,
     /// A reference to a heap object or an i31 ([`GcRef`](crate::GcRef)
-    /// bits): anyref, eqref, structref, arrayref, i31ref, externref and
-    /// concrete struct/array types. The collector traces these.
+    /// bits): anyref, eqref, structref, arrayref, i31ref, externref,
+    /// exnref and concrete struct/array types. The collector traces these.
     Ref,
     /// A function reference: an index into the store's function side
     /// table (0 = null), which its reader validates. Not traced.
     FuncRef,
-    /// An exception reference: an index into the store's exception table
-    /// (0 = null), which its reader validates. Not traced.
-    ExnRef,
 }
 
 impl StorageType {
@@ -37,11 +34,7 @@ impl StorageType {
         match self {
             StorageType::I8 => 1,
             StorageType::I16 => 2,
-            StorageType::I32
-            | StorageType::F32
-            | StorageType::Ref
-            | StorageType::FuncRef
-            | StorageType::ExnRef => 4,
+            StorageType::I32 | StorageType::F32 | StorageType::Ref | StorageType::FuncRef => 4,
             StorageType::I64 | StorageType::F64 => 8,
             StorageType::V128 => 16,
         }

@@ -4,10 +4,12 @@
 //! throw one into Wasm by returning it as an error.
 
 use crate::error::{Error, Result};
+use crate::roots::RootId;
 use crate::store::{AsContext, AsContextMut, StoreId, StoreInner};
 use crate::types::FuncType;
 use crate::values::Val;
 use std::fmt;
+use weft_gc::{GcRef, HeapError};
 
 /// An exception tag in a store.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -16,12 +18,24 @@ pub struct Tag {
     pub(crate) index: u32,
 }
 
-/// An exception (what an `exnref` refers to): a tag and its payload.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+/// An exception (what an `exnref` refers to): a tag and its payload, an
+/// object of the store's GC heap. The handle is rooted like an `ExternRef`
+/// (see `RootScope`); two handles are equal when they name the same
+/// exception.
+#[derive(Copy, Clone, Debug)]
 pub struct Exception {
-    pub(crate) store: StoreId,
-    pub(crate) index: u32,
+    store: StoreId,
+    root: RootId,
+    cell: u32,
 }
+
+impl PartialEq for Exception {
+    fn eq(&self, other: &Exception) -> bool {
+        (self.store, self.cell) == (other.store, other.cell)
+    }
+}
+
+impl Eq for Exception {}
 
 impl Tag {
     pub(crate) fn from_raw(store: StoreId, index: u32) -> Tag {
@@ -61,8 +75,21 @@ impl Tag {
 }
 
 impl Exception {
-    pub(crate) fn from_raw(store: StoreId, index: u32) -> Exception {
-        Exception { store, index }
+    /// A handle to exception `r`, rooted in the innermost scope.
+    pub(crate) fn from_ref(store: &StoreInner, r: GcRef) -> Exception {
+        Exception {
+            store: store.id,
+            root: store.gc_roots.root(r),
+            cell: r.0,
+        }
+    }
+
+    /// The exception object, if the handle is still rooted.
+    fn object(&self, store: &StoreInner) -> Result<GcRef> {
+        store.check(self.store)?;
+        store.gc_roots.get(self.root).ok_or_else(|| {
+            Error::Usage("an exception used after the root scope it was made in ended".into())
+        })
     }
 
     /// A new exception of `tag` with `payload`, for a host function to
@@ -87,42 +114,53 @@ impl Exception {
             }
             v.push_cells(inner, &mut cells)?;
         }
-        let index = inner.push_exception(tag.index, cells.into());
-        Ok(Exception {
-            store: inner.id,
-            index,
-        })
+        let ty = inner.tags[tag.index as usize].ty;
+        if inner.gc.should_collect() {
+            crate::gc::collect_for_host(inner)?;
+        }
+        let r = match crate::gc::new_exception(&mut inner.gc, tag.index, ty, &cells) {
+            Err(HeapError::OutOfMemory) => {
+                crate::gc::collect_for_host(inner)?;
+                crate::gc::new_exception(&mut inner.gc, tag.index, ty, &cells)
+            }
+            done => done,
+        }
+        .map_err(|e| Error::Usage(format!("cannot allocate an exception: {e}")))?;
+        Ok(Exception::from_ref(inner, r))
     }
 
     /// The exception's tag.
     pub fn tag(&self, store: impl AsContext) -> Result<Tag> {
         let inner = store.as_context().inner;
-        inner.check(self.store)?;
-        Ok(Tag::from_raw(
-            self.store,
-            inner.exceptions[self.index as usize].tag,
-        ))
+        let r = self.object(inner)?;
+        let tag = crate::gc::exception_tag(&inner.gc, r).map_err(heap_error)?;
+        Ok(Tag::from_raw(self.store, tag))
     }
 
     /// The exception's payload values.
     pub fn payload(&self, store: impl AsContext) -> Result<Vec<Val>> {
         let cx = store.as_context();
-        cx.inner.check(self.store)?;
-        let exn = &cx.inner.exceptions[self.index as usize];
-        let ty = Tag::from_raw(self.store, exn.tag).ty(&cx);
-        Ok(Val::all_from_cells(&exn.payload, ty.params(), cx.inner))
+        let r = self.object(cx.inner)?;
+        let tag = crate::gc::exception_tag(&cx.inner.gc, r).map_err(heap_error)?;
+        let cells = crate::gc::exception_payload(&cx.inner.gc, r).map_err(heap_error)?;
+        let ty = Tag::from_raw(self.store, tag).ty(&cx);
+        Ok(Val::all_from_cells(&cells, ty.params(), cx.inner))
     }
 
     /// The cell for an `exnref` to this exception.
     pub(crate) fn cell(&self, store: &StoreInner) -> Result<u64> {
-        store.check(self.store)?;
-        Ok(u64::from(self.index) + 1)
+        self.object(store).map(|r| u64::from(r.0))
     }
+}
+
+/// A heap error reading an exception: only a corrupted heap gives one.
+fn heap_error(e: HeapError) -> Error {
+    Error::Usage(format!("cannot read the exception: {e}"))
 }
 
 impl fmt::Display for Exception {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "uncaught wasm exception #{}", self.index)
+        write!(f, "uncaught wasm exception #{}", self.cell)
     }
 }
 

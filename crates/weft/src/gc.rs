@@ -3,11 +3,15 @@
 //! value is stored in a field, the run-time test of a reference against a
 //! heap type, and the traps heap errors become.
 //!
-//! Reference cells: 0 is null; in the `any` and `extern` hierarchies a cell
-//! is a [`GcRef`] (an i31, or a heap object: struct, array, or a box of host
-//! data), so `any.convert_extern` and `extern.convert_any` change nothing;
-//! a `funcref` is its store function id plus one and an `exnref` its store
-//! exception index plus one, stored in fields as 32 bits and not traced.
+//! Reference cells: 0 is null; in the `any`, `extern` and `exn` hierarchies
+//! a cell is a [`GcRef`] (an i31, or a heap object: struct, array, box of
+//! host data, exception), so `any.convert_extern` and `extern.convert_any`
+//! change nothing; a `funcref` is its store function id plus one, stored
+//! in fields as 32 bits and not traced.
+//!
+//! An exception is a heap struct whose layout is keyed by its tag's
+//! function type (which has no struct layout of its own): the store's tag
+//! index, then the payload values as fields.
 
 use crate::error::TrapKind;
 use crate::store::StoreInner;
@@ -28,16 +32,15 @@ pub(crate) fn field_storage(ty: StorageType, types: &TypeRegistry) -> FieldStora
         StorageType::Val(ValType::F64) => FieldStorage::F64,
         StorageType::Val(ValType::V128) => FieldStorage::V128,
         StorageType::Val(ValType::Ref(r)) => match types.hierarchy(r.heap) {
-            Hierarchy::Any | Hierarchy::Extern => FieldStorage::Ref,
-            // Store indices, not heap objects: 32 bits the collector skips.
+            Hierarchy::Any | Hierarchy::Extern | Hierarchy::Exn => FieldStorage::Ref,
+            // A store index, not a heap object: 32 bits the collector skips.
             Hierarchy::Func => FieldStorage::FuncRef,
-            Hierarchy::Exn => FieldStorage::ExnRef,
         },
     }
 }
 
 /// Every storage a field can have, by operand code ([`storage_code`]).
-const STORAGES: [FieldStorage; 10] = [
+const STORAGES: [FieldStorage; 9] = [
     FieldStorage::I8,
     FieldStorage::I16,
     FieldStorage::I32,
@@ -47,7 +50,6 @@ const STORAGES: [FieldStorage; 10] = [
     FieldStorage::V128,
     FieldStorage::Ref,
     FieldStorage::FuncRef,
-    FieldStorage::ExnRef,
 ];
 
 /// A field storage as an instruction operand.
@@ -204,9 +206,9 @@ pub(crate) fn ref_matches(store: &StoreInner, cell: u64, target: HeapType, nulla
 }
 
 /// Whether references of type `r` are heap references the collector
-/// traces (the `any` and `extern` hierarchies).
+/// traces (all but function references).
 fn traced(types: &TypeRegistry, r: RefType) -> bool {
-    matches!(types.hierarchy(r.heap), Hierarchy::Any | Hierarchy::Extern)
+    types.hierarchy(r.heap) != Hierarchy::Func
 }
 
 /// Appends the references the store itself holds to `out`: globals,
@@ -234,22 +236,83 @@ pub(crate) fn store_roots(store: &StoreInner, out: &mut Vec<GcRef>) {
             }
         }
     }
-    for exn in &store.exceptions {
-        let Some(ft) = types.func_type(store.tags[exn.tag as usize].ty) else {
-            continue;
+    store.gc_roots.collect_into(out);
+}
+
+/// Collects the store's heap from host code (`Store::gc`, and allocations
+/// the embedder makes), as an API error if the heap is corrupted.
+pub(crate) fn collect_for_host(store: &mut StoreInner) -> crate::Result<()> {
+    crate::exec::collect_from_host(store)
+        .map_err(|e| crate::Error::Usage(format!("cannot collect the GC heap: {e}")))
+}
+
+/// Gives the heap the layout of the exceptions of tags of function type
+/// `ty`, if it does not have it yet.
+pub(crate) fn define_exception_layout(store: &mut StoreInner, ty: TypeId) {
+    if store.gc.layout(ty.0).is_ok() {
+        return;
+    }
+    let types = store.engine.types();
+    let mut fields = vec![FieldStorage::I32];
+    if let Some(ft) = types.func_type(ty) {
+        fields.extend(
+            ft.params()
+                .iter()
+                .map(|&p| field_storage(StorageType::Val(p), &types)),
+        );
+    }
+    drop(types);
+    store
+        .gc
+        .define(ty.0, Layout::Struct(StructLayout::new(&fields)));
+}
+
+/// A new exception of store tag `tag` (of function type `ty`) with the
+/// payload `cells` (two for a `v128`), in `heap`.
+pub(crate) fn new_exception(
+    heap: &mut weft_gc::Heap,
+    tag: u32,
+    ty: TypeId,
+    cells: &[u64],
+) -> Result<GcRef, HeapError> {
+    let mut at = 0;
+    heap.alloc_struct_with(ty.0, &mut (), |k, st| {
+        if k == 0 {
+            return u128::from(tag);
+        }
+        let lo = cells.get(at).copied().unwrap_or(0);
+        let hi = if st == FieldStorage::V128 {
+            at += 1;
+            cells.get(at).copied().unwrap_or(0)
+        } else {
+            0
         };
-        let mut at = 0;
-        for p in ft.params() {
-            if let ValType::Ref(r) = p
-                && traced(&types, *r)
-                && let Some(&c) = exn.payload.get(at)
-            {
-                out.push(cell(c));
-            }
-            at += if *p == ValType::V128 { 2 } else { 1 };
+        at += 1;
+        to_field(lo, hi, st)
+    })
+}
+
+/// The store tag index of exception `r`.
+pub(crate) fn exception_tag(heap: &weft_gc::Heap, r: GcRef) -> Result<u32, HeapError> {
+    heap.struct_get(r, 0).map(|bits| bits as u32)
+}
+
+/// The payload cells of exception `r` (two for a `v128`).
+pub(crate) fn exception_payload(heap: &weft_gc::Heap, r: GcRef) -> Result<Vec<u64>, HeapError> {
+    let mut cells = Vec::new();
+    for k in 1.. {
+        let (bits, st) = match heap.struct_get_typed(r, k) {
+            Ok(field) => field,
+            Err(HeapError::NoField(_)) => break,
+            Err(e) => return Err(e),
+        };
+        let (lo, hi) = from_field(bits, st, false);
+        cells.push(lo);
+        if st == FieldStorage::V128 {
+            cells.push(hi);
         }
     }
-    store.gc_roots.collect_into(out);
+    Ok(cells)
 }
 
 /// The heap limit of a store: references are 32-bit offsets, and the

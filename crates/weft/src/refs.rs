@@ -46,12 +46,6 @@ impl PartialEq for AnyRef {
 
 impl Eq for AnyRef {}
 
-/// Collects the store's heap from host code.
-fn collect(store: &mut StoreInner) -> Result<()> {
-    crate::exec::collect_from_host(store)
-        .map_err(|e| Error::Usage(format!("cannot collect the GC heap: {e}")))
-}
-
 /// The reference behind a handle of `store` rooted as `root`, checked.
 fn rooted(store: &StoreInner, owner: StoreId, root: RootId) -> Result<GcRef> {
     store.check(owner)?;
@@ -67,11 +61,11 @@ impl ExternRef {
         let inner = store.as_context_mut().inner;
         let data: Box<dyn Any + Send + Sync> = Box::new(value);
         if inner.gc.should_collect() {
-            collect(inner)?;
+            crate::gc::collect_for_host(inner)?;
         }
         let r = match inner.gc.alloc_extern(data, &mut ()) {
             Err((HeapError::OutOfMemory, data)) => {
-                collect(inner)?;
+                crate::gc::collect_for_host(inner)?;
                 inner.gc.alloc_extern(data, &mut ()).map_err(|(e, _)| e)
             }
             done => done.map_err(|(e, _)| e),

@@ -222,7 +222,7 @@ impl Val {
                     }
                     (Hierarchy::Exn, 0) => Val::ExnRef(None),
                     (Hierarchy::Exn, c) => {
-                        Val::ExnRef(Some(Exception::from_raw(id, (c - 1) as u32)))
+                        Val::ExnRef(Some(Exception::from_ref(store, GcRef(c as u32))))
                     }
                 }
             }

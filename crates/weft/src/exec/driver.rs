@@ -161,16 +161,17 @@ fn drive(ctx: &mut Ctx, host: &mut dyn Any, mut ip: Ip, mut fp: Fp) -> Result<()
             }
             Exit::Throw => {
                 let exn = ctx.thrown.take().unwrap_or(0);
-                let store = ctx.store().id;
-                return Err(Error::Exception(Exception::from_raw(store, exn)));
+                let e = Exception::from_ref(ctx.store(), weft_gc::GcRef(exn));
+                return Err(Error::Exception(e));
             }
             Exit::HostCall => {
                 let call = ctx.host;
                 let results = match host_call(ctx, host, &call) {
                     Ok(n) => n,
                     // A host function threw: unwind from its call site.
-                    Err(Error::Exception(e)) if ctx.store().check(e.store).is_ok() => {
-                        match unwind(ctx, call.site, call.fp, e.index) {
+                    Err(Error::Exception(e)) if e.cell(ctx.store()).is_ok() => {
+                        let exn = e.cell(ctx.store()).unwrap_or(0) as u32;
+                        match unwind(ctx, call.site, call.fp, exn) {
                             Some((to, frame)) => {
                                 (ip, fp) = (to, frame);
                                 continue;

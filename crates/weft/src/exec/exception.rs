@@ -9,10 +9,12 @@
 //! An exception that unwinds past the entry frame leaves the chain.
 
 use super::backtrace::function_at;
+use super::gc::alloc_exception;
 use super::{Ctx, Exit, Fp, InstanceRt, Ip, decode, get, next, trap};
 use crate::error::TrapKind;
 use crate::ir::isa::{Throw, ThrowRef};
 use crate::ir::{Clause, CompiledFunc, RegionAction};
+use weft_gc::GcRef;
 
 /// `throw`: makes an exception of a tag with the payload at `base`.
 pub(crate) unsafe fn throw(
@@ -23,13 +25,34 @@ pub(crate) unsafe fn throw(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    let (o, _) = decode!(ip, Throw);
-    let (base, tag, n) = (o.base.0 as usize, o.tag.0 as usize, o.cells.0 as usize);
-    let payload: Box<[u64]> = (base..base + n).map(|s| get!(fp, ctx, s)).collect();
-    let store_tag = ctx.inst().tags[tag];
-    let exn = ctx.store().push_exception(store_tag, payload);
+    let (o, next) = decode!(ip, Throw);
+    // SAFETY: the payload's cells are slots of this frame.
+    let made = unsafe { new_exception(ip, next.ip(), fp, ctx, o) };
+    let exn = match made {
+        Ok(r) => r.0,
+        Err(k) => trap!(ip, ctx, k),
+    };
     // SAFETY: see `raise_exception`.
     unsafe { raise_exception(ip, fp, exn, ctx, acc) }
+}
+
+/// The exception `throw` makes, allocated at its safepoint (`resume`).
+///
+/// # Safety
+///
+/// `o`'s payload cells are slots of the frame at `fp`.
+#[inline(never)]
+unsafe fn new_exception(
+    _ip: Ip,
+    resume: Ip,
+    fp: Fp,
+    ctx: &mut Ctx,
+    o: &Throw,
+) -> Result<GcRef, TrapKind> {
+    let (base, n) = (o.base.0 as usize, o.cells.0 as usize);
+    let payload: Vec<u64> = (base..base + n).map(|s| get!(fp, ctx, s)).collect();
+    let tag = ctx.inst().tags[o.tag.0 as usize];
+    alloc_exception(ctx, resume, fp, tag, &payload)
 }
 
 /// `throw_ref`: rethrows the exception in a slot.
@@ -47,7 +70,7 @@ pub(crate) unsafe fn throw_ref(
         trap!(ip, ctx, TrapKind::NullReference);
     }
     // SAFETY: see `raise_exception`.
-    unsafe { raise_exception(ip, fp, (cell - 1) as u32, ctx, acc) }
+    unsafe { raise_exception(ip, fp, cell as u32, ctx, acc) }
 }
 
 /// Unwinds to the handler of exception `exn` thrown at `ip` and continues
@@ -105,7 +128,8 @@ fn find_clause<'f>(
     word: u32,
     exn: u32,
 ) -> Option<&'f Clause> {
-    let tag = ctx.store().exceptions[exn as usize].tag;
+    // A corrupted heap gives no tag: then only `catch_all` catches.
+    let tag = crate::gc::exception_tag(&ctx.store().gc, GcRef(exn)).unwrap_or(u32::MAX);
     // The innermost region around `word` starts last.
     let mut entry = f
         .catch_regions
@@ -133,8 +157,9 @@ fn find_clause<'f>(
 }
 
 /// Writes the payload and reference of `exn` into the catching frame.
+#[inline(never)]
 fn land(ctx: &mut Ctx, fp: Fp, clause: &Clause, exn: u32) {
-    let payload = ctx.store().exceptions[exn as usize].payload.clone();
+    let payload = crate::gc::exception_payload(&ctx.store().gc, GcRef(exn)).unwrap_or_default();
     let cells = if clause.tag.is_some() {
         &payload[..]
     } else {
@@ -144,6 +169,6 @@ fn land(ctx: &mut Ctx, fp: Fp, clause: &Clause, exn: u32) {
         super::set!(fp, ctx, clause.dest as usize + k, c);
     }
     if let Some(s) = clause.exn_slot {
-        super::set!(fp, ctx, s, u64::from(exn) + 1);
+        super::set!(fp, ctx, s, u64::from(exn));
     }
 }

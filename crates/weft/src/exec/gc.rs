@@ -34,15 +34,10 @@ fn array_elem(store: &StoreInner, ty: u32) -> Step<FieldStorage> {
     }
 }
 
-/// Checks a function or exception reference read from the heap against
-/// the store's tables, so a corrupted heap cannot name a missing one.
+/// Checks a function reference read from the heap against the store's
+/// functions, so a corrupted heap cannot name a missing one.
 fn check_index_ref(store: &StoreInner, bits: u128, ty: FieldStorage) -> Step<()> {
-    let limit = match ty {
-        FieldStorage::FuncRef => store.funcs.len(),
-        FieldStorage::ExnRef => store.exceptions.len(),
-        _ => return Ok(()),
-    };
-    if bits > limit as u128 {
+    if ty == FieldStorage::FuncRef && bits > store.funcs.len() as u128 {
         return Err(TrapKind::CorruptedGcHeap);
     }
     Ok(())
@@ -67,6 +62,22 @@ fn allocate(
         }
         done => done,
     }
+}
+
+/// A new exception of store tag `tag` with the payload `cells`, thrown at
+/// the instruction continuing at `resume` in frame `fp` (its safepoint).
+pub(super) fn alloc_exception(
+    ctx: &mut Ctx,
+    resume: Ip,
+    fp: Fp,
+    tag: u32,
+    cells: &[u64],
+) -> Step<GcRef> {
+    let ty = ctx.store().tags[tag as usize].ty;
+    allocate(ctx, resume, fp, |heap| {
+        gc::new_exception(heap, tag, ty, cells)
+    })
+    .map_err(|e| gc::trap_of(e, TrapKind::NullReference))
 }
 
 /// Allocates a struct of type `ty`.

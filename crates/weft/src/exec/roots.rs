@@ -27,8 +27,11 @@ fn frame_roots(
         let frame: Frame = frame;
         // SAFETY: frames point at live instances of this store.
         let rt = unsafe { &*inst };
-        if let Some((f, word)) = function_at(rt, ip) {
-            for &slot in f.stack_maps.at(word) {
+        // The function is found from the safepoint instruction itself (the
+        // word before where the code continues): a safepoint may be the
+        // last instruction of its function, continuing at the end of it.
+        if let Some((f, last)) = function_at(rt, ip.wrapping_sub(1)) {
+            for &slot in f.stack_maps.at(last + 1) {
                 // SAFETY: the stack map lists slots of this function's
                 // frame, which lies inside the value stack while the
                 // function is suspended at this safepoint.

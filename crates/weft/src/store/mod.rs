@@ -50,9 +50,6 @@ pub struct StoreInner {
     /// The GC references the embedder holds.
     pub(crate) gc_roots: crate::roots::HostRoots,
     pub(crate) tags: Vec<TagInstance>,
-    /// Every exception thrown so far; an `exnref` is an index in here plus
-    /// one. Kept for the store's life until the GC heap collects them.
-    pub(crate) exceptions: Vec<ExnObject>,
     pub(crate) exec: ExecState,
     pub(crate) limiter: Option<Box<dyn ResourceLimiter>>,
     /// Fuel left, when the engine consumes fuel.
@@ -90,13 +87,8 @@ impl StoreInner {
 
     pub(crate) fn push_tag(&mut self, ty: TypeId) -> u32 {
         self.tags.push(TagInstance { ty });
+        crate::gc::define_exception_layout(self, ty);
         (self.tags.len() - 1) as u32
-    }
-
-    /// Records a thrown exception; returns its index.
-    pub(crate) fn push_exception(&mut self, tag: u32, payload: Box<[u64]>) -> u32 {
-        self.exceptions.push(ExnObject { tag, payload });
-        (self.exceptions.len() - 1) as u32
     }
 
     pub(crate) fn push_global(&mut self, g: GlobalInstance) -> u32 {
@@ -139,7 +131,6 @@ impl<T: 'static> Store<T> {
                 },
                 gc_roots: Default::default(),
                 tags: Vec::new(),
-                exceptions: Vec::new(),
                 exec: ExecState::new(max_stack),
                 limiter: None,
                 fuel: 0,
@@ -156,8 +147,7 @@ impl<T: 'static> Store<T> {
     /// itself as the heap fills; this is for an embedder that wants the
     /// memory back at a moment of its choosing.
     pub fn gc(&mut self) -> Result<()> {
-        crate::exec::collect_from_host(&mut self.inner)
-            .map_err(|e| Error::Usage(format!("cannot collect the GC heap: {e}")))
+        crate::gc::collect_for_host(&mut self.inner)
     }
 
     /// The engine this store belongs to.

@@ -1,5 +1,5 @@
 //! The runtime objects a store owns (functions, memories, tables, globals,
-//! tags, exceptions) and each instance's view of them.
+//! tags) and each instance's view of them.
 
 use super::StoreInner;
 use crate::error::{Error, Result};
@@ -126,12 +126,6 @@ pub(crate) struct GlobalInstance {
 /// An exception tag: the type of its payload.
 pub(crate) struct TagInstance {
     pub ty: TypeId,
-}
-
-/// A thrown exception: its tag and payload cells.
-pub(crate) struct ExnObject {
-    pub tag: u32,
-    pub payload: Box<[u64]>,
 }
 
 /// An instantiated module's view of the store.

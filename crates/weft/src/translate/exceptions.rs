@@ -98,6 +98,8 @@ impl Translator<'_> {
     pub(super) fn translate_throw(&mut self, tag: u32) {
         let ft = self.func_type_of(self.module.tags[tag as usize]);
         let (cells, _) = self.tag_cells(tag);
+        // Making the exception allocates: the payload is live there too.
+        let live = self.live_gc_slots(0);
         let base = self.place_args(ft.params().len() as u32);
         let ops = isa::Throw {
             base: Slot(base),
@@ -105,6 +107,7 @@ impl Translator<'_> {
             cells: Count(cells),
         };
         self.code.emit(h!(exec::throw), ops);
+        self.add_stack_map(live);
         self.finish_call(&ft, true);
     }
 
@@ -124,6 +127,8 @@ impl Translator<'_> {
         self.stack_shrunk();
         self.push(Operand::Temp, false);
         let exn_slot = self.stack.last().expect("just pushed").slot;
+        // The exception a `catch` keeps for `rethrow` is a root.
+        self.mark_traced_entry(self.stack.len() - 1);
         let mut shifts = Vec::with_capacity(moved.len());
         for e in &moved {
             let to = self.push_temp(e.wide);

@@ -36,9 +36,8 @@ impl FrameRoots {
     }
 }
 
-/// Whether values of type `t` are references the collector traces: into
-/// the `any` or `extern` hierarchy (function and exception references are
-/// store indices, not heap objects).
+/// Whether values of type `t` are references the collector traces: all
+/// but function references (store indices, not heap objects).
 fn is_traced(fv: &FuncValidator<ValidatorResources>, t: ValType) -> bool {
     let ValType::Ref(r) = t else {
         return false;
@@ -46,7 +45,7 @@ fn is_traced(fv: &FuncValidator<ValidatorResources>, t: ValType) -> bool {
     match r.heap_type() {
         HeapType::Abstract { ty, .. } => matches!(
             ty,
-            A::Any | A::Eq | A::I31 | A::Struct | A::Array | A::Extern
+            A::Any | A::Eq | A::I31 | A::Struct | A::Array | A::Extern | A::Exn
         ),
         HeapType::Concrete(i) | HeapType::Exact(i) => {
             let resources = fv.resources();
@@ -77,9 +76,12 @@ impl Translator<'_> {
 
     /// After an operator: sets the `gc` flag of the entries it pushed from
     /// the validator's types.
+    /// The new entries are on top, so each matches the validator's
+    /// operand at its depth from the top (a legacy `try` keeps one entry
+    /// of its own further down, typed where it is pushed).
     pub(super) fn type_new_entries(&mut self, fv: &FuncValidator<ValidatorResources>) {
         let len = self.stack.len();
-        if self.reachable && fv.operand_stack_height() as usize == len {
+        if self.reachable {
             for h in self.roots.typed..len {
                 let t = fv.get_operand_type(len - 1 - h).flatten();
                 self.stack[h].gc = t.is_some_and(|t| is_traced(fv, t));
@@ -92,6 +94,13 @@ impl Translator<'_> {
     /// traced operands in slots of their own, leaving out the top
     /// `exclude` operands (a call's arguments, which the callee's frame
     /// covers).
+    /// Marks the entry at height `h` (pushed by the current operator) as
+    /// traced and typed, for an entry the validator does not know.
+    pub(super) fn mark_traced_entry(&mut self, h: usize) {
+        self.stack[h].gc = true;
+        self.roots.typed = h + 1;
+    }
+
     pub(super) fn live_gc_slots(&self, exclude: u32) -> Vec<u32> {
         let keep = self.stack.len().saturating_sub(exclude as usize);
         let mut slots = self.roots.locals.clone();

@@ -315,3 +315,51 @@ fn every_field_kind_round_trips() -> weft::Result<()> {
     assert_eq!(back.data(&store)?.downcast_ref::<u8>(), Some(&5));
     Ok(())
 }
+
+/// Exceptions are heap objects: a million thrown and caught, each carrying
+/// a struct, fit a 4 MiB heap, while one kept in an `exnref` local
+/// survives every collection and is rethrown with its payload intact.
+#[test]
+fn exceptions_are_collected_and_a_kept_one_survives() -> weft::Result<()> {
+    let mut config = Config::new();
+    config.max_gc_heap_size(4 << 20);
+    let engine = Engine::new(&config);
+    let mut store = Store::new(&engine, ());
+    let inst = instantiate(
+        &mut store,
+        r#"(module
+            (type $box (struct (field i64)))
+            (tag $t (param (ref $box) i64))
+            (func $thrower (param $i i64)
+                (throw $t (struct.new $box (local.get $i)) (local.get $i)))
+            (func (export "run") (param $n i32) (result i64)
+                (local $i i32) (local $sum i64) (local $b (ref null $box)) (local $x i64)
+                (local $kept exnref)
+                (block $k (result exnref)
+                    (try_table (catch_all_ref $k) (call $thrower (i64.const 1000000)))
+                    unreachable)
+                (local.set $kept)
+                (loop $l
+                    (block $caught (result (ref $box) i64)
+                        (try_table (catch $t $caught)
+                            (call $thrower (i64.extend_i32_u (local.get $i))))
+                        unreachable)
+                    (local.set $x)
+                    (local.set $b)
+                    (local.set $sum (i64.add (local.get $sum)
+                        (i64.add (local.get $x) (struct.get $box 0 (local.get $b)))))
+                    (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                        (local.get $n))))
+                (block $again (result (ref $box) i64)
+                    (try_table (catch $t $again) (throw_ref (local.get $kept)))
+                    unreachable)
+                (local.set $x)
+                (local.set $b)
+                (i64.add (local.get $sum)
+                    (i64.add (local.get $x) (struct.get $box 0 (local.get $b))))))"#,
+    );
+    let run = inst.get_typed_func::<i32, i64>(&store, "run")?;
+    let n = 1_000_000i64;
+    assert_eq!(run.call(&mut store, n as i32)?, n * (n - 1) + 2_000_000);
+    Ok(())
+}
