@@ -3,14 +3,15 @@
 //! boxing.
 
 use crate::error::{Error, Result};
+use crate::exception::Exception;
 use crate::exec;
 use crate::instance::{Extern, Instance};
 use crate::store::{
     AsContext, AsContextMut, FuncEntry, FuncKind, HostCallback, HostFunc, StoreContext,
     StoreContextMut, StoreId, StoreInner,
 };
-use crate::types::{FuncType, ValType};
-use crate::values::{ExternRef, Val};
+use crate::types::{FuncType, RefType, ValType};
+use crate::values::{AnyRef, ExternRef, Val};
 use std::any::Any;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -334,6 +335,36 @@ impl WasmTy for Option<ExternRef> {
     fn from_cell(cell: u64, store: &StoreInner) -> Self {
         match Val::from_cell(cell, ValType::EXTERNREF, store) {
             Val::ExternRef(e) => e,
+            _ => None,
+        }
+    }
+}
+
+impl WasmTy for Option<AnyRef> {
+    fn valtype() -> ValType {
+        ValType::Ref(RefType::ANYREF)
+    }
+    fn into_cell(self, store: &StoreInner) -> Result<u64> {
+        Val::AnyRef(self).to_cell(store)
+    }
+    fn from_cell(cell: u64, store: &StoreInner) -> Self {
+        match Val::from_cell(cell, ValType::Ref(RefType::ANYREF), store) {
+            Val::AnyRef(a) => a,
+            _ => None,
+        }
+    }
+}
+
+impl WasmTy for Option<Exception> {
+    fn valtype() -> ValType {
+        ValType::Ref(RefType::EXNREF)
+    }
+    fn into_cell(self, store: &StoreInner) -> Result<u64> {
+        Val::ExnRef(self).to_cell(store)
+    }
+    fn from_cell(cell: u64, store: &StoreInner) -> Self {
+        match Val::from_cell(cell, ValType::Ref(RefType::EXNREF), store) {
+            Val::ExnRef(e) => e,
             _ => None,
         }
     }

@@ -135,6 +135,16 @@ impl AnyRef {
         rooted(store, self.store, self.root).map(|r| u64::from(r.0))
     }
 
+    /// A handle sharing the root of another (a struct's or array's).
+    pub(crate) fn from_parts(store: StoreId, root: RootId, cell: u32) -> AnyRef {
+        AnyRef { store, root, cell }
+    }
+
+    /// The handle's store, root and reference.
+    pub(crate) fn parts(&self) -> (StoreId, RootId, u32) {
+        (self.store, self.root, self.cell)
+    }
+
     /// The internal view of an external reference (`any.convert_extern`).
     pub fn convert_extern(store: impl AsContext, ext: ExternRef) -> Result<AnyRef> {
         let inner = store_inner(&store);

@@ -37,10 +37,16 @@ impl TypeRegistry {
 
     /// Registers a standalone function type (from the host API).
     pub(crate) fn register_func(&mut self, ty: FuncType) -> TypeId {
+        self.register_composite(CompositeType::Func(ty))
+    }
+
+    /// Registers a standalone (final, supertype-less) type from the host
+    /// API.
+    pub(crate) fn register_composite(&mut self, composite: CompositeType) -> TypeId {
         let group = vec![SubType {
             is_final: true,
             supertype: None,
-            composite: CompositeType::Func(ty),
+            composite,
         }];
         self.register_group(group)[0]
     }

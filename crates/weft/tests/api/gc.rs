@@ -363,3 +363,121 @@ fn exceptions_are_collected_and_a_kept_one_survives() -> weft::Result<()> {
     assert_eq!(run.call(&mut store, n as i32)?, n * (n - 1) + 2_000_000);
     Ok(())
 }
+
+/// Structs and arrays made, read and written through the embedding API:
+/// packed fields truncate on write and read zero-extended, every other
+/// storage type round-trips, immutability and types are checked, and a
+/// host-made struct is the same type as a module's identical one.
+#[test]
+fn structs_and_arrays_through_the_api() -> weft::Result<()> {
+    use weft::{
+        AnyRef, ArrayRef, ArrayRefPre, ArrayType, FieldType, StorageType, StructRef, StructRefPre,
+        StructType,
+    };
+    let field = |storage, mutable| FieldType { storage, mutable };
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let ty = StructType::new(
+        &engine,
+        [
+            field(StorageType::I8, true),
+            field(StorageType::I16, true),
+            field(StorageType::Val(ValType::I64), false),
+            field(StorageType::Val(ValType::F32), true),
+            field(StorageType::Val(ValType::V128), true),
+            field(StorageType::Val(ValType::Ref(RefType::ANYREF)), true),
+            field(StorageType::Val(ValType::FUNCREF), true),
+            field(StorageType::Val(ValType::EXTERNREF), true),
+        ],
+    )?;
+    let pre = StructRefPre::new(&mut store, ty.clone());
+    let seven = Func::wrap(&mut store, || 7i32);
+    let host = ExternRef::new(&mut store, "host")?;
+    let s = StructRef::new(
+        &mut store,
+        &pre,
+        &[
+            Val::I32(0x1ff),
+            Val::I32(-1),
+            Val::I64(-5),
+            Val::F32(0x7fa0_0001),
+            Val::V128(u128::MAX - 1),
+            Val::AnyRef(None),
+            Val::FuncRef(Some(seven)),
+            Val::ExternRef(Some(host)),
+        ],
+    )?;
+    assert_eq!(s.field(&store, 0)?.i32(), Some(0xff), "i8 keeps 8 bits");
+    assert_eq!(
+        s.field(&store, 1)?.i32(),
+        Some(0xffff),
+        "read zero-extended"
+    );
+    assert_eq!(s.field(&store, 2)?.i64(), Some(-5));
+    assert!(
+        matches!(s.field(&store, 3)?, Val::F32(0x7fa0_0001)),
+        "NaN payload"
+    );
+    assert!(matches!(s.field(&store, 4)?, Val::V128(v) if v == u128::MAX - 1));
+    assert!(matches!(s.field(&store, 5)?, Val::AnyRef(None)));
+    let Val::FuncRef(Some(f)) = s.field(&store, 6)? else {
+        panic!("a function reference")
+    };
+    assert_eq!(f.typed::<(), i32>(&store)?.call(&mut store, ())?, 7);
+    let Val::ExternRef(Some(e)) = s.field(&store, 7)? else {
+        panic!("an external reference")
+    };
+    assert_eq!(e.data(&store)?.downcast_ref::<&str>(), Some(&"host"));
+    assert!(
+        s.set_field(&mut store, 2, Val::I64(1)).is_err(),
+        "immutable"
+    );
+    assert!(
+        s.set_field(&mut store, 0, Val::I64(1)).is_err(),
+        "wrong type"
+    );
+    assert!(s.field(&store, 8).is_err(), "no such field");
+    s.set_field(&mut store, 5, Val::AnyRef(Some(s.to_anyref())))?;
+    let Val::AnyRef(Some(back)) = s.field(&store, 5)? else {
+        panic!("the struct itself")
+    };
+    assert_eq!(
+        back.as_struct(&store)?.map(|b| b.to_anyref()),
+        Some(s.to_anyref())
+    );
+    assert!(s.matches_ty(&store, &ty)?);
+
+    let elems = ArrayType::new(&engine, field(StorageType::I16, true));
+    let apre = ArrayRefPre::new(&mut store, elems.clone());
+    let a = ArrayRef::new(&mut store, &apre, &Val::I32(-2), 3)?;
+    a.set(&mut store, 1, Val::I32(5))?;
+    let got: Vec<i32> = a.elems(&store)?.iter().filter_map(Val::i32).collect();
+    assert_eq!(got, [0xfffe, 5, 0xfffe]);
+    assert!(a.get(&store, 3).is_err(), "out of bounds");
+    let fixed = ArrayRef::new_fixed(&mut store, &apre, &[Val::I32(1), Val::I32(2)])?;
+    assert_eq!(fixed.len(&store)?, 2);
+    assert!(fixed.matches_ty(&store, &elems)?);
+    assert!(AnyRef::is_array(&fixed.to_anyref(), &store)?);
+
+    // A module's identical struct type is the same type.
+    let inst = instantiate(
+        &mut store,
+        r#"(module
+            (type $p (struct (field (mut i32))))
+            (func (export "first") (param anyref) (result i32)
+                (struct.get $p 0 (ref.cast (ref $p) (local.get 0)))))"#,
+    );
+    let pty = StructType::new(&engine, [field(StorageType::Val(ValType::I32), true)])?;
+    let ppre = StructRefPre::new(&mut store, pty);
+    let p = StructRef::new(&mut store, &ppre, &[Val::I32(42)])?;
+    let first = inst.get_typed_func::<Option<AnyRef>, i32>(&store, "first")?;
+    assert_eq!(first.call(&mut store, Some(p.to_anyref()))?, 42);
+
+    // A handle outliving its scope is refused.
+    let gone = {
+        let mut scope = RootScope::new(&mut store);
+        StructRef::new(&mut scope, &ppre, &[Val::I32(1)])?
+    };
+    assert!(gone.field(&store, 0).is_err());
+    Ok(())
+}
