@@ -18,12 +18,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(smith_config) = weft_fuzz::execute_smith_config(&mut u) else {
         return;
     };
-    let gc = smith_config.gc_enabled;
     let Ok(module) = wasm_smith::Module::new(smith_config, &mut u) else {
         return;
     };
     let bytes = module.to_bytes();
-    weft_fuzz::with_big_stack(|| run(&knobs, gc, &bytes, &mut u));
+    weft_fuzz::with_big_stack(|| run(&knobs, &bytes, &mut u));
 });
 
 /// Failures already reported and covered by an ignored regression test in
@@ -44,7 +43,7 @@ fn known_bug(e: &weft::Error, params: &[weft::ValType]) -> bool {
     matches!(e, weft::Error::Usage(m) if m.starts_with("argument") && concrete_param)
 }
 
-fn run(knobs: &ExecKnobs, gc: bool, bytes: &[u8], u: &mut Unstructured<'_>) {
+fn run(knobs: &ExecKnobs, bytes: &[u8], u: &mut Unstructured<'_>) {
     weft_fuzz::debug_print_module(bytes);
     dbg_log!("{knobs:?}");
     let engine = weft::Engine::new(&weft_fuzz::weft_config(knobs));
@@ -53,12 +52,6 @@ fn run(knobs: &ExecKnobs, gc: bool, bytes: &[u8], u: &mut Unstructured<'_>) {
     }
     let module = match weft::Module::from_binary(&engine, bytes) {
         Ok(m) => m,
-        // GC instructions (wasm-smith's ref.test/ref.cast/ref.eq) are not
-        // executed by weft yet. Without GC, nothing should be unsupported.
-        Err(weft::Error::Unsupported(msg)) if gc => {
-            dbg_log!("unsupported: {msg}");
-            return;
-        }
         Err(e) => panic!("weft cannot compile a valid wasm-smith module: {e}"),
     };
 

@@ -6,7 +6,6 @@
 //! finding can also be replayed from a plain test or a debugger.
 
 use arbitrary::{Result as ArbResult, Unstructured};
-use wasm_smith::InstructionKind;
 
 /// How a fuzz input chose to run one module in weft.
 #[derive(Debug, Clone)]
@@ -113,10 +112,7 @@ fn base_smith_config() -> wasm_smith::Config {
 /// rejects with `Error::Unsupported`.
 pub fn execute_smith_config(u: &mut Unstructured<'_>) -> ArbResult<wasm_smith::Config> {
     let mut c = base_smith_config();
-    c.gc_enabled = u.ratio(1, 4)?;
-    if c.gc_enabled {
-        c.allowed_instructions = all_but(&[InstructionKind::Aggregate]);
-    }
+    c.gc_enabled = u.ratio(1, 2)?;
     c.disallow_traps = u.ratio(1, 4)?;
     c.canonicalize_nans = u.ratio(1, 8)?;
     c.min_funcs = 1;
@@ -144,24 +140,6 @@ pub fn differential_smith_config(u: &mut Unstructured<'_>) -> ArbResult<wasm_smi
     c.min_exports = 1;
     c.export_everything = true;
     Ok(c)
-}
-
-fn all_but(excluded: &[InstructionKind]) -> wasm_smith::InstructionKinds {
-    let kinds: Vec<InstructionKind> = [
-        InstructionKind::Numeric,
-        InstructionKind::Vector,
-        InstructionKind::Reference,
-        InstructionKind::Parametric,
-        InstructionKind::Variable,
-        InstructionKind::Table,
-        InstructionKind::Memory,
-        InstructionKind::Control,
-        InstructionKind::Aggregate,
-    ]
-    .into_iter()
-    .filter(|k| !excluded.contains(k))
-    .collect();
-    wasm_smith::InstructionKinds::new(&kinds)
 }
 
 /// A weft configuration with every proposal the wasm-smith configurations

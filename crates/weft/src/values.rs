@@ -259,9 +259,15 @@ impl Val {
                     && (e.is_some() || r.nullable)
                     && (e.is_none() || r.heap == HeapType::Exn)
             }
-            (Val::AnyRef(a), ValType::Ref(r)) => {
-                let h = store.engine.types().hierarchy(r.heap);
-                h == Hierarchy::Any && (a.is_some() || r.nullable)
+            (Val::AnyRef(None), ValType::Ref(r)) => {
+                r.nullable && store.engine.types().hierarchy(r.heap) == Hierarchy::Any
+            }
+            // A live reference of this store, of the type's kind (struct,
+            // array or i31) and, for a concrete type, of a subtype of it.
+            (Val::AnyRef(Some(a)), ValType::Ref(r)) => {
+                store.engine.types().hierarchy(r.heap) == Hierarchy::Any
+                    && a.cell(store)
+                        .is_ok_and(|c| crate::gc::ref_matches(store, c, r.heap, r.nullable))
             }
             _ => false,
         }

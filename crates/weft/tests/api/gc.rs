@@ -465,13 +465,25 @@ fn structs_and_arrays_through_the_api() -> weft::Result<()> {
         r#"(module
             (type $p (struct (field (mut i32))))
             (func (export "first") (param anyref) (result i32)
-                (struct.get $p 0 (ref.cast (ref $p) (local.get 0)))))"#,
+                (struct.get $p 0 (ref.cast (ref $p) (local.get 0))))
+            (func (export "typed") (param (ref null $p)) (result i32)
+                (struct.get $p 0 (local.get 0))))"#,
     );
     let pty = StructType::new(&engine, [field(StorageType::Val(ValType::I32), true)])?;
     let ppre = StructRefPre::new(&mut store, pty);
     let p = StructRef::new(&mut store, &ppre, &[Val::I32(42)])?;
     let first = inst.get_typed_func::<Option<AnyRef>, i32>(&store, "first")?;
     assert_eq!(first.call(&mut store, Some(p.to_anyref()))?, 42);
+    // An argument of a concrete type is checked against it.
+    let typed = inst.get_func(&store, "typed").expect("export");
+    let mut out = [Val::I32(0)];
+    typed.call(&mut store, &[Val::AnyRef(Some(p.to_anyref()))], &mut out)?;
+    assert_eq!(out[0].i32(), Some(42));
+    let wrong = Val::AnyRef(Some(fixed.to_anyref()));
+    assert!(
+        typed.call(&mut store, &[wrong], &mut out).is_err(),
+        "an array is no $p"
+    );
 
     // A handle outliving its scope is refused.
     let gone = {
