@@ -124,7 +124,7 @@ pub fn execute_smith_config(u: &mut Unstructured<'_>) -> ArbResult<wasm_smith::C
 /// The wasm-smith configuration for the `differential` target: only what
 /// weft and wasmi 2.0 (with its `simd` feature) both execute, and nothing
 /// whose result the specification leaves open.
-pub fn differential_smith_config(u: &mut Unstructured<'_>) -> ArbResult<wasm_smith::Config> {
+pub fn differential_smith_config(_u: &mut Unstructured<'_>) -> ArbResult<wasm_smith::Config> {
     let mut c = base_smith_config();
     // wasmi 2.0 has no typed function references or GC.
     c.gc_enabled = false;

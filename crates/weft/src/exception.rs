@@ -86,10 +86,7 @@ impl Exception {
 
     /// The exception object, if the handle is still rooted.
     fn object(&self, store: &StoreInner) -> Result<GcRef> {
-        store.check(self.store)?;
-        store.gc_roots.get(self.root).ok_or_else(|| {
-            Error::Usage("an exception used after the root scope it was made in ended".into())
-        })
+        crate::refs::rooted(store, self.store, self.root)
     }
 
     /// A new exception of `tag` with `payload`, for a host function to
@@ -115,17 +112,9 @@ impl Exception {
             v.push_cells(inner, &mut cells)?;
         }
         let ty = inner.tags[tag.index as usize].ty;
-        if inner.gc.should_collect() {
-            crate::gc::collect_for_host(inner)?;
-        }
-        let r = match crate::gc::new_exception(&mut inner.gc, tag.index, ty, &cells) {
-            Err(HeapError::OutOfMemory) => {
-                crate::gc::collect_for_host(inner)?;
-                crate::gc::new_exception(&mut inner.gc, tag.index, ty, &cells)
-            }
-            done => done,
-        }
-        .map_err(|e| Error::Usage(format!("cannot allocate an exception: {e}")))?;
+        let r = crate::gc::allocate_for_host(inner, |heap| {
+            crate::gc::new_exception(heap, tag.index, ty, &cells)
+        })?;
         Ok(Exception::from_ref(inner, r))
     }
 

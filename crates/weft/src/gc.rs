@@ -246,6 +246,25 @@ pub(crate) fn collect_for_host(store: &mut StoreInner) -> crate::Result<()> {
         .map_err(|e| crate::Error::Usage(format!("cannot collect the GC heap: {e}")))
 }
 
+/// Allocates with `alloc` from host code, collecting first if the heap
+/// asks for it and once more if it is full.
+pub(crate) fn allocate_for_host(
+    store: &mut StoreInner,
+    mut alloc: impl FnMut(&mut weft_gc::Heap) -> Result<GcRef, HeapError>,
+) -> crate::Result<GcRef> {
+    let heap_error = |e: HeapError| crate::Error::Usage(format!("GC heap: {e}"));
+    if store.gc.should_collect() {
+        collect_for_host(store)?;
+    }
+    match alloc(&mut store.gc) {
+        Err(HeapError::OutOfMemory) => {
+            collect_for_host(store)?;
+            alloc(&mut store.gc).map_err(heap_error)
+        }
+        done => done.map_err(heap_error),
+    }
+}
+
 /// Gives the heap the layout of the exceptions of tags of function type
 /// `ty`, if it does not have it yet.
 pub(crate) fn define_exception_layout(store: &mut StoreInner, ty: TypeId) {

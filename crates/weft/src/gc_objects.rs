@@ -9,7 +9,7 @@
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::gc::{FieldStorage, from_field, to_field};
-use crate::refs::AnyRef;
+use crate::refs::{AnyRef, rooted};
 use crate::roots::RootId;
 use crate::store::{AsContext, AsContextMut, StoreId, StoreInner};
 use crate::types::{CompositeType, FieldType, StorageType, TypeId, ValType};
@@ -161,32 +161,6 @@ fn heap_error(e: HeapError) -> Error {
     Error::Usage(format!("GC heap: {e}"))
 }
 
-/// Allocates with `alloc`, collecting first if the heap asks for it and
-/// once more if it is full.
-fn allocate(
-    store: &mut StoreInner,
-    mut alloc: impl FnMut(&mut weft_gc::Heap) -> std::result::Result<GcRef, HeapError>,
-) -> Result<GcRef> {
-    if store.gc.should_collect() {
-        crate::gc::collect_for_host(store)?;
-    }
-    match alloc(&mut store.gc) {
-        Err(HeapError::OutOfMemory) => {
-            crate::gc::collect_for_host(store)?;
-            alloc(&mut store.gc).map_err(heap_error)
-        }
-        done => done.map_err(heap_error),
-    }
-}
-
-/// The object behind a handle, if it is still rooted.
-fn object(store: &StoreInner, owner: StoreId, root: RootId) -> Result<GcRef> {
-    store.check(owner)?;
-    store.gc_roots.get(root).ok_or_else(|| {
-        Error::Usage("a GC reference used after the root scope it was made in ended".into())
-    })
-}
-
 /// The engine type of object `r`.
 fn type_of(store: &StoreInner, r: GcRef) -> Result<TypeId> {
     store.gc.type_index(r).map(TypeId).map_err(heap_error)
@@ -216,7 +190,7 @@ impl StructRef {
             .map(|(i, (v, f))| field_bits(inner, v, *f, &format!("value {i}")))
             .collect::<Result<Vec<u128>>>()?;
         let ty = pre.ty.id.0;
-        let r = allocate(inner, |heap| {
+        let r = crate::gc::allocate_for_host(inner, |heap| {
             heap.alloc_struct_with(ty, &mut (), |k, _| bits[k as usize])
         })?;
         Ok(StructRef::from_ref(inner, r))
@@ -233,7 +207,7 @@ impl StructRef {
     /// The struct's type.
     pub fn ty(&self, store: impl AsContext) -> Result<StructType> {
         let inner = store_inner(&store);
-        let r = object(inner, self.store, self.root)?;
+        let r = rooted(inner, self.store, self.root)?;
         Ok(StructType {
             engine: inner.engine.clone(),
             id: type_of(inner, r)?,
@@ -243,14 +217,14 @@ impl StructRef {
     /// Whether the struct is of type `ty` or a subtype of it.
     pub fn matches_ty(&self, store: impl AsContext, ty: &StructType) -> Result<bool> {
         let inner = store_inner(&store);
-        let id = type_of(inner, object(inner, self.store, self.root)?)?;
+        let id = type_of(inner, rooted(inner, self.store, self.root)?)?;
         Ok(inner.engine.types().is_subtype_id(id, ty.id))
     }
 
     /// The value of field `index`.
     pub fn field(&self, store: impl AsContext, index: usize) -> Result<Val> {
         let inner = store_inner(&store);
-        let r = object(inner, self.store, self.root)?;
+        let r = rooted(inner, self.store, self.root)?;
         let f = self.field_type(inner, r, index)?;
         let (bits, storage) = inner
             .gc
@@ -262,7 +236,7 @@ impl StructRef {
     /// Sets field `index` (which must be mutable) to `value`.
     pub fn set_field(&self, mut store: impl AsContextMut, index: usize, value: Val) -> Result<()> {
         let inner = store.as_context_mut().inner;
-        let r = object(inner, self.store, self.root)?;
+        let r = rooted(inner, self.store, self.root)?;
         let f = self.field_type(inner, r, index)?;
         if !f.mutable {
             return Err(Error::usage(format!("field {index} is immutable")));
@@ -303,7 +277,7 @@ impl ArrayRef {
         inner.check(pre.store)?;
         let bits = field_bits(inner, elem, pre.ty.field_type(), "the element")?;
         let ty = pre.ty.id.0;
-        let r = allocate(inner, |heap| {
+        let r = crate::gc::allocate_for_host(inner, |heap| {
             let r = heap.alloc_array(ty, len, &mut ())?;
             if bits != 0 {
                 heap.array_fill(r, 0, bits, len)?;
@@ -329,7 +303,7 @@ impl ArrayRef {
             .collect::<Result<Vec<u128>>>()?;
         let ty = pre.ty.id.0;
         let len = u32::try_from(bits.len()).map_err(|_| Error::usage("too many elements"))?;
-        let r = allocate(inner, |heap| {
+        let r = crate::gc::allocate_for_host(inner, |heap| {
             let r = heap.alloc_array(ty, len, &mut ())?;
             for (i, b) in bits.iter().enumerate() {
                 heap.array_set(r, i as u32, *b)?;
@@ -350,7 +324,7 @@ impl ArrayRef {
     /// The array's type.
     pub fn ty(&self, store: impl AsContext) -> Result<ArrayType> {
         let inner = store_inner(&store);
-        let r = object(inner, self.store, self.root)?;
+        let r = rooted(inner, self.store, self.root)?;
         Ok(ArrayType {
             engine: inner.engine.clone(),
             id: type_of(inner, r)?,
@@ -360,14 +334,14 @@ impl ArrayRef {
     /// Whether the array is of type `ty` or a subtype of it.
     pub fn matches_ty(&self, store: impl AsContext, ty: &ArrayType) -> Result<bool> {
         let inner = store_inner(&store);
-        let id = type_of(inner, object(inner, self.store, self.root)?)?;
+        let id = type_of(inner, rooted(inner, self.store, self.root)?)?;
         Ok(inner.engine.types().is_subtype_id(id, ty.id))
     }
 
     /// The number of elements.
     pub fn len(&self, store: impl AsContext) -> Result<u32> {
         let inner = store_inner(&store);
-        let r = object(inner, self.store, self.root)?;
+        let r = rooted(inner, self.store, self.root)?;
         inner.gc.array_len(r).map_err(heap_error)
     }
 
@@ -386,7 +360,7 @@ impl ArrayRef {
     /// Element `index`; an error past the end.
     pub fn get(&self, store: impl AsContext, index: u32) -> Result<Val> {
         let inner = store_inner(&store);
-        let r = object(inner, self.store, self.root)?;
+        let r = rooted(inner, self.store, self.root)?;
         let f = self.elem_type(inner, r)?;
         let bits = inner.gc.array_get(r, index).map_err(heap_error)?;
         let storage = inner.gc.array_elem(r).map_err(heap_error)?;
@@ -402,7 +376,7 @@ impl ArrayRef {
     /// Sets element `index` (the type's elements must be mutable).
     pub fn set(&self, mut store: impl AsContextMut, index: u32, value: Val) -> Result<()> {
         let inner = store.as_context_mut().inner;
-        let r = object(inner, self.store, self.root)?;
+        let r = rooted(inner, self.store, self.root)?;
         let f = self.elem_type(inner, r)?;
         if !f.mutable {
             return Err(Error::usage("the array's elements are immutable"));

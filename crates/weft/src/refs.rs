@@ -47,7 +47,7 @@ impl PartialEq for AnyRef {
 impl Eq for AnyRef {}
 
 /// The reference behind a handle of `store` rooted as `root`, checked.
-fn rooted(store: &StoreInner, owner: StoreId, root: RootId) -> Result<GcRef> {
+pub(crate) fn rooted(store: &StoreInner, owner: StoreId, root: RootId) -> Result<GcRef> {
     store.check(owner)?;
     store.gc_roots.get(root).ok_or_else(|| {
         Error::Usage("a GC reference used after the root scope it was made in ended".into())
