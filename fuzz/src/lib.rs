@@ -159,7 +159,10 @@ pub fn weft_config(knobs: &ExecKnobs) -> weft::Config {
         .wasm_function_references(true)
         .wasm_gc(true)
         .consume_fuel(true)
-        .epoch_interruption(knobs.epoch_deadline.is_some());
+        .epoch_interruption(knobs.epoch_deadline.is_some())
+        // Fuel bounds instructions, not what one `array.new` allocates:
+        // keep GC heaps far below libFuzzer's memory limit.
+        .max_gc_heap_size(64 << 20);
     if let Some(bytes) = knobs.max_wasm_stack {
         config.max_wasm_stack(bytes);
     }
