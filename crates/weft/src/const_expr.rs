@@ -121,9 +121,9 @@ impl ConstExpr {
                     u128::from(GcRef::i31(v).0)
                 }
                 ConstOp::StructNew(t) | ConstOp::StructNewDefault(t) => {
-                    let r = heap.alloc_struct(t.0, &mut ()).map_err(oom)?;
+                    let r = heap.alloc_struct(t.index(), &mut ()).map_err(oom)?;
                     if let ConstOp::StructNew(_) = op {
-                        let n = match heap.layout(t.0) {
+                        let n = match heap.layout(t.index()) {
                             Ok(weft_gc::Layout::Struct(l)) => l.fields.len(),
                             _ => 0,
                         };
@@ -140,7 +140,7 @@ impl ConstExpr {
                         ConstOp::ArrayNew(_) => stack.pop().unwrap_or(0),
                         _ => 0,
                     };
-                    let r = heap.alloc_array(t.0, len, &mut ()).map_err(oom)?;
+                    let r = heap.alloc_array(t.index(), len, &mut ()).map_err(oom)?;
                     if value != 0 {
                         heap.array_fill(r, 0, value, len).map_err(oom)?;
                     }
@@ -148,7 +148,7 @@ impl ConstExpr {
                 }
                 ConstOp::ArrayNewFixed(t, n) => {
                     let items = stack.split_off(stack.len().saturating_sub(*n as usize));
-                    let r = heap.alloc_array(t.0, *n, &mut ()).map_err(oom)?;
+                    let r = heap.alloc_array(t.index(), *n, &mut ()).map_err(oom)?;
                     for (i, v) in items.into_iter().enumerate() {
                         heap.array_set(r, i as u32, v).map_err(oom)?;
                     }

@@ -200,7 +200,7 @@ pub(crate) fn dynamic_host_func<T: 'static>(
         let mut results: Vec<Val> = ty
             .results()
             .iter()
-            .map(|t| Val::default_in(*t, store).unwrap_or(Val::I32(0)))
+            .map(|t| Val::default_for(*t).unwrap_or(Val::I32(0)))
             .collect();
         let caller = caller(store, data)?;
         f(caller, &params, &mut results)?;

@@ -16,13 +16,15 @@
 use crate::error::TrapKind;
 use crate::store::StoreInner;
 use crate::type_registry::TypeRegistry;
-use crate::types::{CompositeType, HeapType, Hierarchy, RefType, StorageType, TypeId, ValType};
+use crate::types::{
+    CompositeType, DefinedKind, HeapType, Hierarchy, RefType, StorageType, TypeId, ValType,
+};
 use weft_gc::{ArrayLayout, GcRef, HeapError, Kind, Layout, StructLayout};
 
 pub(crate) use weft_gc::StorageType as FieldStorage;
 
 /// How a field of storage type `ty` is kept in the heap.
-pub(crate) fn field_storage(ty: StorageType, types: &TypeRegistry) -> FieldStorage {
+pub(crate) fn field_storage(ty: StorageType) -> FieldStorage {
     match ty {
         StorageType::I8 => FieldStorage::I8,
         StorageType::I16 => FieldStorage::I16,
@@ -31,7 +33,7 @@ pub(crate) fn field_storage(ty: StorageType, types: &TypeRegistry) -> FieldStora
         StorageType::Val(ValType::F32) => FieldStorage::F32,
         StorageType::Val(ValType::F64) => FieldStorage::F64,
         StorageType::Val(ValType::V128) => FieldStorage::V128,
-        StorageType::Val(ValType::Ref(r)) => match types.hierarchy(r.heap) {
+        StorageType::Val(ValType::Ref(r)) => match r.heap.hierarchy() {
             Hierarchy::Any | Hierarchy::Extern | Hierarchy::Exn => FieldStorage::Ref,
             // A store index, not a heap object: 32 bits the collector skips.
             Hierarchy::Func => FieldStorage::FuncRef,
@@ -65,10 +67,7 @@ pub(crate) fn storage_of_code(code: u32) -> FieldStorage {
 /// The layout of struct type `ty` (a struct by validation).
 pub(crate) fn struct_layout(ty: TypeId, types: &TypeRegistry) -> StructLayout {
     let fields: Vec<FieldStorage> = match &types.get(ty).composite {
-        CompositeType::Struct(fields) => fields
-            .iter()
-            .map(|f| field_storage(f.storage, types))
-            .collect(),
+        CompositeType::Struct(fields) => fields.iter().map(|f| field_storage(f.storage)).collect(),
         _ => Vec::new(),
     };
     StructLayout::new(&fields)
@@ -79,17 +78,17 @@ pub(crate) fn struct_layout(ty: TypeId, types: &TypeRegistry) -> StructLayout {
 pub(crate) fn define_layouts(store: &mut StoreInner, types: &[TypeId]) {
     let registry = store.engine.types();
     for &id in types {
-        if store.gc.layout(id.0).is_ok() {
+        if store.gc.layout(id.index()).is_ok() {
             continue;
         }
         let layout = match &registry.get(id).composite {
             CompositeType::Struct(_) => Layout::Struct(struct_layout(id, &registry)),
             CompositeType::Array(elem) => Layout::Array(ArrayLayout {
-                elem: field_storage(elem.storage, &registry),
+                elem: field_storage(elem.storage),
             }),
             CompositeType::Func(_) => continue,
         };
-        store.gc.define(id.0, layout);
+        store.gc.define(id.index(), layout);
     }
 }
 
@@ -126,12 +125,23 @@ pub(crate) fn trap_of(e: HeapError, null: TrapKind) -> TrapKind {
     }
 }
 
-/// A heap type as an instruction operand: a concrete type's id, or one of
-/// the abstract types above every id.
+/// Where a concrete type's kind sits in its operand code (indices stay
+/// below it; the registry never holds anywhere near 2^29 types).
+const KIND_SHIFT: u32 = 29;
+
+/// A heap type as an instruction operand: a concrete type's index and
+/// kind, or one of the abstract types above every such code.
 pub(crate) fn encode_heap_type(h: HeapType) -> u32 {
     const BASE: u32 = u32::MAX - 16;
     match h {
-        HeapType::Concrete(id) => id.0,
+        HeapType::Concrete(id) => {
+            let kind = match id.kind() {
+                DefinedKind::Func => 0,
+                DefinedKind::Struct => 1,
+                DefinedKind::Array => 2,
+            };
+            id.index() | kind << KIND_SHIFT
+        }
         HeapType::Func => BASE,
         HeapType::NoFunc => BASE + 1,
         HeapType::Extern => BASE + 2,
@@ -151,7 +161,14 @@ pub(crate) fn encode_heap_type(h: HeapType) -> u32 {
 pub(crate) fn decode_heap_type(code: u32) -> HeapType {
     const BASE: u32 = u32::MAX - 16;
     match code.checked_sub(BASE) {
-        None => HeapType::Concrete(TypeId(code)),
+        None => {
+            let kind = match code >> KIND_SHIFT {
+                0 => DefinedKind::Func,
+                1 => DefinedKind::Struct,
+                _ => DefinedKind::Array,
+            };
+            HeapType::Concrete(TypeId::new(code & ((1 << KIND_SHIFT) - 1), kind))
+        }
         Some(0) => HeapType::Func,
         Some(1) => HeapType::NoFunc,
         Some(2) => HeapType::Extern,
@@ -167,6 +184,16 @@ pub(crate) fn decode_heap_type(code: u32) -> HeapType {
     }
 }
 
+/// The defined type of the struct or array `r`.
+pub(crate) fn object_type(store: &StoreInner, r: GcRef) -> Result<TypeId, HeapError> {
+    let kind = match store.gc.kind(r)? {
+        Kind::Struct => DefinedKind::Struct,
+        Kind::Array => DefinedKind::Array,
+        _ => return Err(HeapError::WrongKind),
+    };
+    Ok(TypeId::new(store.gc.type_index(r)?, kind))
+}
+
 /// Whether the reference in `cell` is of type `(ref null? target)`
 /// (`ref.test`; `ref.cast` and `br_on_cast` are built on it). Validation
 /// guarantees the cell belongs to `target`'s hierarchy.
@@ -175,7 +202,7 @@ pub(crate) fn ref_matches(store: &StoreInner, cell: u64, target: HeapType, nulla
         return nullable;
     }
     let types = store.engine.types();
-    match types.hierarchy(target) {
+    match target.hierarchy() {
         Hierarchy::Func => match target {
             HeapType::Func => true,
             HeapType::Concrete(t) => store
@@ -195,10 +222,9 @@ pub(crate) fn ref_matches(store: &StoreInner, cell: u64, target: HeapType, nulla
                 (_, HeapType::Any) => true,
                 (Ok(Kind::Struct), HeapType::Eq | HeapType::Struct)
                 | (Ok(Kind::Array), HeapType::Eq | HeapType::Array) => true,
-                (Ok(Kind::Struct | Kind::Array), HeapType::Concrete(t)) => store
-                    .gc
-                    .type_index(r)
-                    .is_ok_and(|ty| types.is_subtype_id(TypeId(ty), t)),
+                (Ok(Kind::Struct | Kind::Array), HeapType::Concrete(t)) => {
+                    object_type(store, r).is_ok_and(|ty| types.is_subtype_id(ty, t))
+                }
                 _ => false,
             }
         }
@@ -207,31 +233,30 @@ pub(crate) fn ref_matches(store: &StoreInner, cell: u64, target: HeapType, nulla
 
 /// Whether references of type `r` are heap references the collector
 /// traces (all but function references).
-fn traced(types: &TypeRegistry, r: RefType) -> bool {
-    types.hierarchy(r.heap) != Hierarchy::Func
+fn traced(r: RefType) -> bool {
+    r.heap.hierarchy() != Hierarchy::Func
 }
 
 /// Appends the references the store itself holds to `out`: globals,
 /// tables, element segments, exception payloads, and the embedder's roots.
 pub(crate) fn store_roots(store: &StoreInner, out: &mut Vec<GcRef>) {
-    let types = store.engine.types();
     let cell = |c: u64| GcRef(c as u32);
     for g in &store.globals {
         if let ValType::Ref(r) = g.ty.content
-            && traced(&types, r)
+            && traced(r)
         {
             out.push(cell(g.value));
         }
     }
     for t in &store.tables {
-        if traced(&types, t.ty.element) {
+        if traced(t.ty.element) {
             out.extend(t.elems.iter().map(|&c| cell(c)));
         }
     }
     for inst in &store.instances {
         let segments = &inst.module.inner().elems;
         for (seg, items) in segments.iter().zip(&inst.elems) {
-            if traced(&types, seg.ty) {
+            if traced(seg.ty) {
                 out.extend(items.iter().map(|&c| cell(c)));
             }
         }
@@ -268,7 +293,7 @@ pub(crate) fn allocate_for_host(
 /// Gives the heap the layout of the exceptions of tags of function type
 /// `ty`, if it does not have it yet.
 pub(crate) fn define_exception_layout(store: &mut StoreInner, ty: TypeId) {
-    if store.gc.layout(ty.0).is_ok() {
+    if store.gc.layout(ty.index()).is_ok() {
         return;
     }
     let types = store.engine.types();
@@ -277,13 +302,13 @@ pub(crate) fn define_exception_layout(store: &mut StoreInner, ty: TypeId) {
         fields.extend(
             ft.params()
                 .iter()
-                .map(|&p| field_storage(StorageType::Val(p), &types)),
+                .map(|&p| field_storage(StorageType::Val(p))),
         );
     }
     drop(types);
     store
         .gc
-        .define(ty.0, Layout::Struct(StructLayout::new(&fields)));
+        .define(ty.index(), Layout::Struct(StructLayout::new(&fields)));
 }
 
 /// A new exception of store tag `tag` (of function type `ty`) with the
@@ -295,7 +320,7 @@ pub(crate) fn new_exception(
     cells: &[u64],
 ) -> Result<GcRef, HeapError> {
     let mut at = 0;
-    heap.alloc_struct_with(ty.0, &mut (), |k, st| {
+    heap.alloc_struct_with(ty.index(), &mut (), |k, st| {
         if k == 0 {
             return u128::from(tag);
         }

@@ -146,7 +146,7 @@ fn field_bits(store: &StoreInner, value: &Val, f: FieldType, what: &str) -> Resu
     }
     let mut cells = Vec::with_capacity(2);
     value.push_cells(store, &mut cells)?;
-    let storage = crate::gc::field_storage(f.storage, &store.engine.types());
+    let storage = crate::gc::field_storage(f.storage);
     let hi = cells.get(1).copied().unwrap_or(0);
     Ok(to_field(cells[0], hi, storage))
 }
@@ -163,7 +163,7 @@ fn heap_error(e: HeapError) -> Error {
 
 /// The engine type of object `r`.
 fn type_of(store: &StoreInner, r: GcRef) -> Result<TypeId> {
-    store.gc.type_index(r).map(TypeId).map_err(heap_error)
+    crate::gc::object_type(store, r).map_err(heap_error)
 }
 
 impl StructRef {
@@ -189,7 +189,7 @@ impl StructRef {
             .enumerate()
             .map(|(i, (v, f))| field_bits(inner, v, *f, &format!("value {i}")))
             .collect::<Result<Vec<u128>>>()?;
-        let ty = pre.ty.id.0;
+        let ty = pre.ty.id.index();
         let r = crate::gc::allocate_for_host(inner, |heap| {
             heap.alloc_struct_with(ty, &mut (), |k, _| bits[k as usize])
         })?;
@@ -276,7 +276,7 @@ impl ArrayRef {
         let inner = store.as_context_mut().inner;
         inner.check(pre.store)?;
         let bits = field_bits(inner, elem, pre.ty.field_type(), "the element")?;
-        let ty = pre.ty.id.0;
+        let ty = pre.ty.id.index();
         let r = crate::gc::allocate_for_host(inner, |heap| {
             let r = heap.alloc_array(ty, len, &mut ())?;
             if bits != 0 {
@@ -301,7 +301,7 @@ impl ArrayRef {
             .enumerate()
             .map(|(i, v)| field_bits(inner, v, f, &format!("element {i}")))
             .collect::<Result<Vec<u128>>>()?;
-        let ty = pre.ty.id.0;
+        let ty = pre.ty.id.index();
         let len = u32::try_from(bits.len()).map_err(|_| Error::usage("too many elements"))?;
         let r = crate::gc::allocate_for_host(inner, |heap| {
             let r = heap.alloc_array(ty, len, &mut ())?;

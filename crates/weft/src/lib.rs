@@ -55,7 +55,7 @@ pub use module::{ExportType, ExternType, ImportType, Module};
 pub use roots::RootScope;
 pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
 pub use types::{
-    CompositeType, FieldType, FuncType, GlobalType, HeapType, MemoryType, Mutability, RefType,
-    StorageType, SubType, TableType, TagType, TypeId, ValType,
+    CompositeType, DefinedKind, FieldType, FuncType, GlobalType, HeapType, MemoryType, Mutability,
+    RefType, StorageType, SubType, TableType, TagType, TypeId, ValType,
 };
 pub use values::{AnyRef, ExternRef, Ref, Val};

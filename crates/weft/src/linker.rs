@@ -121,9 +121,9 @@ impl<T: 'static> Linker<T> {
             }
             if let ExternType::Func(ty) = import.ty {
                 let results = ty.results().to_vec();
-                self.func_new(&import.module, &import.name, ty, move |caller, _, out| {
+                self.func_new(&import.module, &import.name, ty, move |_, _, out| {
                     for (o, t) in out.iter_mut().zip(&results) {
-                        *o = Val::default_in(*t, caller.inner).unwrap_or(Val::I32(0));
+                        *o = Val::default_for(*t).unwrap_or(Val::I32(0));
                     }
                     Ok(())
                 })?;

@@ -24,7 +24,7 @@ pub(crate) struct TypeRegistry {
 impl TypeRegistry {
     /// The definition of a canonical type.
     pub(crate) fn get(&self, id: TypeId) -> &SubType {
-        &self.types[id.0 as usize]
+        &self.types[id.index() as usize]
     }
 
     /// The function signature of a canonical function type.
@@ -59,22 +59,39 @@ impl TypeRegistry {
         earlier: &[TypeId],
     ) -> Result<Vec<TypeId>, String> {
         let start = earlier.len() as u32;
-        let len = group.types().len() as u32;
+        let members: Vec<&wp::SubType> = group.types().collect();
+        let len = members.len() as u32;
+        let relative = |i: u32| -> Result<TypeId, String> {
+            let kind = match &members
+                .get(i as usize)
+                .ok_or("unknown type")?
+                .composite_type
+                .inner
+            {
+                wp::CompositeInnerType::Func(_) => DefinedKind::Func,
+                wp::CompositeInnerType::Struct(_) => DefinedKind::Struct,
+                wp::CompositeInnerType::Array(_) => DefinedKind::Array,
+                wp::CompositeInnerType::Cont(_) => {
+                    return Err("continuation types are not supported".into());
+                }
+            };
+            Ok(TypeId::new(REL_BASE + i, kind))
+        };
         let map = |idx: wp::UnpackedIndex| -> Result<TypeId, String> {
             match idx {
                 wp::UnpackedIndex::Module(i) if i >= start && i < start + len => {
-                    Ok(TypeId(REL_BASE + (i - start)))
+                    relative(i - start)
                 }
                 wp::UnpackedIndex::Module(i) => earlier
                     .get(i as usize)
                     .copied()
                     .ok_or_else(|| format!("unknown type {i}")),
-                wp::UnpackedIndex::RecGroup(i) => Ok(TypeId(REL_BASE + i)),
+                wp::UnpackedIndex::RecGroup(i) => relative(i),
                 wp::UnpackedIndex::Id(_) => Err("unexpected canonical type id".into()),
             }
         };
         let mut key = Vec::with_capacity(len as usize);
-        for sub in group.types() {
+        for sub in members.iter().copied() {
             key.push(convert_subtype(sub, &map)?);
         }
         Ok(self.register_group(key))
@@ -82,14 +99,19 @@ impl TypeRegistry {
 
     fn register_group(&mut self, key: Vec<SubType>) -> Vec<TypeId> {
         let key: Box<[SubType]> = key.into();
-        let n = key.len() as u32;
+        let ids = |first: u32| -> Vec<TypeId> {
+            (first..)
+                .zip(key.iter())
+                .map(|(index, sub)| TypeId::new(index, sub.composite.kind()))
+                .collect()
+        };
         if let Some(&first) = self.groups.get(&key) {
-            return (first..first + n).map(TypeId).collect();
+            return ids(first);
         }
         let first = self.types.len() as u32;
         let resolve = |id: TypeId| {
-            if id.0 >= REL_BASE {
-                TypeId(first + (id.0 - REL_BASE))
+            if id.index() >= REL_BASE {
+                TypeId::new(first + (id.index() - REL_BASE), id.kind())
             } else {
                 id
             }
@@ -97,8 +119,9 @@ impl TypeRegistry {
         for sub in key.iter() {
             self.types.push(map_subtype_ids(sub, &resolve));
         }
+        let made = ids(first);
         self.groups.insert(key, first);
-        (first..first + n).map(TypeId).collect()
+        made
     }
 
     /// Whether defined type `a` is `b` or declares it as a (transitive) supertype.
@@ -114,17 +137,6 @@ impl TypeRegistry {
         }
     }
 
-    /// The hierarchy of a heap type.
-    pub(crate) fn hierarchy(&self, h: HeapType) -> Hierarchy {
-        match h {
-            HeapType::Concrete(id) => match self.get(id).composite {
-                CompositeType::Func(_) => Hierarchy::Func,
-                _ => Hierarchy::Any,
-            },
-            other => other.abstract_hierarchy().expect("abstract heap type"),
-        }
-    }
-
     /// Heap-type subtyping.
     pub(crate) fn is_heap_subtype(&self, a: HeapType, b: HeapType) -> bool {
         use HeapType::*;
@@ -134,13 +146,13 @@ impl TypeRegistry {
         match (a, b) {
             (Concrete(x), Concrete(y)) => self.is_subtype_id(x, y),
             (Concrete(x), abs) => matches!(
-                (&self.get(x).composite, abs),
-                (CompositeType::Func(_), Func)
-                    | (CompositeType::Struct(_), Struct | Eq | Any)
-                    | (CompositeType::Array(_), Array | Eq | Any)
+                (x.kind(), abs),
+                (DefinedKind::Func, Func)
+                    | (DefinedKind::Struct, Struct | Eq | Any)
+                    | (DefinedKind::Array, Array | Eq | Any)
             ),
-            (NoFunc, other) => self.hierarchy(other) == Hierarchy::Func,
-            (None, other) => self.hierarchy(other) == Hierarchy::Any,
+            (NoFunc, other) => other.hierarchy() == Hierarchy::Func,
+            (None, other) => other.hierarchy() == Hierarchy::Any,
             (NoExtern, Extern) | (NoExn, Exn) => true,
             (I31 | Struct | Array, Eq | Any) | (Eq, Any) => true,
             _ => false,

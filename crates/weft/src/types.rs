@@ -8,9 +8,42 @@
 use std::fmt;
 
 /// An engine-wide canonical index of a defined (function, struct or array)
-/// type. Equal ids mean equivalent types under the spec's iso-recursive rules.
+/// type, with what it defines. Equal ids mean equivalent types under the
+/// spec's iso-recursive rules. The kind travels with the index so that a
+/// type's hierarchy (and so its null) is known without the registry.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TypeId(pub(crate) u32);
+pub struct TypeId {
+    index: u32,
+    kind: DefinedKind,
+}
+
+/// What a defined type defines.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DefinedKind {
+    /// A function signature.
+    Func,
+    /// A struct.
+    Struct,
+    /// An array.
+    Array,
+}
+
+impl TypeId {
+    /// The id of the registry's type `index`, which defines a `kind`.
+    pub(crate) const fn new(index: u32, kind: DefinedKind) -> TypeId {
+        TypeId { index, kind }
+    }
+
+    /// The type's index in its engine's registry.
+    pub(crate) const fn index(self) -> u32 {
+        self.index
+    }
+
+    /// What the type defines.
+    pub const fn kind(self) -> DefinedKind {
+        self.kind
+    }
+}
 
 /// The type of a WebAssembly value.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -122,17 +155,19 @@ pub(crate) enum Hierarchy {
 }
 
 impl HeapType {
-    /// The hierarchy of an abstract heap type; concrete types are resolved by
-    /// the registry.
-    pub(crate) fn abstract_hierarchy(&self) -> Option<Hierarchy> {
+    /// The hierarchy the heap type belongs to.
+    pub(crate) fn hierarchy(self) -> Hierarchy {
         use HeapType::*;
-        Some(match self {
+        match self {
             Func | NoFunc => Hierarchy::Func,
             Extern | NoExtern => Hierarchy::Extern,
             Any | Eq | I31 | Struct | Array | None => Hierarchy::Any,
             Exn | NoExn => Hierarchy::Exn,
-            Concrete(_) => return Option::None,
-        })
+            Concrete(id) => match id.kind() {
+                DefinedKind::Func => Hierarchy::Func,
+                DefinedKind::Struct | DefinedKind::Array => Hierarchy::Any,
+            },
+        }
     }
 }
 
@@ -195,6 +230,17 @@ pub enum CompositeType {
     Struct(Box<[FieldType]>),
     /// An array of this element type.
     Array(FieldType),
+}
+
+impl CompositeType {
+    /// What kind of type this defines.
+    pub fn kind(&self) -> DefinedKind {
+        match self {
+            CompositeType::Func(_) => DefinedKind::Func,
+            CompositeType::Struct(_) => DefinedKind::Struct,
+            CompositeType::Array(_) => DefinedKind::Array,
+        }
+    }
 }
 
 /// A defined type with its place in the subtype hierarchy.
@@ -341,7 +387,7 @@ impl fmt::Display for HeapType {
             HeapType::None => "none",
             HeapType::Exn => "exn",
             HeapType::NoExn => "noexn",
-            HeapType::Concrete(id) => return write!(f, "type#{}", id.0),
+            HeapType::Concrete(id) => return write!(f, "type#{}", id.index),
         };
         f.write_str(s)
     }

@@ -115,26 +115,13 @@ impl Val {
         })
     }
 
-    /// The default value of `ty`, resolving concrete reference types
-    /// through `store`'s engine (a null of the type's own hierarchy).
-    pub(crate) fn default_in(ty: ValType, store: &StoreInner) -> Option<Val> {
-        match ty {
-            ValType::Ref(r) if r.nullable => Some(match store.engine.types().hierarchy(r.heap) {
-                Hierarchy::Func => Val::FuncRef(None),
-                Hierarchy::Extern => Val::ExternRef(None),
-                Hierarchy::Any => Val::AnyRef(None),
-                Hierarchy::Exn => Val::ExnRef(None),
-            }),
-            other => Val::default_for(other),
-        }
-    }
-
+    /// The null of `heap`'s hierarchy.
     fn null_of(heap: HeapType) -> Val {
-        match heap.abstract_hierarchy() {
-            Some(Hierarchy::Extern) => Val::ExternRef(None),
-            Some(Hierarchy::Any) => Val::AnyRef(None),
-            Some(Hierarchy::Exn) => Val::ExnRef(None),
-            _ => Val::FuncRef(None),
+        match heap.hierarchy() {
+            Hierarchy::Func => Val::FuncRef(None),
+            Hierarchy::Extern => Val::ExternRef(None),
+            Hierarchy::Any => Val::AnyRef(None),
+            Hierarchy::Exn => Val::ExnRef(None),
         }
     }
 
@@ -207,7 +194,7 @@ impl Val {
             ValType::F64 => Val::F64(cell),
             ValType::V128 => Val::V128(u128::from(cell)),
             ValType::Ref(r) => {
-                let hierarchy = store.engine.types().hierarchy(r.heap);
+                let hierarchy = r.heap.hierarchy();
                 let id = store.id;
                 match (hierarchy, cell) {
                     (Hierarchy::Func, 0) => Val::FuncRef(None),
@@ -240,7 +227,7 @@ impl Val {
             (Val::FuncRef(f), ValType::Ref(r)) => {
                 let types = store.engine.types();
                 match f {
-                    None => r.nullable && types.hierarchy(r.heap) == Hierarchy::Func,
+                    None => r.nullable && r.heap.hierarchy() == Hierarchy::Func,
                     Some(f) => {
                         let fty = store.funcs.get(f.index as usize).map(|e| e.ty);
                         fty.is_some_and(|t| types.is_heap_subtype(HeapType::Concrete(t), r.heap))
@@ -248,24 +235,24 @@ impl Val {
                 }
             }
             (Val::ExternRef(e), ValType::Ref(r)) => {
-                let h = store.engine.types().hierarchy(r.heap);
+                let h = r.heap.hierarchy();
                 h == Hierarchy::Extern
                     && (e.is_some() || r.nullable)
                     && (e.is_none() || r.heap == HeapType::Extern)
             }
             (Val::ExnRef(e), ValType::Ref(r)) => {
-                let h = store.engine.types().hierarchy(r.heap);
+                let h = r.heap.hierarchy();
                 h == Hierarchy::Exn
                     && (e.is_some() || r.nullable)
                     && (e.is_none() || r.heap == HeapType::Exn)
             }
             (Val::AnyRef(None), ValType::Ref(r)) => {
-                r.nullable && store.engine.types().hierarchy(r.heap) == Hierarchy::Any
+                r.nullable && r.heap.hierarchy() == Hierarchy::Any
             }
             // A live reference of this store, of the type's kind (struct,
             // array or i31) and, for a concrete type, of a subtype of it.
             (Val::AnyRef(Some(a)), ValType::Ref(r)) => {
-                store.engine.types().hierarchy(r.heap) == Hierarchy::Any
+                r.heap.hierarchy() == Hierarchy::Any
                     && a.cell(store)
                         .is_ok_and(|c| crate::gc::ref_matches(store, c, r.heap, r.nullable))
             }

@@ -446,7 +446,7 @@ pub(crate) unsafe fn call_import<K: CallKind>(
 fn indirect_target(o: &CallIndirect, fp: Fp, ctx: &mut Ctx) -> Result<u32, TrapKind> {
     let i = get!(fp, ctx, o.index);
     let table = o.table.0 as usize;
-    let expected = crate::types::TypeId(o.ty.0);
+    let expected = crate::types::TypeId::new(o.ty.0, crate::types::DefinedKind::Func);
     // SAFETY: table pointers of an instance are live boxes of the store.
     let t = unsafe { &*ctx.inst().tables[table] };
     let cell = *t

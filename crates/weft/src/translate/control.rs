@@ -743,7 +743,7 @@ impl Translator<'_> {
             base: Slot(base),
             index: Slot(idx),
             table: Index(table),
-            ty: Index(type_id.0),
+            ty: Index(type_id.index()),
         };
         self.code.emit(h, ops);
         self.call_stack_map(np);

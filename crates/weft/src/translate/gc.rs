@@ -74,7 +74,7 @@ impl Translator<'_> {
         let args = self.take_values(count);
         let ops = |dst| isa::StructNew {
             dst,
-            ty: Index(ty.0),
+            ty: Index(ty.index()),
             args: Slot(args),
         };
         self.emit_def(h!(exec::struct_new), ops, None);
@@ -86,7 +86,7 @@ impl Translator<'_> {
         let ty = self.type_id(type_index);
         let ops = |dst| isa::StructNewDefault {
             dst,
-            ty: Index(ty.0),
+            ty: Index(ty.index()),
         };
         self.emit_def(h!(exec::struct_new_default), ops, None);
         self.add_stack_map(live);
@@ -137,7 +137,7 @@ impl Translator<'_> {
         let value = self.pop_slot();
         let ops = |dst| isa::ArrayNew {
             dst,
-            ty: Index(ty.0),
+            ty: Index(ty.index()),
             value: Slot(value),
             len: Slot(len),
         };
@@ -151,7 +151,7 @@ impl Translator<'_> {
         let len = self.pop_slot();
         let ops = |dst| isa::ArrayNewDefault {
             dst,
-            ty: Index(ty.0),
+            ty: Index(ty.index()),
             len: Slot(len),
         };
         self.emit_def(h!(exec::array_new_default), ops, None);
@@ -164,7 +164,7 @@ impl Translator<'_> {
         let args = self.take_values(count);
         let ops = |dst| isa::ArrayNewFixed {
             dst,
-            ty: Index(ty.0),
+            ty: Index(ty.index()),
             args: Slot(args),
             count: Count(count),
         };
@@ -180,7 +180,7 @@ impl Translator<'_> {
         let offset = self.pop_slot();
         let ops = |dst| isa::ArrayNewSegment {
             dst,
-            ty: Index(ty.0),
+            ty: Index(ty.index()),
             segment: Index(segment),
             offset: Slot(offset),
             len: Slot(len),
@@ -199,7 +199,7 @@ impl Translator<'_> {
             dst,
             array: Slot(array),
             index: Slot(index),
-            ty: Index(ty.0),
+            ty: Index(ty.index()),
         });
     }
 
@@ -212,7 +212,7 @@ impl Translator<'_> {
             array: Slot(array),
             index: Slot(index),
             value: Slot(value),
-            ty: Index(ty.0),
+            ty: Index(ty.index()),
         };
         self.code.emit(h!(exec::array_set), ops);
     }
@@ -228,7 +228,7 @@ impl Translator<'_> {
             offset: Slot(offset),
             value: Slot(value),
             n: Slot(n),
-            ty: Index(ty.0),
+            ty: Index(ty.index()),
         };
         self.code.emit(h!(exec::array_fill), ops);
     }
@@ -261,7 +261,7 @@ impl Translator<'_> {
             offset: Slot(offset),
             src: Slot(src),
             n: Slot(n),
-            ty: Index(ty.0),
+            ty: Index(ty.index()),
             segment: Index(segment),
         };
         self.code.emit(h, ops);

@@ -40,7 +40,6 @@ fn from_binary_rejects_compact_imports() {
 /// accepts for that type. `Val::default_for` answered `FuncRef(None)`,
 /// and the call failed with "argument 0 is not of type (ref null ...)".
 #[test]
-#[ignore = "limitation: Val::default_for has no type registry, so it cannot tell a concrete struct/array type from a function type and answers FuncRef(None)"]
 fn default_for_nullable_concrete_gc_type() {
     let engine = Engine::default();
     let mut store = Store::new(&engine, ());
