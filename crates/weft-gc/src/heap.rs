@@ -133,6 +133,11 @@ pub struct Heap {
     top: usize,
     /// Most bytes the heap may take.
     limit: usize,
+    /// Most bytes the heap may take before its owner agrees to more (at
+    /// most `limit`; an embedder's resource limiter decides).
+    granted: usize,
+    /// The size an allocation needed past `granted`, since last taken.
+    wanted: Option<usize>,
     /// Free blocks of each small size (index: size / 8).
     small: Vec<Vec<u32>>,
     /// Larger free blocks: (offset, size).
@@ -155,6 +160,8 @@ impl Heap {
             bytes: vec![0; HEADER],
             top: HEADER,
             limit: limit.max(HEADER),
+            granted: limit.max(HEADER),
+            wanted: None,
             small: vec![Vec::new(); SMALL / 8 + 1],
             large: Vec::new(),
             layouts: Vec::new(),
@@ -182,6 +189,29 @@ impl Heap {
     /// that cannot yet pass every root, so nothing live is freed.
     pub fn set_auto_collect(&mut self, on: bool) {
         self.auto_collect = on;
+    }
+
+    /// Lets the heap grow to `bytes` (within its limit) without asking;
+    /// growth past it fails with [`HeapError::OutOfMemory`] and is noted
+    /// for [`Heap::take_wanted`].
+    pub fn set_granted(&mut self, bytes: usize) {
+        self.granted = bytes.clamp(HEADER, self.limit);
+    }
+
+    /// How far the heap may grow without asking.
+    pub fn granted(&self) -> usize {
+        self.granted
+    }
+
+    /// The most bytes the heap may ever take.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// The size the last allocation refused for want of a grant needed,
+    /// if one was refused since the last call.
+    pub fn take_wanted(&mut self) -> Option<usize> {
+        self.wanted.take()
     }
 
     /// Registers the layout of type index `ty` (an engine-wide type id).
@@ -388,6 +418,10 @@ impl Heap {
     fn bump(&mut self, size: usize) -> Option<usize> {
         let end = self.top.checked_add(size)?;
         if end > self.limit {
+            return None;
+        }
+        if end > self.granted {
+            self.wanted = Some(end);
             return None;
         }
         if end > self.bytes.len() {

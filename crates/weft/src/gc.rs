@@ -272,22 +272,74 @@ pub(crate) fn collect_for_host(store: &mut StoreInner) -> crate::Result<()> {
 }
 
 /// Allocates with `alloc` from host code, collecting first if the heap
-/// asks for it and once more if it is full.
+/// asks for it, once more if it is full, and then growing it if the
+/// limiter agrees.
 pub(crate) fn allocate_for_host(
     store: &mut StoreInner,
     mut alloc: impl FnMut(&mut weft_gc::Heap) -> Result<GcRef, HeapError>,
 ) -> crate::Result<GcRef> {
-    let heap_error = |e: HeapError| crate::Error::Usage(format!("GC heap: {e}"));
     if store.gc.should_collect() {
         collect_for_host(store)?;
     }
-    match alloc(&mut store.gc) {
-        Err(HeapError::OutOfMemory) => {
-            collect_for_host(store)?;
-            alloc(&mut store.gc).map_err(heap_error)
+    let mut collected = false;
+    loop {
+        match alloc(&mut store.gc) {
+            Err(HeapError::OutOfMemory) if !collected => {
+                collect_for_host(store)?;
+                collected = true;
+            }
+            Err(HeapError::OutOfMemory) if grant_growth(store) => {}
+            done => return done.map_err(|e| crate::Error::Usage(format!("GC heap: {e}"))),
         }
-        done => done.map_err(heap_error),
     }
+}
+
+/// Asks the store's resource limiter to let the heap grow to what its
+/// last refused allocation needed; whether the heap may now grow. It asks
+/// for more when allowed (half as much again, at least a megabyte, so
+/// growth stays geometric and a collection is not run for every object):
+/// refused that, it searches down to the most the limiter allows, in 4 KiB
+/// steps. Each `true` raises the grant, so a retry loop ends.
+pub(crate) fn grant_growth(store: &mut StoreInner) -> bool {
+    const STEP: usize = 4 << 10;
+    let Some(wanted) = store.gc.take_wanted() else {
+        return false;
+    };
+    let (current, limit) = (store.gc.granted(), store.gc.limit());
+    let Some(limiter) = store.limiter.as_mut() else {
+        store.gc.set_granted(limit);
+        return true;
+    };
+    let mut ask = |desired: usize| {
+        limiter
+            .gc_heap_growing(current, desired, Some(limit))
+            .unwrap_or(false)
+    };
+    if !ask(wanted) {
+        return false;
+    }
+    let (mut allowed, mut refused) = (
+        wanted,
+        wanted
+            .max(current + current / 2)
+            .max(current + (1 << 20))
+            .min(limit)
+            + 1,
+    );
+    if ask(refused - 1) {
+        allowed = refused - 1;
+    } else {
+        while refused - allowed > STEP {
+            let mid = allowed + (refused - allowed) / 2;
+            if ask(mid) {
+                allowed = mid
+            } else {
+                refused = mid
+            }
+        }
+    }
+    store.gc.set_granted(allowed);
+    true
 }
 
 /// Gives the heap the layout of the exceptions of tags of function type

@@ -26,6 +26,23 @@ pub trait ResourceLimiter: Send {
         maximum: Option<usize>,
     ) -> Result<bool>;
 
+    /// Whether the store's GC heap may grow from `current` to `desired`
+    /// bytes (`maximum` is the engine's `Config::max_gc_heap_size`). The
+    /// heap asks only when a collection did not free enough, and may ask
+    /// about a few sizes for one growth (it takes the largest allowed, up
+    /// to half as much again as it had). `Ok(false)` or
+    /// `Err` refuse: the allocating Wasm code traps with "GC heap out of
+    /// memory", a host allocation returns an error. Allows by default.
+    fn gc_heap_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> Result<bool> {
+        let _ = (current, desired, maximum);
+        Ok(true)
+    }
+
     /// The most instances the store may hold.
     fn instances(&self) -> usize {
         DEFAULT_MAX
@@ -49,6 +66,7 @@ const DEFAULT_MAX: usize = 10_000;
 #[derive(Clone, Debug)]
 pub struct StoreLimits {
     memory_size: Option<usize>,
+    gc_heap_size: Option<usize>,
     table_elements: Option<usize>,
     instances: usize,
     memories: usize,
@@ -71,6 +89,7 @@ impl StoreLimitsBuilder {
     pub fn new() -> StoreLimitsBuilder {
         StoreLimitsBuilder(StoreLimits {
             memory_size: None,
+            gc_heap_size: None,
             table_elements: None,
             instances: DEFAULT_MAX,
             memories: DEFAULT_MAX,
@@ -82,6 +101,12 @@ impl StoreLimitsBuilder {
     /// The largest size in bytes of any one memory.
     pub fn memory_size(mut self, bytes: usize) -> Self {
         self.0.memory_size = Some(bytes);
+        self
+    }
+
+    /// The largest size in bytes of the store's GC heap.
+    pub fn gc_heap_size(mut self, bytes: usize) -> Self {
+        self.0.gc_heap_size = Some(bytes);
         self
     }
 
@@ -155,6 +180,15 @@ impl ResourceLimiter for StoreLimits {
         _max: Option<usize>,
     ) -> Result<bool> {
         self.allow(desired, self.table_elements, "table")
+    }
+
+    fn gc_heap_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> Result<bool> {
+        Ok(self.gc_heap_size.is_none_or(|cap| desired <= cap))
     }
 
     fn instances(&self) -> usize {

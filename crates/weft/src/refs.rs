@@ -59,18 +59,15 @@ impl ExternRef {
     /// innermost `RootScope`; an error if the store's GC heap is full.
     pub fn new(mut store: impl AsContextMut, value: impl Any + Send + Sync) -> Result<ExternRef> {
         let inner = store.as_context_mut().inner;
-        let data: Box<dyn Any + Send + Sync> = Box::new(value);
-        if inner.gc.should_collect() {
-            crate::gc::collect_for_host(inner)?;
-        }
-        let r = match inner.gc.alloc_extern(data, &mut ()) {
-            Err((HeapError::OutOfMemory, data)) => {
-                crate::gc::collect_for_host(inner)?;
-                inner.gc.alloc_extern(data, &mut ()).map_err(|(e, _)| e)
-            }
-            done => done.map_err(|(e, _)| e),
-        }
-        .map_err(|e| Error::Usage(format!("cannot allocate an externref: {e}")))?;
+        // A refused allocation hands the data back for the next attempt.
+        let mut data: Option<Box<dyn Any + Send + Sync>> = Some(Box::new(value));
+        let r = crate::gc::allocate_for_host(inner, |heap| {
+            let boxed = data.take().ok_or(HeapError::OutOfMemory)?;
+            heap.alloc_extern(boxed, &mut ()).map_err(|(e, back)| {
+                data = Some(back);
+                e
+            })
+        })?;
         Ok(ExternRef::from_ref(inner, r))
     }
 

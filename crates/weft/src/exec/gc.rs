@@ -55,12 +55,16 @@ fn allocate(
     if ctx.store().gc.should_collect() {
         collect_in_handler(ctx, resume, fp)?;
     }
-    match alloc(&mut ctx.store().gc) {
-        Err(HeapError::OutOfMemory) => {
-            collect_in_handler(ctx, resume, fp)?;
-            alloc(&mut ctx.store().gc)
+    let mut collected = false;
+    loop {
+        match alloc(&mut ctx.store().gc) {
+            Err(HeapError::OutOfMemory) if !collected => {
+                collect_in_handler(ctx, resume, fp)?;
+                collected = true;
+            }
+            Err(HeapError::OutOfMemory) if gc::grant_growth(ctx.store()) => {}
+            done => return done,
         }
-        done => done,
     }
 }
 
@@ -208,6 +212,7 @@ unsafe fn new_struct(fp: Fp, ctx: &mut Ctx, o: &StructNew, resume: Ip) -> Step<(
                 collected = true;
                 collect_in_handler(ctx, resume, fp).map_err(struct_trap)?;
             }
+            Err(HeapError::OutOfMemory) if gc::grant_growth(ctx.store()) => {}
             made => break made.map_err(struct_trap)?,
         }
     };

@@ -150,6 +150,12 @@ impl<T: 'static> Store<T> {
         crate::gc::collect_for_host(&mut self.inner)
     }
 
+    /// How many bytes the store's GC heap holds now (what it has grown
+    /// to, free space included).
+    pub fn gc_heap_capacity(&self) -> usize {
+        self.inner.gc.stats().capacity
+    }
+
     /// The engine this store belongs to.
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
@@ -165,10 +171,13 @@ impl<T: 'static> Store<T> {
         &mut self.data
     }
 
-    /// Installs a limiter consulted before memories and tables grow and
-    /// before instances, memories and tables are created.
+    /// Installs a limiter consulted before memories, tables and the GC
+    /// heap grow and before instances, memories and tables are created.
     pub fn limiter(&mut self, limiter: impl ResourceLimiter + 'static) {
         self.inner.limiter = Some(Box::new(limiter));
+        // From now on the heap grows past what it holds only when asked.
+        let held = self.inner.gc.stats().capacity;
+        self.inner.gc.set_granted(held);
     }
 
     /// Sets the fuel left for Wasm code (requires

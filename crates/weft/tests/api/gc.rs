@@ -4,6 +4,7 @@
 //! by other means, and heap exhaustion as a trap.
 
 use super::*;
+use weft::{ArrayRef, ArrayRefPre, ArrayType, FieldType, StorageType};
 
 /// One loop iteration uses every GC instruction once; each checks a result
 /// the loop knows in advance, so a wrong value exits through `unreachable`.
@@ -161,6 +162,83 @@ fn live_data_past_the_heap_limit_traps() {
     let hoard = inst.get_typed_func::<(), ()>(&store, "hoard").unwrap();
     let err = hoard.call(&mut store, ()).expect_err("the heap fills up");
     assert_eq!(trap_of(&err).kind(), TrapKind::GcHeapOutOfMemory);
+}
+
+/// A limiter that allows the GC heap `cap` bytes and records what it
+/// was asked.
+struct GcCap {
+    cap: usize,
+    asked: std::sync::Arc<std::sync::Mutex<Vec<(usize, usize)>>>,
+}
+
+impl weft::ResourceLimiter for GcCap {
+    fn memory_growing(&mut self, _: usize, _: usize, _: Option<usize>) -> weft::Result<bool> {
+        Ok(true)
+    }
+    fn table_growing(&mut self, _: usize, _: usize, _: Option<usize>) -> weft::Result<bool> {
+        Ok(true)
+    }
+    fn gc_heap_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        max: Option<usize>,
+    ) -> weft::Result<bool> {
+        assert!(desired > current && max.is_some_and(|m| desired <= m));
+        self.asked.lock().unwrap().push((current, desired));
+        Ok(desired <= self.cap)
+    }
+}
+
+/// The store's resource limiter decides how far the GC heap grows: garbage
+/// churns through a heap it holds to 2 MiB, live data past it traps, and a
+/// host allocation past it is an error.
+#[test]
+fn the_resource_limiter_bounds_the_gc_heap() -> weft::Result<()> {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let asked = std::sync::Arc::default();
+    store.limiter(GcCap {
+        cap: 2 << 20,
+        asked: std::sync::Arc::clone(&asked),
+    });
+    let inst = instantiate(&mut store, CHURN);
+    let churn = inst.get_typed_func::<i32, i64>(&store, "churn")?;
+    let n = 1_000_000u32;
+    let want: i64 = (0..n).step_by(1000).map(i64::from).sum();
+    assert_eq!(churn.call(&mut store, n as i32)?, want);
+    assert!(!asked.lock().unwrap().is_empty(), "the heap asked to grow");
+    assert!(store.gc_heap_capacity() <= 2 << 20);
+
+    let inst = instantiate(
+        &mut store,
+        r#"(module
+            (type $node (struct (field (ref null $node)) (field i64)))
+            (global $keep (mut (ref null $node)) (ref.null $node))
+            (func (export "hoard")
+                (loop $l
+                    (global.set $keep (struct.new $node (global.get $keep) (i64.const 1)))
+                    (br $l))))"#,
+    );
+    let hoard = inst.get_typed_func::<(), ()>(&store, "hoard")?;
+    let err = hoard
+        .call(&mut store, ())
+        .expect_err("the limiter stops the heap");
+    assert_eq!(trap_of(&err).kind(), TrapKind::GcHeapOutOfMemory);
+    let refused = asked.lock().unwrap().iter().any(|&(_, d)| d > 2 << 20);
+    assert!(refused, "the limiter was asked past its cap");
+    // The hoard is still live (a global holds it): the host cannot allocate
+    // a large array either.
+    let bytes = ArrayType::new(
+        &engine,
+        FieldType {
+            storage: StorageType::I8,
+            mutable: true,
+        },
+    );
+    let pre = ArrayRefPre::new(&mut store, bytes);
+    assert!(ArrayRef::new(&mut store, &pre, &Val::I32(0), 1 << 20).is_err());
+    Ok(())
 }
 
 /// Host data counted when dropped.
@@ -370,10 +448,7 @@ fn exceptions_are_collected_and_a_kept_one_survives() -> weft::Result<()> {
 /// host-made struct is the same type as a module's identical one.
 #[test]
 fn structs_and_arrays_through_the_api() -> weft::Result<()> {
-    use weft::{
-        AnyRef, ArrayRef, ArrayRefPre, ArrayType, FieldType, StorageType, StructRef, StructRefPre,
-        StructType,
-    };
+    use weft::{AnyRef, StructRef, StructRefPre, StructType};
     let field = |storage, mutable| FieldType { storage, mutable };
     let engine = Engine::default();
     let mut store = Store::new(&engine, ());
