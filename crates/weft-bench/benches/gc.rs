@@ -4,9 +4,12 @@
 //! interleaved runs, and their ratios (weft / wasmtime).
 //!
 //! Workloads: binary-trees (depth 18) and a churn of 20 million two-object
-//! cycles (`src/workloads/gc/`), sightglass `splay`, and the Kotlin/Wasm
-//! program of `../shared/programs/kotlin`. Each run's stdout must equal
-//! the other runtime's (and the expected output where one is given).
+//! cycles (`src/workloads/gc/`), sightglass `splay`, and two Kotlin/Wasm
+//! programs: `kotlin-lists`, the one of `../shared/programs/kotlin`, and
+//! `kotlin-trees`, binary-trees in Kotlin (depth 15, a long-lived tree and
+//! a ring of trees; `crates/weft-cli/tests/programs/kotlin/trees.kt`).
+//! Each run's stdout must equal the other runtime's (and the expected
+//! output where one is given).
 //!
 //! ```text
 //! cargo build --release -p weft-cli
@@ -82,6 +85,13 @@ fn main() -> ExitCode {
         wasm: kotlin.join("lists.wasm"),
         dir: None,
         expected: Some(kotlin.join("lists.stdout.expected")),
+    });
+    let ours = root.join("../weft-cli/tests/programs/kotlin");
+    workloads.push(Workload {
+        name: "kotlin-trees",
+        wasm: ours.join("trees.wasm"),
+        dir: None,
+        expected: Some(ours.join("trees.stdout.expected")),
     });
 
     println!(

@@ -1013,3 +1013,38 @@ fn sightglass_splay_prints_its_expected_output() {
     assert_eq!(r.status, 0, "{r:#?}");
     assert_eq!(r.stdout, want);
 }
+
+/// Runs our own Kotlin/Wasm program `NAME.wasm` of `tests/programs/kotlin`
+/// and checks that it prints `NAME.stdout.expected` (what the reference
+/// runtime printed), nothing on stderr, and exits with status 0.
+#[track_caller]
+fn assert_kotlin_program(name: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs/kotlin");
+    let r = run(&[dir.join(format!("{name}.wasm"))]);
+    let want = std::fs::read_to_string(dir.join(format!("{name}.stdout.expected")))
+        .expect("expected output");
+    assert_eq!(r.status, 0, "{r:#?}");
+    assert_eq!(r.stderr, "", "{r:#?}");
+    assert_eq!(r.stdout, want);
+}
+
+/// Binary trees in Kotlin (millions of short-lived GC structs with
+/// nullable fields, deep recursion): the GC benchmark's `kotlin-trees`.
+#[test]
+fn kotlin_trees_prints_its_expected_output() {
+    assert_kotlin_program("trees");
+}
+
+/// Kotlin interfaces, sealed classes and casts, data classes, enums,
+/// hash maps, sorting, lambdas and generics.
+#[test]
+fn kotlin_shapes_prints_its_expected_output() {
+    assert_kotlin_program("shapes");
+}
+
+/// Kotlin exceptions (custom hierarchy, finally, rethrow, through lambdas,
+/// recursion and the stdlib, `runCatching`), primitive arrays and chars.
+#[test]
+fn kotlin_errors_prints_its_expected_output() {
+    assert_kotlin_program("errors");
+}
