@@ -187,7 +187,7 @@ pub(crate) fn matches(store: &Store<()>, got: &Val, want: &WastRetCore<'_>) -> b
             ExternRef::convert_any(store, *a).is_ok_and(|e| script_number(store, e) == Some(*n))
         }
         (Val::AnyRef(Some(_)), WastRetCore::RefAny) => true,
-        (Val::AnyRef(Some(a)), WastRetCore::RefEq) => a.is_eq(store).unwrap_or(false),
+        (Val::AnyRef(Some(a)), WastRetCore::RefEq) => a.is_eqref(store).unwrap_or(false),
         (Val::AnyRef(Some(a)), WastRetCore::RefStruct) => a.is_struct(store).unwrap_or(false),
         (Val::AnyRef(Some(a)), WastRetCore::RefArray) => a.is_array(store).unwrap_or(false),
         (Val::AnyRef(Some(a)), WastRetCore::RefI31) => a.is_i31(store).unwrap_or(false),

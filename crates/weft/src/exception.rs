@@ -4,7 +4,7 @@
 //! throw one into Wasm by returning it as an error.
 
 use crate::error::{Error, Result};
-use crate::roots::RootId;
+use crate::roots::Handle;
 use crate::store::{AsContext, AsContextMut, StoreId, StoreInner};
 use crate::types::FuncType;
 use crate::values::Val;
@@ -22,20 +22,8 @@ pub struct Tag {
 /// object of the store's GC heap. The handle is rooted like an `ExternRef`
 /// (see `RootScope`); two handles are equal when they name the same
 /// exception.
-#[derive(Copy, Clone, Debug)]
-pub struct Exception {
-    store: StoreId,
-    root: RootId,
-    cell: u32,
-}
-
-impl PartialEq for Exception {
-    fn eq(&self, other: &Exception) -> bool {
-        (self.store, self.cell) == (other.store, other.cell)
-    }
-}
-
-impl Eq for Exception {}
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Exception(Handle);
 
 impl Tag {
     pub(crate) fn from_raw(store: StoreId, index: u32) -> Tag {
@@ -77,16 +65,12 @@ impl Tag {
 impl Exception {
     /// A handle to exception `r`, rooted in the innermost scope.
     pub(crate) fn from_ref(store: &StoreInner, r: GcRef) -> Exception {
-        Exception {
-            store: store.id,
-            root: store.gc_roots.root(r),
-            cell: r.0,
-        }
+        Exception(Handle::new(store, r))
     }
 
     /// The exception object, if the handle is still rooted.
     fn object(&self, store: &StoreInner) -> Result<GcRef> {
-        crate::refs::rooted(store, self.store, self.root)
+        self.0.get(store)
     }
 
     /// A new exception of `tag` with `payload`, for a host function to
@@ -123,7 +107,7 @@ impl Exception {
         let inner = store.as_context().inner;
         let r = self.object(inner)?;
         let tag = crate::gc::exception_tag(&inner.gc, r).map_err(heap_error)?;
-        Ok(Tag::from_raw(self.store, tag))
+        Ok(Tag::from_raw(inner.id, tag))
     }
 
     /// The exception's payload values.
@@ -132,7 +116,7 @@ impl Exception {
         let r = self.object(cx.inner)?;
         let tag = crate::gc::exception_tag(&cx.inner.gc, r).map_err(heap_error)?;
         let cells = crate::gc::exception_payload(&cx.inner.gc, r).map_err(heap_error)?;
-        let ty = Tag::from_raw(self.store, tag).ty(&cx);
+        let ty = Tag::from_raw(cx.inner.id, tag).ty(&cx);
         Ok(Val::all_from_cells(&cells, ty.params(), cx.inner))
     }
 
@@ -149,7 +133,7 @@ fn heap_error(e: HeapError) -> Error {
 
 impl fmt::Display for Exception {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "uncaught wasm exception #{}", self.cell)
+        write!(f, "uncaught wasm exception #{}", self.0.raw())
     }
 }
 

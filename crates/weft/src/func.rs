@@ -5,16 +5,19 @@
 use crate::error::{Error, Result};
 use crate::exception::Exception;
 use crate::exec;
+use crate::gc_objects::{ArrayRef, StructRef};
 use crate::instance::{Extern, Instance};
+use crate::refs::{EqRef, I31};
 use crate::store::{
     AsContext, AsContextMut, FuncEntry, FuncKind, HostCallback, HostFunc, StoreContext,
     StoreContextMut, StoreId, StoreInner,
 };
-use crate::types::{FuncType, RefType, ValType};
+use crate::types::{FuncType, HeapType, RefType, ValType};
 use crate::values::{AnyRef, ExternRef, Val};
 use std::any::Any;
 use std::marker::PhantomData;
 use std::sync::Arc;
+use weft_gc::GcRef;
 
 /// A function in a store: defined by Wasm or by the host.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -169,7 +172,11 @@ impl Func {
         Ok(())
     }
 
-    /// A typed view of this function, checking its signature.
+    /// A typed view of this function, checking its signature: each Rust
+    /// result type must be a supertype of the function's result, and each
+    /// Rust parameter type a subtype of the function's parameter; or, for
+    /// references, a supertype, in which case each call checks the
+    /// argument's dynamic type (as `Func::call` does).
     pub fn typed<P: WasmParams, R: WasmResults>(
         &self,
         store: impl AsContext,
@@ -177,13 +184,38 @@ impl Func {
         let cx = store.as_context();
         cx.inner.check(self.store)?;
         let ty = self.ty(&cx);
-        if ty.params() != P::types().as_slice() || ty.results() != R::types().as_slice() {
-            return Err(Error::usage(format!(
+        let (params, results) = (P::types(), R::types());
+        let mismatch = || {
+            Error::usage(format!(
                 "function type {ty} does not match the requested typed signature"
-            )));
+            ))
+        };
+        if ty.params().len() != params.len() || ty.results().len() != results.len() {
+            return Err(mismatch());
+        }
+        let types = cx.inner.engine.types();
+        let mut param_checks = 0u64;
+        for (i, (&wasm, &host)) in ty.params().iter().zip(&params).enumerate() {
+            if types.is_val_subtype(host, wasm) {
+                continue;
+            }
+            let narrower_ref = matches!(wasm, ValType::Ref(_)) && types.is_val_subtype(wasm, host);
+            if !narrower_ref || i >= 64 {
+                return Err(mismatch());
+            }
+            param_checks |= 1 << i;
+        }
+        if !ty
+            .results()
+            .iter()
+            .zip(&results)
+            .all(|(&wasm, &host)| types.is_val_subtype(wasm, host))
+        {
+            return Err(mismatch());
         }
         Ok(TypedFunc {
             func: *self,
+            param_checks,
             _marker: PhantomData,
         })
     }
@@ -242,6 +274,9 @@ fn caller<'a, T: 'static>(
 /// A function with a statically known signature.
 pub struct TypedFunc<P, R> {
     func: Func,
+    /// Parameters whose Rust type is wider than the function's reference
+    /// type: bit `i` set means argument `i` is checked on every call.
+    param_checks: u64,
     _marker: PhantomData<fn(P) -> R>,
 }
 
@@ -260,6 +295,9 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
         cx.inner.check(self.func.store)?;
         let mut args = Vec::with_capacity(8);
         params.into_cells(cx.inner, &mut args)?;
+        if self.param_checks != 0 {
+            self.check_args(cx.inner, &args)?;
+        }
         let mut out = [0u64; 16];
         let n = R::count();
         if n > out.len() {
@@ -276,6 +314,25 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
             &mut out[..n],
         )?;
         Ok(R::from_cells(&out[..n], cx.inner))
+    }
+
+    /// Checks the arguments whose Rust types are wider than the
+    /// function's parameter types against the latter.
+    fn check_args(&self, store: &StoreInner, args: &[u64]) -> Result<()> {
+        let ty = store.funcs[self.func.index as usize].ty;
+        let types = store.engine.types();
+        let params = types.func_type(ty).map(FuncType::params).unwrap_or(&[]);
+        for (i, (&cell, &param)) in args.iter().zip(params).enumerate() {
+            if self.param_checks & (1 << i) == 0 {
+                continue;
+            }
+            if let ValType::Ref(r) = param
+                && !crate::gc::ref_matches(store, cell, r.heap, r.nullable)
+            {
+                return Err(Error::usage(format!("argument {i} is not of type {param}")));
+            }
+        }
+        Ok(())
     }
 
     /// The untyped function.
@@ -325,33 +382,72 @@ impl WasmTy for Option<Func> {
     }
 }
 
-impl WasmTy for Option<ExternRef> {
-    fn valtype() -> ValType {
-        ValType::EXTERNREF
-    }
-    fn into_cell(self, store: &StoreInner) -> Result<u64> {
-        Val::ExternRef(self).to_cell(store)
-    }
-    fn from_cell(cell: u64, store: &StoreInner) -> Self {
-        match Val::from_cell(cell, ValType::EXTERNREF, store) {
-            Val::ExternRef(e) => e,
-            _ => None,
+/// GC references as typed parameters and results: `Option<T>` is the
+/// nullable reference type, `T` the non-nullable one. The handle types
+/// guarantee their heap type, so no check is needed on the way in.
+macro_rules! gc_ref_ty {
+    ($($t:ident => $heap:ident;)*) => {$(
+        impl WasmTy for Option<$t> {
+            fn valtype() -> ValType {
+                ValType::Ref(RefType { nullable: true, heap: HeapType::$heap })
+            }
+            fn into_cell(self, store: &StoreInner) -> Result<u64> {
+                self.map_or(Ok(0), |r| r.cell(store))
+            }
+            fn from_cell(cell: u64, store: &StoreInner) -> Self {
+                (cell != 0).then(|| $t::from_ref(store, GcRef(cell as u32)))
+            }
         }
+
+        impl WasmTy for $t {
+            fn valtype() -> ValType {
+                ValType::Ref(RefType { nullable: false, heap: HeapType::$heap })
+            }
+            fn into_cell(self, store: &StoreInner) -> Result<u64> {
+                self.cell(store)
+            }
+            fn from_cell(cell: u64, store: &StoreInner) -> Self {
+                $t::from_ref(store, GcRef(cell as u32))
+            }
+        }
+    )*};
+}
+
+gc_ref_ty! {
+    ExternRef => Extern;
+    AnyRef => Any;
+    EqRef => Eq;
+    StructRef => Struct;
+    ArrayRef => Array;
+}
+
+impl WasmTy for I31 {
+    fn valtype() -> ValType {
+        ValType::Ref(RefType {
+            nullable: false,
+            heap: HeapType::I31,
+        })
+    }
+    fn into_cell(self, _: &StoreInner) -> Result<u64> {
+        Ok(u64::from(GcRef::i31(self.get_u32()).0))
+    }
+    fn from_cell(cell: u64, _: &StoreInner) -> Self {
+        I31::wrapping_u32(GcRef(cell as u32).i31_unsigned().unwrap_or(0))
     }
 }
 
-impl WasmTy for Option<AnyRef> {
+impl WasmTy for Option<I31> {
     fn valtype() -> ValType {
-        ValType::Ref(RefType::ANYREF)
+        ValType::Ref(RefType {
+            nullable: true,
+            heap: HeapType::I31,
+        })
     }
     fn into_cell(self, store: &StoreInner) -> Result<u64> {
-        Val::AnyRef(self).to_cell(store)
+        self.map_or(Ok(0), |v| v.into_cell(store))
     }
     fn from_cell(cell: u64, store: &StoreInner) -> Self {
-        match Val::from_cell(cell, ValType::Ref(RefType::ANYREF), store) {
-            Val::AnyRef(a) => a,
-            _ => None,
-        }
+        (cell != 0).then(|| I31::from_cell(cell, store))
     }
 }
 

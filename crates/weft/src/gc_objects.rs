@@ -9,8 +9,8 @@
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::gc::{FieldStorage, from_field, to_field};
-use crate::refs::{AnyRef, rooted};
-use crate::roots::RootId;
+use crate::refs::{AnyRef, EqRef};
+use crate::roots::Handle;
 use crate::store::{AsContext, AsContextMut, StoreId, StoreInner};
 use crate::types::{CompositeType, FieldType, StorageType, TypeId, ValType};
 use crate::values::{Val, store_inner};
@@ -114,21 +114,15 @@ impl ArrayRefPre {
     }
 }
 
-/// A rooted handle to a struct.
-#[derive(Copy, Clone, Debug)]
-pub struct StructRef {
-    store: StoreId,
-    root: RootId,
-    cell: u32,
-}
+/// A rooted handle to a struct. Two handles are equal when they name the
+/// same struct.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct StructRef(pub(crate) Handle);
 
-/// A rooted handle to an array.
-#[derive(Copy, Clone, Debug)]
-pub struct ArrayRef {
-    store: StoreId,
-    root: RootId,
-    cell: u32,
-}
+/// A rooted handle to an array. Two handles are equal when they name the
+/// same array.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct ArrayRef(pub(crate) Handle);
 
 /// The value type a field's value has (`i32` for packed fields).
 fn value_type(storage: StorageType) -> ValType {
@@ -196,18 +190,10 @@ impl StructRef {
         Ok(StructRef::from_ref(inner, r))
     }
 
-    pub(crate) fn from_ref(store: &StoreInner, r: GcRef) -> StructRef {
-        StructRef {
-            store: store.id,
-            root: store.gc_roots.root(r),
-            cell: r.0,
-        }
-    }
-
     /// The struct's type.
     pub fn ty(&self, store: impl AsContext) -> Result<StructType> {
         let inner = store_inner(&store);
-        let r = rooted(inner, self.store, self.root)?;
+        let r = self.gc_ref(inner)?;
         Ok(StructType {
             engine: inner.engine.clone(),
             id: type_of(inner, r)?,
@@ -217,14 +203,14 @@ impl StructRef {
     /// Whether the struct is of type `ty` or a subtype of it.
     pub fn matches_ty(&self, store: impl AsContext, ty: &StructType) -> Result<bool> {
         let inner = store_inner(&store);
-        let id = type_of(inner, rooted(inner, self.store, self.root)?)?;
+        let id = type_of(inner, self.gc_ref(inner)?)?;
         Ok(inner.engine.types().is_subtype_id(id, ty.id))
     }
 
     /// The value of field `index`.
     pub fn field(&self, store: impl AsContext, index: usize) -> Result<Val> {
         let inner = store_inner(&store);
-        let r = rooted(inner, self.store, self.root)?;
+        let r = self.gc_ref(inner)?;
         let f = self.field_type(inner, r, index)?;
         let (bits, storage) = inner
             .gc
@@ -236,7 +222,7 @@ impl StructRef {
     /// Sets field `index` (which must be mutable) to `value`.
     pub fn set_field(&self, mut store: impl AsContextMut, index: usize, value: Val) -> Result<()> {
         let inner = store.as_context_mut().inner;
-        let r = rooted(inner, self.store, self.root)?;
+        let r = self.gc_ref(inner)?;
         let f = self.field_type(inner, r, index)?;
         if !f.mutable {
             return Err(Error::usage(format!("field {index} is immutable")));
@@ -261,7 +247,12 @@ impl StructRef {
 
     /// The struct as an `anyref`.
     pub fn to_anyref(&self) -> AnyRef {
-        AnyRef::from_parts(self.store, self.root, self.cell)
+        AnyRef::from(*self)
+    }
+
+    /// The struct as an `eqref`.
+    pub fn to_eqref(&self) -> EqRef {
+        EqRef::from(*self)
     }
 }
 
@@ -313,18 +304,10 @@ impl ArrayRef {
         Ok(ArrayRef::from_ref(inner, r))
     }
 
-    pub(crate) fn from_ref(store: &StoreInner, r: GcRef) -> ArrayRef {
-        ArrayRef {
-            store: store.id,
-            root: store.gc_roots.root(r),
-            cell: r.0,
-        }
-    }
-
     /// The array's type.
     pub fn ty(&self, store: impl AsContext) -> Result<ArrayType> {
         let inner = store_inner(&store);
-        let r = rooted(inner, self.store, self.root)?;
+        let r = self.gc_ref(inner)?;
         Ok(ArrayType {
             engine: inner.engine.clone(),
             id: type_of(inner, r)?,
@@ -334,14 +317,14 @@ impl ArrayRef {
     /// Whether the array is of type `ty` or a subtype of it.
     pub fn matches_ty(&self, store: impl AsContext, ty: &ArrayType) -> Result<bool> {
         let inner = store_inner(&store);
-        let id = type_of(inner, rooted(inner, self.store, self.root)?)?;
+        let id = type_of(inner, self.gc_ref(inner)?)?;
         Ok(inner.engine.types().is_subtype_id(id, ty.id))
     }
 
     /// The number of elements.
     pub fn len(&self, store: impl AsContext) -> Result<u32> {
         let inner = store_inner(&store);
-        let r = rooted(inner, self.store, self.root)?;
+        let r = self.gc_ref(inner)?;
         inner.gc.array_len(r).map_err(heap_error)
     }
 
@@ -360,7 +343,7 @@ impl ArrayRef {
     /// Element `index`; an error past the end.
     pub fn get(&self, store: impl AsContext, index: u32) -> Result<Val> {
         let inner = store_inner(&store);
-        let r = rooted(inner, self.store, self.root)?;
+        let r = self.gc_ref(inner)?;
         let f = self.elem_type(inner, r)?;
         let bits = inner.gc.array_get(r, index).map_err(heap_error)?;
         let storage = inner.gc.array_elem(r).map_err(heap_error)?;
@@ -376,7 +359,7 @@ impl ArrayRef {
     /// Sets element `index` (the type's elements must be mutable).
     pub fn set(&self, mut store: impl AsContextMut, index: u32, value: Val) -> Result<()> {
         let inner = store.as_context_mut().inner;
-        let r = rooted(inner, self.store, self.root)?;
+        let r = self.gc_ref(inner)?;
         let f = self.elem_type(inner, r)?;
         if !f.mutable {
             return Err(Error::usage("the array's elements are immutable"));
@@ -387,28 +370,11 @@ impl ArrayRef {
 
     /// The array as an `anyref`.
     pub fn to_anyref(&self) -> AnyRef {
-        AnyRef::from_parts(self.store, self.root, self.cell)
-    }
-}
-
-impl AnyRef {
-    /// The struct this is, if it is one.
-    pub fn as_struct(&self, store: impl AsContext) -> Result<Option<StructRef>> {
-        let (owner, root, cell) = self.parts();
-        Ok(self.is_struct(&store)?.then_some(StructRef {
-            store: owner,
-            root,
-            cell,
-        }))
+        AnyRef::from(*self)
     }
 
-    /// The array this is, if it is one.
-    pub fn as_array(&self, store: impl AsContext) -> Result<Option<ArrayRef>> {
-        let (owner, root, cell) = self.parts();
-        Ok(self.is_array(&store)?.then_some(ArrayRef {
-            store: owner,
-            root,
-            cell,
-        }))
+    /// The array as an `eqref`.
+    pub fn to_eqref(&self) -> EqRef {
+        EqRef::from(*self)
     }
 }

@@ -52,7 +52,8 @@ pub use instance::{Extern, Instance};
 pub use limits::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
 pub use linker::Linker;
 pub use module::{ExportType, ExternType, ImportType, Module};
-pub use roots::RootScope;
+pub use refs::{EqRef, I31};
+pub use roots::{OwnedRooted, RootScope};
 pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
 pub use types::{
     CompositeType, DefinedKind, FieldType, FuncType, GlobalType, HeapType, MemoryType, Mutability,

@@ -568,3 +568,86 @@ fn structs_and_arrays_through_the_api() -> weft::Result<()> {
     assert!(gone.field(&store, 0).is_err());
     Ok(())
 }
+
+/// Typed functions take and return GC handles: concrete Wasm types behind
+/// abstract Rust ones (a result widens statically; an argument narrower
+/// than the Rust type is checked on each call), i31 both ways, and
+/// `EqRef`/`OwnedRooted` conversions.
+#[test]
+fn typed_functions_take_and_return_gc_handles() -> weft::Result<()> {
+    use weft::{AnyRef, EqRef, I31, StructRef};
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let inst = instantiate(
+        &mut store,
+        r#"(module
+            (type $point (struct (field i32) (field i32)))
+            (type $other (struct (field i64)))
+            (type $bytes (array (mut i8)))
+            (func (export "point") (param i32 i32) (result (ref $point))
+                (struct.new $point (local.get 0) (local.get 1)))
+            (func (export "sum") (param (ref null $point)) (result i32)
+                (i32.add (struct.get $point 0 (local.get 0)) (struct.get $point 1 (local.get 0))))
+            (func (export "bytes") (param i32) (result (ref null $bytes))
+                (array.new_default $bytes (local.get 0)))
+            (func (export "len") (param arrayref) (result i32) (array.len (local.get 0)))
+            (func (export "other") (result (ref $other)) (struct.new $other (i64.const 1)))
+            (func (export "i31") (param (ref i31)) (result i32) (i31.get_s (local.get 0)))
+            (func (export "mk_i31") (param i32) (result i31ref) (ref.i31 (local.get 0)))
+            (func (export "same") (param eqref eqref) (result i32) (ref.eq (local.get 0) (local.get 1))))"#,
+    );
+    let point = inst.get_typed_func::<(i32, i32), StructRef>(&store, "point")?;
+    let sum = inst.get_typed_func::<Option<StructRef>, i32>(&store, "sum")?;
+    let p = point.call(&mut store, (3, 4))?;
+    assert_eq!(sum.call(&mut store, Some(p))?, 7);
+    assert_eq!(p.field(&store, 1)?.i32(), Some(4));
+    // A struct of another type passes the static type but not the check.
+    let other = inst.get_typed_func::<(), AnyRef>(&store, "other")?;
+    let o = other.call(&mut store, ())?.as_struct(&store)?.unwrap();
+    let err = sum.call(&mut store, Some(o)).unwrap_err();
+    assert!(err.to_string().contains("argument 0"), "{err}");
+    // The function's result type is a subtype of the Rust one.
+    let bytes = inst.get_typed_func::<i32, Option<weft::ArrayRef>>(&store, "bytes")?;
+    let len = inst.get_typed_func::<Option<weft::ArrayRef>, i32>(&store, "len")?;
+    let b = bytes.call(&mut store, 5)?.expect("an array");
+    assert_eq!(len.call(&mut store, Some(b))?, 5);
+    // A Rust result type narrower than the function's is refused.
+    assert!(
+        inst.get_typed_func::<(), StructRef>(&store, "mk_i31")
+            .is_err()
+    );
+    assert!(inst.get_typed_func::<i32, i32>(&store, "sum").is_err());
+
+    let i31 = inst.get_typed_func::<I31, i32>(&store, "i31")?;
+    assert_eq!(i31.call(&mut store, I31::new_i32(-5).unwrap())?, -5);
+    let mk = inst.get_typed_func::<i32, Option<I31>>(&store, "mk_i31")?;
+    let v = mk.call(&mut store, -1)?.expect("an i31");
+    assert_eq!((v.get_i32(), v.get_u32()), (-1, 0x7fff_ffff));
+    assert_eq!(I31::new_u32(1 << 31), None);
+    assert_eq!(I31::new_i32(1 << 30), None);
+
+    let same = inst.get_typed_func::<(Option<EqRef>, Option<EqRef>), i32>(&store, "same")?;
+    let (e1, e2) = (p.to_eqref(), EqRef::from(p));
+    assert_eq!(same.call(&mut store, (Some(e1), Some(e2)))?, 1);
+    assert_eq!(same.call(&mut store, (Some(e1), Some(o.to_eqref())))?, 0);
+    let seven = EqRef::from_i31(&store, I31::wrapping_u32(7));
+    assert_eq!(seven.as_i31(&store)?.map(I31::get_u32), Some(7));
+    let any = AnyRef::from(p);
+    assert_eq!(any.as_eqref(&store)?, Some(e1));
+    assert!(any.matches_ty(&store, &weft::HeapType::Struct)?);
+    assert!(!any.matches_ty(&store, &weft::HeapType::Array)?);
+
+    // An owned root outlives the scope its handle was made in.
+    let owned = {
+        let mut scope = RootScope::new(&mut store);
+        let q = point.call(&mut scope, (10, 20))?;
+        q.to_owned_rooted(&scope)?
+    };
+    store.gc()?;
+    assert_eq!(sum.call(&mut store, Some(*owned))?, 30);
+    let rooted = owned.to_rooted(&store)?;
+    drop(owned);
+    store.gc()?;
+    assert_eq!(sum.call(&mut store, Some(rooted))?, 30);
+    Ok(())
+}
