@@ -11,9 +11,9 @@
 //!
 //! # Allocation and collection
 //!
-//! Allocation takes a free block of the exact size class, else splits a
-//! large free block, else bumps the end of the used region, growing the
-//! vector up to the limit. When the bytes allocated since the last
+//! Allocation bumps through the current free run, else takes a free block
+//! of the exact size class, else makes a large free block the run, else
+//! bumps the end of the used region, growing the vector up to the limit. When the bytes allocated since the last
 //! collection pass twice the live size of the heap at that collection (at
 //! least [`MIN_COLLECT`]), the next allocation collects first: mark from the
 //! roots, then one linear sweep that frees every unmarked object (cycles
@@ -142,6 +142,11 @@ pub struct Heap {
     small: Vec<Vec<u32>>,
     /// Larger free blocks: (offset, size).
     large: Vec<(u32, u32)>,
+    /// The free block allocation bumps through, `run..run_end` (taken from
+    /// `large` whole, so small objects are carved off without a header
+    /// write or list update each; given back by `retire_run`).
+    run: usize,
+    run_end: usize,
     layouts: Vec<Option<Layout>>,
     /// Host data of externref boxes, by slot.
     externs: Vec<Option<Box<dyn Any + Send + Sync>>>,
@@ -164,6 +169,8 @@ impl Heap {
             wanted: None,
             small: vec![Vec::new(); SMALL / 8 + 1],
             large: Vec::new(),
+            run: 0,
+            run_end: 0,
             layouts: Vec::new(),
             externs: Vec::new(),
             free_extern_slots: Vec::new(),
@@ -282,18 +289,12 @@ impl Heap {
         let payload = bytes
             .get_mut(at + HEADER..at + size)
             .ok_or(HeapError::Corrupted)?;
-        let covered: u32 = l.fields.iter().map(|f| f.ty.size()).sum();
-        if covered < l.size {
+        if !l.dense {
             payload.fill(0);
         }
         for (k, f) in l.fields.iter().enumerate() {
-            let n = f.ty.size() as usize;
-            let start = f.offset as usize;
-            let bits = value(k as u32, f.ty).to_le_bytes();
-            payload
-                .get_mut(start..start + n)
-                .ok_or(HeapError::Corrupted)?
-                .copy_from_slice(&bits[..n]);
+            let bits = value(k as u32, f.ty);
+            store_le(payload, f.offset as usize, f.ty.size(), bits)?;
         }
         Ok(GcRef(at as u32))
     }
@@ -394,23 +395,36 @@ impl Heap {
         Ok(at)
     }
 
-    /// A free block of exactly `size` bytes, or a split larger one.
+    /// `size` free bytes: from the current run, else a free block of
+    /// exactly that size, else the start of a large block, whose rest
+    /// becomes the run.
     fn take_free(&mut self, size: usize) -> Option<usize> {
+        if self.run_end - self.run >= size {
+            let at = self.run;
+            self.run += size;
+            return Some(at);
+        }
         if size <= SMALL
             && let Some(at) = self.small[size / 8].pop()
         {
             return Some(at as usize);
         }
-        let i = self
-            .large
-            .iter()
-            .position(|&(_, s)| s as usize == size || s as usize >= size + HEADER)?;
+        // Sizes are multiples of 8, as is a header: any rest is a block.
+        let i = self.large.iter().position(|&(_, s)| s as usize >= size)?;
         let (at, s) = self.large.swap_remove(i);
-        let rest = s as usize - size;
-        if rest > 0 {
-            self.add_free(at as usize + size, rest);
+        self.retire_run();
+        let at = at as usize;
+        (self.run, self.run_end) = (at + size, at + s as usize);
+        Some(at)
+    }
+
+    /// Gives what is left of the run back as a free block (with the header
+    /// the sweep walks by).
+    fn retire_run(&mut self) {
+        if self.run < self.run_end {
+            self.add_free(self.run, self.run_end - self.run);
         }
-        Some(at as usize)
+        (self.run, self.run_end) = (0, 0);
     }
 
     /// `size` bytes at the end of the used region, growing the vector
@@ -454,6 +468,7 @@ impl Heap {
 
     /// Frees every object not reachable from `roots`.
     pub fn collect(&mut self, roots: &mut dyn RootSet) -> Result<()> {
+        self.retire_run();
         let mut stack = Vec::new();
         roots.for_each_root(&mut |r| {
             if r.is_object() {
@@ -517,8 +532,7 @@ impl Heap {
         let mut free_start: Option<usize> = None;
         let mut at = HEADER;
         while at < self.top {
-            let size = self.object_size(at)?;
-            let (kind, _) = self.header(at)?;
+            let (size, kind) = self.object_size_kind(at)?;
             let marked = kind != FREE && self.bytes[at + 5] != 0;
             if marked {
                 self.bytes[at + 5] = 0;
@@ -794,7 +808,7 @@ impl Heap {
 
     /// The size of the object or free block at `at`, checked to lie in the
     /// used region.
-    fn object_size(&self, at: usize) -> Result<usize> {
+    fn object_size_kind(&self, at: usize) -> Result<(usize, u8)> {
         let (kind, ty) = self.header(at)?;
         let size = match kind {
             FREE => ty as usize,
@@ -816,7 +830,7 @@ impl Heap {
         if size < HEADER || !size.is_multiple_of(8) || at + size > self.top {
             return Err(HeapError::Corrupted);
         }
-        Ok(size)
+        Ok((size, kind))
     }
 
     fn read_u32(&self, at: usize) -> Result<u32> {
@@ -826,26 +840,12 @@ impl Heap {
 
     /// The value of storage type `ty` at `at`, zero-extended.
     fn read(&self, at: usize, ty: StorageType) -> Result<u128> {
-        let n = ty.size() as usize;
-        let b = self.bytes.get(at..at + n).ok_or(HeapError::Corrupted)?;
-        Ok(match *b {
-            [x] => u128::from(x),
-            [x, y] => u128::from(u16::from_le_bytes([x, y])),
-            [a, b, c, d] => u128::from(u32::from_le_bytes([a, b, c, d])),
-            _ => {
-                let mut v = [0u8; 16];
-                v[..n].copy_from_slice(b);
-                u128::from_le_bytes(v)
-            }
-        })
+        load_le(&self.bytes, at, ty.size())
     }
 
     /// Stores the low bytes of `value` as storage type `ty` at `at`.
     fn write(&mut self, at: usize, ty: StorageType, value: u128) -> Result<()> {
-        let n = ty.size() as usize;
-        let b = self.bytes.get_mut(at..at + n).ok_or(HeapError::Corrupted)?;
-        b.copy_from_slice(&value.to_le_bytes()[..n]);
-        Ok(())
+        store_le(&mut self.bytes, at, ty.size(), value)
     }
 
     /// The heap's bytes, for tests that corrupt them.
@@ -857,3 +857,40 @@ impl Heap {
 
 #[cfg(test)]
 mod tests;
+
+/// The `size`-byte little-endian value at `at` of `bytes`, zero-extended.
+/// Each size reads a fixed-size array, so no access becomes a `memcpy`
+/// call.
+#[inline]
+fn load_le(bytes: &[u8], at: usize, size: u32) -> Result<u128> {
+    fn get<const N: usize>(bytes: &[u8], at: usize) -> Result<[u8; N]> {
+        bytes
+            .get(at..at + N)
+            .and_then(|b| b.try_into().ok())
+            .ok_or(HeapError::Corrupted)
+    }
+    Ok(match size {
+        1 => u128::from(get::<1>(bytes, at)?[0]),
+        2 => u128::from(u16::from_le_bytes(get(bytes, at)?)),
+        4 => u128::from(u32::from_le_bytes(get(bytes, at)?)),
+        8 => u128::from(u64::from_le_bytes(get(bytes, at)?)),
+        _ => u128::from_le_bytes(get(bytes, at)?),
+    })
+}
+
+/// Stores the low `size` bytes of `value` at `at` of `bytes`, little-endian.
+#[inline]
+fn store_le(bytes: &mut [u8], at: usize, size: u32, value: u128) -> Result<()> {
+    fn put<const N: usize>(bytes: &mut [u8], at: usize, v: [u8; N]) -> Result<()> {
+        let b = bytes.get_mut(at..at + N).ok_or(HeapError::Corrupted)?;
+        b.copy_from_slice(&v);
+        Ok(())
+    }
+    match size {
+        1 => put(bytes, at, [value as u8]),
+        2 => put(bytes, at, (value as u16).to_le_bytes()),
+        4 => put(bytes, at, (value as u32).to_le_bytes()),
+        8 => put(bytes, at, (value as u64).to_le_bytes()),
+        _ => put(bytes, at, value.to_le_bytes()),
+    }
+}

@@ -59,6 +59,9 @@ pub struct StructLayout {
     pub fields: Box<[FieldLayout]>,
     /// Offsets of the fields the collector traces.
     pub refs: Box<[u32]>,
+    /// Whether the fields cover every payload byte, so a new struct's
+    /// field writes leave no padding to zero.
+    pub dense: bool,
 }
 
 impl StructLayout {
@@ -78,10 +81,13 @@ impl StructLayout {
             .filter(|f| f.ty == StorageType::Ref)
             .map(|f| f.offset)
             .collect();
+        let size = offset.next_multiple_of(8);
+        let covered: u32 = fields.iter().map(|ty| ty.size()).sum();
         StructLayout {
-            size: offset.next_multiple_of(8),
+            size,
             fields: out.into(),
             refs,
+            dense: covered == size,
         }
     }
 }
