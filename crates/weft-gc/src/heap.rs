@@ -48,7 +48,7 @@ const HEADER: usize = 8;
 const ARRAY_HEADER: usize = 16;
 /// Collect only once at least this many bytes were allocated since the
 /// last collection.
-pub const MIN_COLLECT: usize = 1 << 20;
+pub const MIN_COLLECT: usize = 4 << 20;
 /// The heap's bytes grow in steps of this many.
 const GROWTH_STEP: usize = 256 << 10;
 /// Free blocks up to this size are kept in exact size classes.
