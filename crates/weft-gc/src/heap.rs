@@ -13,9 +13,11 @@
 //!
 //! Allocation bumps through the current free run, else takes a free block
 //! of the exact size class, else makes a large free block the run, else
-//! bumps the end of the used region, growing the vector up to the limit. When the bytes allocated since the last
-//! collection pass twice the live size of the heap at that collection (at
-//! least [`MIN_COLLECT`]), the next allocation collects first: mark from the
+//! bumps the end of the used region, growing the vector up to the limit
+//! (and, past what its owner granted, only once the owner agrees). When the
+//! bytes allocated since the last collection pass twice the live size of
+//! the heap at that collection (at least [`MIN_COLLECT`]), the next
+//! allocation collects first: mark from the
 //! roots, then one linear sweep that frees every unmarked object (cycles
 //! included), coalesces neighbours and rebuilds the free lists. Objects
 //! never move, so references held anywhere stay valid.
