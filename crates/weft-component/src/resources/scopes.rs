@@ -1,0 +1,162 @@
+//! Call scopes: one per lifted call in progress (host→guest or guest→guest
+//! through the Canonical ABI), nested as the calls are. A scope counts the
+//! borrow handles given to its callee, which must all be dropped before the
+//! call returns, and lists the own handles lent for it, which get their
+//! lend back when it ends.
+
+use super::ResourceError;
+
+/// Names one open call scope. Scopes at the same depth get different ids,
+/// so an id kept past its call's end is refused, not confused with a
+/// later call's.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ScopeId {
+    depth: u32,
+    serial: u64,
+}
+
+#[derive(Debug)]
+struct Scope {
+    serial: u64,
+    /// Borrow handles given to the callee and not yet dropped.
+    borrows: u32,
+    /// Own handles lent for this call: (table, handle).
+    lends: Vec<(u32, u32)>,
+}
+
+/// What closing a scope leaves the caller to do.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Exited {
+    /// Own handles, (table, handle), whose lend for this call ends: give
+    /// each back with `HandleTable::unlend`, whatever `result` says.
+    pub lends: Vec<(u32, u32)>,
+    /// `Err(BorrowsRemain)` if the callee kept a borrow: the call traps.
+    pub result: Result<(), ResourceError>,
+}
+
+/// The stack of open call scopes of one store.
+#[derive(Debug, Default)]
+pub struct CallScopes {
+    stack: Vec<Scope>,
+    serial: u64,
+}
+
+impl CallScopes {
+    /// No call in progress.
+    pub fn new() -> CallScopes {
+        CallScopes::default()
+    }
+
+    /// Opens the scope of a call that is starting.
+    pub fn enter(&mut self) -> ScopeId {
+        self.serial += 1;
+        self.stack.push(Scope {
+            serial: self.serial,
+            borrows: 0,
+            lends: Vec::new(),
+        });
+        ScopeId {
+            depth: (self.stack.len() - 1) as u32,
+            serial: self.serial,
+        }
+    }
+
+    fn scope(&mut self, id: ScopeId) -> Result<&mut Scope, ResourceError> {
+        match self.stack.get_mut(id.depth as usize) {
+            Some(s) if s.serial == id.serial => Ok(s),
+            _ => Err(ResourceError::NoScope),
+        }
+    }
+
+    /// Counts a borrow handle given to the call of `id`.
+    pub fn add_borrow(&mut self, id: ScopeId) -> Result<(), ResourceError> {
+        let s = self.scope(id)?;
+        s.borrows = s
+            .borrows
+            .checked_add(1)
+            .ok_or(ResourceError::TooManyLends)?;
+        Ok(())
+    }
+
+    /// Counts a borrow handle of the call of `id` dropped.
+    pub fn remove_borrow(&mut self, id: ScopeId) -> Result<(), ResourceError> {
+        let s = self.scope(id)?;
+        s.borrows = s.borrows.checked_sub(1).ok_or(ResourceError::NoScope)?;
+        Ok(())
+    }
+
+    /// Records that own handle `handle` of table `table` was lent for the
+    /// call of `id`.
+    pub fn record_lend(
+        &mut self,
+        id: ScopeId,
+        table: u32,
+        handle: u32,
+    ) -> Result<(), ResourceError> {
+        self.scope(id)?.lends.push((table, handle));
+        Ok(())
+    }
+
+    /// Closes the scope of the call that is returning, which must be the
+    /// innermost one.
+    pub fn exit(&mut self, id: ScopeId) -> Result<Exited, ResourceError> {
+        if id.depth as usize + 1 != self.stack.len() {
+            return Err(ResourceError::NoScope);
+        }
+        self.scope(id)?;
+        let s = self.stack.pop().expect("checked above");
+        Ok(Exited {
+            lends: s.lends,
+            result: if s.borrows == 0 {
+                Ok(())
+            } else {
+                Err(ResourceError::BorrowsRemain)
+            },
+        })
+    }
+
+    /// How many calls are in progress.
+    pub fn depth(&self) -> usize {
+        self.stack.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_borrow_fails_the_call_and_lends_come_back() {
+        let mut scopes = CallScopes::new();
+        let outer = scopes.enter();
+        let inner = scopes.enter();
+        scopes.add_borrow(inner).unwrap();
+        scopes.record_lend(inner, 0, 5).unwrap();
+        assert_eq!(
+            scopes.exit(outer),
+            Err(ResourceError::NoScope),
+            "not innermost"
+        );
+        let done = scopes.exit(inner).unwrap();
+        assert_eq!(done.lends, [(0, 5)]);
+        assert_eq!(done.result, Err(ResourceError::BorrowsRemain));
+        assert_eq!(
+            ResourceError::BorrowsRemain.to_string(),
+            "borrow handles still remain at the end of the call"
+        );
+        // The inner id is stale now, even once another call takes its depth.
+        let again = scopes.enter();
+        assert_ne!(again, inner);
+        assert_eq!(scopes.add_borrow(inner), Err(ResourceError::NoScope));
+        scopes.add_borrow(again).unwrap();
+        scopes.remove_borrow(again).unwrap();
+        assert_eq!(
+            scopes.remove_borrow(again),
+            Err(ResourceError::NoScope),
+            "no underflow"
+        );
+        assert_eq!(scopes.exit(again).unwrap().result, Ok(()));
+        assert_eq!(scopes.exit(outer).unwrap().result, Ok(()));
+        assert_eq!(scopes.depth(), 0);
+    }
+}
