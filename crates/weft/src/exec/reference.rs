@@ -99,21 +99,6 @@ pub(crate) unsafe fn ref_func(
     next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `ref.is_null`.
-pub(crate) unsafe fn ref_is_null(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-    acc: u64,
-) -> Exit {
-    let (o, next) = decode!(ip, Unary);
-    let v = get!(fp, ctx, o.a);
-    set!(fp, ctx, o.dst, u64::from(v == 0));
-    next!(next, fp, mem, len, ctx, acc)
-}
-
 /// `ref.as_non_null`.
 pub(crate) unsafe fn ref_as_non_null(
     ip: Ip,

@@ -316,9 +316,9 @@ impl<'a> VisitOperator<'a> for Translator<'_> {
     }
 
     fn visit_ref_is_null(&mut self) -> Self::Output {
-        let a = self.pop_slot();
-        let ops = |dst| isa::Unary { dst, a: Slot(a) };
-        self.emit_def(h!(exec::ref_is_null), ops, None);
+        // Every null reference is the cell 0, so this is `i64.eqz` on the
+        // cell, and a branch on it fuses like one (`br_zero`).
+        self.unary(by_acc!(un[exec::I64Eqz]), true);
         Ok(())
     }
 
