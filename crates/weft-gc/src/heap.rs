@@ -153,7 +153,8 @@ pub struct Heap {
     /// Host data of externref boxes, by slot.
     externs: Vec<Option<Box<dyn Any + Send + Sync>>>,
     free_extern_slots: Vec<u32>,
-    allocated_since_collection: usize,
+    /// Bytes left to allocate before the next collection is due.
+    until_collection: usize,
     /// Whether allocation may collect (off while the embedder cannot yet
     /// name every root).
     auto_collect: bool,
@@ -176,7 +177,7 @@ impl Heap {
             layouts: Vec::new(),
             externs: Vec::new(),
             free_extern_slots: Vec::new(),
-            allocated_since_collection: 0,
+            until_collection: MIN_COLLECT,
             auto_collect: true,
             stats: HeapStats::default(),
         }
@@ -185,12 +186,9 @@ impl Heap {
     /// Whether enough was allocated since the last collection that the next
     /// allocation should collect first (what allocation does on its own
     /// with automatic collection on).
+    #[inline]
     pub fn should_collect(&self) -> bool {
-        // Twice the live size: marking costs in proportion to it, so this
-        // bounds the collector to about half a byte of marking per byte
-        // allocated, for a heap of at most three times the live size.
-        let threshold = (2 * self.stats.live_after_collection).max(MIN_COLLECT);
-        self.allocated_since_collection >= threshold
+        self.until_collection == 0
     }
 
     /// Whether allocation collects when the heap is under pressure (on by
@@ -374,6 +372,7 @@ impl Heap {
 
     /// As [`Heap::allocate`], leaving the bytes as they were (for a caller
     /// that writes every one of them).
+    #[inline]
     fn allocate_raw(&mut self, size: usize, roots: &mut dyn RootSet) -> Result<usize> {
         debug_assert!(size.is_multiple_of(8) && size >= HEADER);
         if self.auto_collect && self.should_collect() {
@@ -392,14 +391,14 @@ impl Heap {
                 None => return Err(HeapError::OutOfMemory),
             },
         };
-        self.allocated_since_collection += size;
-        self.stats.peak_used = self.stats.peak_used.max(self.top);
+        self.until_collection = self.until_collection.saturating_sub(size);
         Ok(at)
     }
 
     /// `size` free bytes: from the current run, else a free block of
     /// exactly that size, else the start of a large block, whose rest
     /// becomes the run.
+    #[inline]
     fn take_free(&mut self, size: usize) -> Option<usize> {
         if self.run_end - self.run >= size {
             let at = self.run;
@@ -453,6 +452,7 @@ impl Heap {
         }
         let at = self.top;
         self.top = end;
+        self.stats.peak_used = self.stats.peak_used.max(end);
         Some(at)
     }
 
@@ -482,7 +482,10 @@ impl Heap {
         }
         self.sweep()?;
         self.stats.collections += 1;
-        self.allocated_since_collection = 0;
+        // Twice the live size: marking costs in proportion to it, so this
+        // bounds the collector to about half a byte of marking per byte
+        // allocated, for a heap of at most three times the live size.
+        self.until_collection = (2 * self.stats.live_after_collection).max(MIN_COLLECT);
         Ok(())
     }
 
@@ -600,13 +603,47 @@ impl Heap {
     /// The value stored as `ty` at byte `offset` of struct `r`'s payload
     /// (a field offset of its type's layout), zero-extended to 128 bits:
     /// the fast path of `struct.get`, checked against the object's size.
+    #[inline]
     pub fn struct_read(&self, r: GcRef, offset: u32, ty: StorageType) -> Result<u128> {
         let at = self.struct_at(r, offset, ty.size())?;
         self.read(at, ty)
     }
 
+    /// The 4 bytes at byte `offset` of struct `r`'s payload, checked like
+    /// [`Heap::struct_read`] (for `i32`, `f32` and reference fields).
+    #[inline]
+    pub fn struct_read_u32(&self, r: GcRef, offset: u32) -> Result<u32> {
+        let at = self.struct_at(r, offset, 4)?;
+        Ok(u32::from_le_bytes(fixed(&self.bytes, at)?))
+    }
+
+    /// The 8 bytes at byte `offset` of struct `r`'s payload (for `i64` and
+    /// `f64` fields).
+    #[inline]
+    pub fn struct_read_u64(&self, r: GcRef, offset: u32) -> Result<u64> {
+        let at = self.struct_at(r, offset, 8)?;
+        Ok(u64::from_le_bytes(fixed(&self.bytes, at)?))
+    }
+
+    /// Stores `value` in the 4 bytes at byte `offset` of struct `r`'s
+    /// payload.
+    #[inline]
+    pub fn struct_write_u32(&mut self, r: GcRef, offset: u32, value: u32) -> Result<()> {
+        let at = self.struct_at(r, offset, 4)?;
+        store_le(&mut self.bytes, at, 4, u128::from(value))
+    }
+
+    /// Stores `value` in the 8 bytes at byte `offset` of struct `r`'s
+    /// payload.
+    #[inline]
+    pub fn struct_write_u64(&mut self, r: GcRef, offset: u32, value: u64) -> Result<()> {
+        let at = self.struct_at(r, offset, 8)?;
+        store_le(&mut self.bytes, at, 8, u128::from(value))
+    }
+
     /// Stores the low bits of `value` as `ty` at byte `offset` of struct
     /// `r`'s payload: the fast path of `struct.set`.
+    #[inline]
     pub fn struct_write(
         &mut self,
         r: GcRef,
@@ -752,6 +789,7 @@ impl Heap {
     }
 
     /// The offset `r` names, if it could be an object of this heap.
+    #[inline]
     fn offset(&self, r: GcRef) -> Result<usize> {
         if r.is_null() {
             return Err(HeapError::Null);
@@ -788,6 +826,7 @@ impl Heap {
 
     /// Where the `n` bytes at `offset` of struct `r`'s payload are, checked
     /// against the object's own size.
+    #[inline]
     fn struct_at(&self, r: GcRef, offset: u32, n: u32) -> Result<usize> {
         let at = self.offset(r)?;
         let h = self
@@ -841,11 +880,13 @@ impl Heap {
     }
 
     /// The value of storage type `ty` at `at`, zero-extended.
+    #[inline]
     fn read(&self, at: usize, ty: StorageType) -> Result<u128> {
         load_le(&self.bytes, at, ty.size())
     }
 
     /// Stores the low bytes of `value` as storage type `ty` at `at`.
+    #[inline]
     fn write(&mut self, at: usize, ty: StorageType, value: u128) -> Result<()> {
         store_le(&mut self.bytes, at, ty.size(), value)
     }
@@ -865,19 +906,22 @@ mod tests;
 /// call.
 #[inline]
 fn load_le(bytes: &[u8], at: usize, size: u32) -> Result<u128> {
-    fn get<const N: usize>(bytes: &[u8], at: usize) -> Result<[u8; N]> {
-        bytes
-            .get(at..at + N)
-            .and_then(|b| b.try_into().ok())
-            .ok_or(HeapError::Corrupted)
-    }
     Ok(match size {
-        1 => u128::from(get::<1>(bytes, at)?[0]),
-        2 => u128::from(u16::from_le_bytes(get(bytes, at)?)),
-        4 => u128::from(u32::from_le_bytes(get(bytes, at)?)),
-        8 => u128::from(u64::from_le_bytes(get(bytes, at)?)),
-        _ => u128::from_le_bytes(get(bytes, at)?),
+        1 => u128::from(fixed::<1>(bytes, at)?[0]),
+        2 => u128::from(u16::from_le_bytes(fixed(bytes, at)?)),
+        4 => u128::from(u32::from_le_bytes(fixed(bytes, at)?)),
+        8 => u128::from(u64::from_le_bytes(fixed(bytes, at)?)),
+        _ => u128::from_le_bytes(fixed(bytes, at)?),
     })
+}
+
+/// The `N` bytes at `at` of `bytes`, checked.
+#[inline]
+fn fixed<const N: usize>(bytes: &[u8], at: usize) -> Result<[u8; N]> {
+    bytes
+        .get(at..at + N)
+        .and_then(|b| b.try_into().ok())
+        .ok_or(HeapError::Corrupted)
 }
 
 /// Stores the low `size` bytes of `value` at `at` of `bytes`, little-endian.

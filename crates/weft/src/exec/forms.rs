@@ -102,6 +102,17 @@ choice!(
 );
 
 choice!(
+    /// The width of a field read or written as a plain word: an `i32`,
+    /// `f32` or GC reference field (4 bytes) or an `i64`/`f64` one (8):
+    /// nothing to extend and nothing to check.
+    FieldWord::WIDE,
+    /// An 8-byte field.
+    Word64,
+    /// A 4-byte field.
+    Word32
+);
+
+choice!(
     /// Whether a reference test or cast lets null through.
     Nullability::NULLABLE,
     /// `(ref null ht)`: null passes.

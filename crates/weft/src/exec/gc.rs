@@ -12,7 +12,7 @@
 
 use super::roots::collect_in_handler;
 use super::{Ctx, Exit, Fp, Ip, decode, get, next, set, trap};
-use super::{Extension, Nullability, SegmentKind, Sense};
+use super::{Extension, FieldWord, Nullability, SegmentKind, Sense};
 use crate::error::TrapKind;
 use crate::gc::{self, FieldStorage};
 use crate::ir::isa::{
@@ -249,6 +249,44 @@ unsafe fn get_field<E: Extension>(fp: Fp, ctx: &mut Ctx, o: &StructGet, _resume:
         .map_err(struct_trap)?;
     // SAFETY: `dst` is a slot of this frame, wide enough for the field.
     unsafe { put_value::<E>(fp, ctx, o.dst.0, bits, ty) }
+}
+
+gc_handler!(
+    /// `struct.get` of a field that is a plain word (see `FieldWord`): the
+    /// common case, without the general path's dispatch on storage.
+    struct_get_word<W: FieldWord>, StructGet, get_word
+);
+
+#[inline(never)]
+unsafe fn get_word<W: FieldWord>(fp: Fp, ctx: &mut Ctx, o: &StructGet, _resume: Ip) -> Step<()> {
+    let r = GcRef(get!(fp, ctx, o.obj) as u32);
+    let heap = &ctx.store().gc;
+    let v = if W::WIDE {
+        heap.struct_read_u64(r, o.offset.0)
+    } else {
+        heap.struct_read_u32(r, o.offset.0).map(u64::from)
+    }
+    .map_err(struct_trap)?;
+    set!(fp, ctx, o.dst, v);
+    Ok(())
+}
+
+gc_handler!(
+    /// `struct.set` of a field that is a plain word (see `FieldWord`).
+    struct_set_word<W: FieldWord>, StructSet, set_word
+);
+
+#[inline(never)]
+unsafe fn set_word<W: FieldWord>(fp: Fp, ctx: &mut Ctx, o: &StructSet, _resume: Ip) -> Step<()> {
+    let r = GcRef(get!(fp, ctx, o.obj) as u32);
+    let v = get!(fp, ctx, o.value);
+    let heap = &mut ctx.store().gc;
+    if W::WIDE {
+        heap.struct_write_u64(r, o.offset.0, v)
+    } else {
+        heap.struct_write_u32(r, o.offset.0, v as u32)
+    }
+    .map_err(struct_trap)
 }
 
 gc_handler!(

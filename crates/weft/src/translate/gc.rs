@@ -8,7 +8,7 @@
 
 use super::{Operand, Translator};
 use crate::exec;
-use crate::gc::{self, encode_heap_type};
+use crate::gc::{self, FieldStorage, encode_heap_type};
 use crate::ir::isa::{self, Count, Index, Slot};
 use crate::ir::{Handler, h};
 use crate::types::{CompositeType, HeapType, StorageType, TypeId, ValType};
@@ -100,11 +100,17 @@ impl Translator<'_> {
         (Index(f.offset), Count(gc::storage_code(f.ty)))
     }
 
-    /// `struct.get`; `h` says how a packed field extends.
+    /// `struct.get`; `h` says how a packed field extends. A field that is a
+    /// plain word takes the word handler instead.
     pub(super) fn struct_get(&mut self, type_index: u32, field: u32, h: Handler) {
         let ty = self.type_id(type_index);
         let (st, _) = self.struct_field(ty, field);
         let (offset, storage) = self.field_place(ty, field);
+        let h = match word_width(storage) {
+            Some(true) => h!(exec::struct_get_word::<exec::Word64>),
+            Some(false) => h!(exec::struct_get_word::<exec::Word32>),
+            None => h,
+        };
         let obj = self.pop_slot();
         self.emit_field_def(h, st, |dst| isa::StructGet {
             dst,
@@ -120,6 +126,11 @@ impl Translator<'_> {
         let (offset, storage) = self.field_place(ty, field);
         let value = self.pop_slot();
         let obj = self.pop_slot();
+        let h = match word_width(storage) {
+            Some(true) => h!(exec::struct_set_word::<exec::Word64>),
+            Some(false) => h!(exec::struct_set_word::<exec::Word32>),
+            None => h!(exec::struct_set),
+        };
         let ops = isa::StructSet {
             obj: Slot(obj),
             value: Slot(value),
@@ -127,7 +138,7 @@ impl Translator<'_> {
             offset,
             storage,
         };
-        self.code.emit(h!(exec::struct_set), ops);
+        self.code.emit(h, ops);
     }
 
     pub(super) fn array_new(&mut self, type_index: u32) {
@@ -319,5 +330,17 @@ impl Translator<'_> {
         self.emit_value(test, ops, None);
         self.br_if(depth);
         self.begin_basic_block();
+    }
+}
+
+/// Whether a field of storage code `storage` is a plain word: `Some(wide)`
+/// for an 8-byte (`i64`, `f64`) or 4-byte (`i32`, `f32`, GC reference)
+/// field; `None` for packed, `v128` and function-reference fields, which
+/// take the general handlers (extension, two cells, a check on read).
+fn word_width(storage: Count) -> Option<bool> {
+    match gc::storage_of_code(storage.0) {
+        FieldStorage::I64 | FieldStorage::F64 => Some(true),
+        FieldStorage::I32 | FieldStorage::F32 | FieldStorage::Ref => Some(false),
+        _ => None,
     }
 }
