@@ -251,42 +251,56 @@ unsafe fn get_field<E: Extension>(fp: Fp, ctx: &mut Ctx, o: &StructGet, _resume:
     unsafe { put_value::<E>(fp, ctx, o.dst.0, bits, ty) }
 }
 
-gc_handler!(
-    /// `struct.get` of a field that is a plain word (see `FieldWord`): the
-    /// common case, without the general path's dispatch on storage.
-    struct_get_word<W: FieldWord>, StructGet, get_word
-);
-
-#[inline(never)]
-unsafe fn get_word<W: FieldWord>(fp: Fp, ctx: &mut Ctx, o: &StructGet, _resume: Ip) -> Step<()> {
+/// `struct.get` of a field that is a plain word (see `FieldWord`): the
+/// common case, whole in the handler (no out-of-line work: the heap access
+/// inlines to a few checks and a load), without the general path's
+/// dispatch on storage.
+pub(crate) unsafe fn struct_get_word<W: FieldWord>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
+    let (o, next) = decode!(ip, StructGet);
     let r = GcRef(get!(fp, ctx, o.obj) as u32);
     let heap = &ctx.store().gc;
     let v = if W::WIDE {
         heap.struct_read_u64(r, o.offset.0)
     } else {
         heap.struct_read_u32(r, o.offset.0).map(u64::from)
+    };
+    match v {
+        Ok(v) => set!(fp, ctx, o.dst, v),
+        Err(e) => trap!(ip, ctx, struct_trap(e)),
     }
-    .map_err(struct_trap)?;
-    set!(fp, ctx, o.dst, v);
-    Ok(())
+    next!(next.ip(), fp, mem, len, ctx, acc)
 }
 
-gc_handler!(
-    /// `struct.set` of a field that is a plain word (see `FieldWord`).
-    struct_set_word<W: FieldWord>, StructSet, set_word
-);
-
-#[inline(never)]
-unsafe fn set_word<W: FieldWord>(fp: Fp, ctx: &mut Ctx, o: &StructSet, _resume: Ip) -> Step<()> {
+/// `struct.set` of a field that is a plain word (see `FieldWord`), whole
+/// in the handler like `struct_get_word`.
+pub(crate) unsafe fn struct_set_word<W: FieldWord>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
+    let (o, next) = decode!(ip, StructSet);
     let r = GcRef(get!(fp, ctx, o.obj) as u32);
     let v = get!(fp, ctx, o.value);
     let heap = &mut ctx.store().gc;
-    if W::WIDE {
+    let done = if W::WIDE {
         heap.struct_write_u64(r, o.offset.0, v)
     } else {
         heap.struct_write_u32(r, o.offset.0, v as u32)
+    };
+    if let Err(e) = done {
+        trap!(ip, ctx, struct_trap(e));
     }
-    .map_err(struct_trap)
+    next!(next.ip(), fp, mem, len, ctx, acc)
 }
 
 gc_handler!(
