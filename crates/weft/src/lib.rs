@@ -53,7 +53,7 @@ pub use limits::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
 pub use linker::Linker;
 pub use module::{ExportType, ExternType, ImportType, Module};
 pub use refs::{EqRef, I31};
-pub use roots::{OwnedRooted, RootScope};
+pub use roots::{OwnedRooted, RootScope, Rooted};
 pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
 pub use types::{
     CompositeType, DefinedKind, FieldType, FuncType, GlobalType, HeapType, MemoryType, Mutability,

@@ -202,6 +202,14 @@ pub trait HandleType: Copy {
     fn from_handle(h: Handle) -> Self;
 }
 
+/// A GC reference handle rooted in the innermost [`RootScope`], under the
+/// name wasmtime gives it. weft's handle types (`ExternRef`, `AnyRef`,
+/// `EqRef`, `StructRef`, `ArrayRef`) are such rooted handles themselves,
+/// so `Rooted<ExternRef>` is `ExternRef`: code written against wasmtime's
+/// `Rooted<T>` compiles unchanged, and a handle used after its scope ended
+/// is an error either way.
+pub type Rooted<T> = T;
+
 /// A GC reference handle (`ExternRef`, `AnyRef`, `EqRef`, `StructRef`,
 /// `ArrayRef`) rooted until this value and all its clones are dropped, not
 /// by a [`RootScope`]: for references the embedder keeps in its own data

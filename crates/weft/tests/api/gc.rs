@@ -598,7 +598,7 @@ fn typed_functions_take_and_return_gc_handles() -> weft::Result<()> {
     );
     let point = inst.get_typed_func::<(i32, i32), StructRef>(&store, "point")?;
     let sum = inst.get_typed_func::<Option<StructRef>, i32>(&store, "sum")?;
-    let p = point.call(&mut store, (3, 4))?;
+    let p: weft::Rooted<StructRef> = point.call(&mut store, (3, 4))?;
     assert_eq!(sum.call(&mut store, Some(p))?, 7);
     assert_eq!(p.field(&store, 1)?.i32(), Some(4));
     // A struct of another type passes the static type but not the check.
