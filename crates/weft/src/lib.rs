@@ -60,3 +60,15 @@ pub use types::{
     RefType, StorageType, SubType, TableType, TagType, TypeId, ValType,
 };
 pub use values::{AnyRef, ExternRef, Ref, Val};
+
+/// Explicitly internal: what `weft-component` needs of the engine that the
+/// embedding API does not show. Not part of weft's stable API.
+#[doc(hidden)]
+pub mod __component_hooks {
+    use crate::Engine;
+
+    /// The core Wasm features the engine validates and runs.
+    pub fn wasm_features(engine: &Engine) -> wasmparser::WasmFeatures {
+        engine.config().features
+    }
+}
