@@ -59,8 +59,11 @@ impl Component {
                 "the bytes are a core module, not a component (use weft::Module)".into(),
             ));
         }
-        let features =
-            weft::__component_hooks::wasm_features(engine) | wp::WasmFeatures::COMPONENT_MODEL;
+        // The Component Model with `[implements=...]` names (metadata
+        // only); not async, threads, maps, fixed-length lists or GC types.
+        let features = weft::__component_hooks::wasm_features(engine)
+            | wp::WasmFeatures::COMPONENT_MODEL
+            | wp::WasmFeatures::CM_IMPLEMENTS;
         wp::Validator::new_with_features(features)
             .validate_all(binary)
             .map_err(invalid)?;
