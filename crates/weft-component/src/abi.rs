@@ -1,0 +1,646 @@
+//! The Canonical ABI's layout of component values: alignment, size and
+//! flattening of every value type, and loading and storing values in a
+//! guest's linear memory, with every check the specification makes (bounds,
+//! alignment, `bool`/`char`/discriminant validity, string encodings).
+//! Tuples, enums, options and results are laid out as the records and
+//! variants they despecialize to.
+
+use crate::values::{Type, Val};
+
+/// A core value type in the flat (register) form of a component value.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Flat {
+    /// `i32`.
+    I32,
+    /// `i64`.
+    I64,
+    /// `f32`.
+    F32,
+    /// `f64`.
+    F64,
+}
+
+/// At most this many flat parameters pass in registers; more spill to
+/// memory.
+pub const MAX_FLAT_PARAMS: usize = 16;
+/// At most this many flat results return in registers.
+pub const MAX_FLAT_RESULTS: usize = 1;
+
+/// How a string is encoded in a guest's memory (`string-encoding=`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum StringEncoding {
+    /// UTF-8; the length counts bytes.
+    Utf8,
+    /// UTF-16LE; the length counts code units.
+    Utf16,
+    /// Latin-1, or UTF-16 when the length's top bit is set.
+    Latin1Utf16,
+}
+
+/// Why loading or storing a value trapped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AbiError {
+    /// An access past the end of memory.
+    #[error("pointer out of bounds of memory")]
+    OutOfBounds,
+    /// A pointer not aligned as its type requires.
+    #[error("unaligned pointer")]
+    Unaligned,
+    /// A `char` that is not a Unicode scalar value.
+    #[error("invalid `char` bit pattern")]
+    InvalidChar,
+    /// A discriminant past the type's cases.
+    #[error("invalid variant discriminant")]
+    InvalidDiscriminant,
+    /// String bytes that are not valid in their encoding.
+    #[error("invalid {0} string")]
+    InvalidString(&'static str),
+    /// A value that is not of the type it is stored as.
+    #[error("value does not match type {0}")]
+    TypeMismatch(String),
+    /// The guest's `realloc` failed or returned a bad pointer.
+    #[error("realloc failed: {0}")]
+    Realloc(String),
+}
+
+/// A guest's linear memory and its `realloc`, for storing values that
+/// need room (strings and lists).
+pub trait GuestMemory {
+    /// The memory's bytes (again after each `realloc`, which may grow it).
+    fn bytes(&mut self) -> &mut [u8];
+    /// Allocates `size` bytes aligned to `align` (the guest's `realloc`).
+    fn realloc(&mut self, align: u32, size: u32) -> Result<u32, AbiError>;
+}
+
+/// The cases of a variant-like type (variant, enum, option, result), each
+/// with its payload type.
+fn cases(ty: &Type) -> Option<Vec<Option<&Type>>> {
+    Some(match ty {
+        Type::Variant(cs) => cs.iter().map(|(_, t)| t.as_ref()).collect(),
+        Type::Enum(names) => vec![None; names.len()],
+        Type::Option(t) => vec![None, Some(&**t)],
+        Type::Result { ok, err } => vec![ok.as_deref(), err.as_deref()],
+        _ => return None,
+    })
+}
+
+/// The fields of a record-like type (record, tuple).
+fn fields(ty: &Type) -> Option<Vec<&Type>> {
+    Some(match ty {
+        Type::Record(fs) => fs.iter().map(|(_, t)| t).collect(),
+        Type::Tuple(ts) => ts.iter().collect(),
+        _ => return None,
+    })
+}
+
+/// The size in bytes of a discriminant for `n` cases.
+fn discriminant_size(n: usize) -> u32 {
+    match n {
+        0..=0x100 => 1,
+        0x101..=0x1_0000 => 2,
+        _ => 4,
+    }
+}
+
+/// The bytes `n` flags take.
+fn flags_size(n: usize) -> u32 {
+    match n {
+        0 => 0,
+        1..=8 => 1,
+        9..=16 => 2,
+        _ => 4 * n.div_ceil(32) as u32,
+    }
+}
+
+fn align_to(offset: u32, align: u32) -> u32 {
+    offset.next_multiple_of(align)
+}
+
+/// The alignment of `ty` in memory.
+pub fn alignment(ty: &Type) -> u32 {
+    match ty {
+        Type::Bool | Type::S8 | Type::U8 => 1,
+        Type::S16 | Type::U16 => 2,
+        Type::S32 | Type::U32 | Type::Float32 | Type::Char => 4,
+        Type::S64 | Type::U64 | Type::Float64 => 8,
+        Type::String | Type::List(_) => 4,
+        Type::Flags(names) => flags_size(names.len()).clamp(1, 4),
+        _ => {
+            if let Some(fs) = fields(ty) {
+                return fs.into_iter().map(alignment).max().unwrap_or(1);
+            }
+            let cs = cases(ty).expect("every other type is variant-like");
+            let payload = cs.iter().flatten().map(|t| alignment(t)).max().unwrap_or(1);
+            discriminant_size(cs.len()).max(payload)
+        }
+    }
+}
+
+/// The size of `ty` in memory.
+pub fn size(ty: &Type) -> u32 {
+    match ty {
+        Type::Bool | Type::S8 | Type::U8 => 1,
+        Type::S16 | Type::U16 => 2,
+        Type::S32 | Type::U32 | Type::Float32 | Type::Char => 4,
+        Type::S64 | Type::U64 | Type::Float64 => 8,
+        Type::String | Type::List(_) => 8,
+        Type::Flags(names) => flags_size(names.len()),
+        _ => {
+            let end = if let Some(fs) = fields(ty) {
+                fs.into_iter()
+                    .fold(0, |at, f| align_to(at, alignment(f)) + size(f))
+            } else {
+                variant_payload_offset(ty)
+                    + cases(ty)
+                        .unwrap()
+                        .iter()
+                        .flatten()
+                        .map(|t| size(t))
+                        .max()
+                        .unwrap_or(0)
+            };
+            align_to(end, alignment(ty))
+        }
+    }
+}
+
+/// Where a variant-like value's payload starts: after the discriminant,
+/// aligned for the widest payload.
+fn variant_payload_offset(ty: &Type) -> u32 {
+    let cs = cases(ty).expect("a variant-like type");
+    let payload = cs.iter().flatten().map(|t| alignment(t)).max().unwrap_or(1);
+    align_to(discriminant_size(cs.len()), payload)
+}
+
+/// Appends the flat core types of `ty` to `out`.
+pub fn flatten(ty: &Type, out: &mut Vec<Flat>) {
+    match ty {
+        Type::Bool | Type::S8 | Type::U8 | Type::S16 | Type::U16 | Type::S32 | Type::U32 => {
+            out.push(Flat::I32)
+        }
+        Type::Char => out.push(Flat::I32),
+        Type::S64 | Type::U64 => out.push(Flat::I64),
+        Type::Float32 => out.push(Flat::F32),
+        Type::Float64 => out.push(Flat::F64),
+        Type::String | Type::List(_) => out.extend([Flat::I32, Flat::I32]),
+        Type::Flags(names) => out.extend(std::iter::repeat_n(Flat::I32, names.len().div_ceil(32))),
+        _ => {
+            if let Some(fs) = fields(ty) {
+                fs.into_iter().for_each(|f| flatten(f, out));
+                return;
+            }
+            // The discriminant, then each position joined over the cases.
+            let mut joined: Vec<Flat> = Vec::new();
+            for payload in cases(ty).unwrap().into_iter().flatten() {
+                let mut flat = Vec::new();
+                flatten(payload, &mut flat);
+                for (i, f) in flat.into_iter().enumerate() {
+                    match joined.get_mut(i) {
+                        Some(j) => *j = join(*j, f),
+                        None => joined.push(f),
+                    }
+                }
+            }
+            out.push(Flat::I32);
+            out.extend(joined);
+        }
+    }
+}
+
+/// The one flat type that can carry either of `a` and `b`.
+fn join(a: Flat, b: Flat) -> Flat {
+    match (a, b) {
+        _ if a == b => a,
+        (Flat::I32, Flat::F32) | (Flat::F32, Flat::I32) => Flat::I32,
+        _ => Flat::I64,
+    }
+}
+
+/// The bytes `[at, at + n)` of `mem`, checked.
+fn span(mem: &[u8], at: u32, n: u32) -> Result<&[u8], AbiError> {
+    let start = at as usize;
+    mem.get(start..start.checked_add(n as usize).ok_or(AbiError::OutOfBounds)?)
+        .ok_or(AbiError::OutOfBounds)
+}
+
+fn le(mem: &[u8], at: u32, n: u32) -> Result<u64, AbiError> {
+    let b = span(mem, at, n)?;
+    Ok(b.iter().rev().fold(0u64, |v, &x| (v << 8) | u64::from(x)))
+}
+
+/// A NaN of any payload becomes the canonical one.
+fn canonical32(v: f32) -> f32 {
+    if v.is_nan() {
+        f32::from_bits(0x7fc0_0000)
+    } else {
+        v
+    }
+}
+
+fn canonical64(v: f64) -> f64 {
+    if v.is_nan() {
+        f64::from_bits(0x7ff8_0000_0000_0000)
+    } else {
+        v
+    }
+}
+
+/// Loads a value of type `ty` from `mem` at `ptr`, which must be aligned
+/// for it and in bounds.
+pub fn load(mem: &[u8], ptr: u32, ty: &Type, enc: StringEncoding) -> Result<Val, AbiError> {
+    if !ptr.is_multiple_of(alignment(ty)) {
+        return Err(AbiError::Unaligned);
+    }
+    span(mem, ptr, size(ty))?;
+    Ok(match ty {
+        Type::Bool => Val::Bool(le(mem, ptr, 1)? != 0),
+        Type::S8 => Val::S8(le(mem, ptr, 1)? as i8),
+        Type::U8 => Val::U8(le(mem, ptr, 1)? as u8),
+        Type::S16 => Val::S16(le(mem, ptr, 2)? as i16),
+        Type::U16 => Val::U16(le(mem, ptr, 2)? as u16),
+        Type::S32 => Val::S32(le(mem, ptr, 4)? as i32),
+        Type::U32 => Val::U32(le(mem, ptr, 4)? as u32),
+        Type::S64 => Val::S64(le(mem, ptr, 8)? as i64),
+        Type::U64 => Val::U64(le(mem, ptr, 8)?),
+        Type::Float32 => Val::Float32(canonical32(f32::from_bits(le(mem, ptr, 4)? as u32))),
+        Type::Float64 => Val::Float64(canonical64(f64::from_bits(le(mem, ptr, 8)?))),
+        Type::Char => {
+            Val::Char(char::from_u32(le(mem, ptr, 4)? as u32).ok_or(AbiError::InvalidChar)?)
+        }
+        Type::String => {
+            let (p, n) = (le(mem, ptr, 4)? as u32, le(mem, ptr + 4, 4)? as u32);
+            Val::String(load_string(mem, p, n, enc)?)
+        }
+        Type::List(elem) => {
+            let (p, n) = (le(mem, ptr, 4)? as u32, le(mem, ptr + 4, 4)? as u32);
+            let step = size(elem);
+            if !p.is_multiple_of(alignment(elem)) {
+                return Err(AbiError::Unaligned);
+            }
+            span(mem, p, step.checked_mul(n).ok_or(AbiError::OutOfBounds)?)?;
+            Val::List(
+                (0..n)
+                    .map(|i| load(mem, p + i * step, elem, enc))
+                    .collect::<Result<_, _>>()?,
+            )
+        }
+        Type::Flags(names) => {
+            let mut set = Vec::new();
+            for (i, name) in names.iter().enumerate() {
+                let word = if names.len() <= 16 {
+                    le(mem, ptr, flags_size(names.len()))?
+                } else {
+                    le(mem, ptr + 4 * (i / 32) as u32, 4)?
+                };
+                if word >> (i % 32) & 1 == 1 {
+                    set.push(name.clone());
+                }
+            }
+            Val::Flags(set)
+        }
+        _ => {
+            if let Some(fs) = fields(ty) {
+                let mut at = ptr;
+                let mut vals = Vec::with_capacity(fs.len());
+                for f in fs {
+                    at = align_to(at, alignment(f));
+                    vals.push(load(mem, at, f, enc)?);
+                    at += size(f);
+                }
+                return Ok(match ty {
+                    Type::Record(named) => {
+                        Val::Record(named.iter().map(|(n, _)| n.clone()).zip(vals).collect())
+                    }
+                    _ => Val::Tuple(vals),
+                });
+            }
+            let cs = cases(ty).unwrap();
+            let case = le(mem, ptr, discriminant_size(cs.len()))? as usize;
+            let payload_ty = *cs.get(case).ok_or(AbiError::InvalidDiscriminant)?;
+            let payload = payload_ty
+                .map(|t| load(mem, ptr + variant_payload_offset(ty), t, enc).map(Box::new))
+                .transpose()?;
+            match ty {
+                Type::Variant(named) => Val::Variant(named[case].0.clone(), payload),
+                Type::Enum(names) => Val::Enum(names[case].clone()),
+                Type::Option(_) => Val::Option(payload),
+                _ if case == 0 => Val::Result(Ok(payload)),
+                _ => Val::Result(Err(payload)),
+            }
+        }
+    })
+}
+
+/// The string of `n` units at `p`, checked in encoding `enc`.
+fn load_string(mem: &[u8], p: u32, n: u32, enc: StringEncoding) -> Result<String, AbiError> {
+    let utf16 = |p: u32, units: u32| -> Result<String, AbiError> {
+        if !p.is_multiple_of(2) {
+            return Err(AbiError::Unaligned);
+        }
+        let bytes = span(mem, p, units.checked_mul(2).ok_or(AbiError::OutOfBounds)?)?;
+        let units: Vec<u16> = bytes
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        String::from_utf16(&units).map_err(|_| AbiError::InvalidString("utf-16"))
+    };
+    match enc {
+        StringEncoding::Utf8 => std::str::from_utf8(span(mem, p, n)?)
+            .map(str::to_string)
+            .map_err(|_| AbiError::InvalidString("utf-8")),
+        StringEncoding::Utf16 => utf16(p, n),
+        StringEncoding::Latin1Utf16 if n & (1 << 31) != 0 => utf16(p, n & !(1 << 31)),
+        StringEncoding::Latin1Utf16 => {
+            Ok(span(mem, p, n)?.iter().map(|&b| char::from(b)).collect())
+        }
+    }
+}
+
+/// Stores `val` of type `ty` at `ptr` of the guest's memory (aligned and
+/// in bounds), allocating room for strings and lists with its `realloc`.
+/// Strings are stored as UTF-8 (the only encoding stored so far).
+pub fn store(m: &mut dyn GuestMemory, ptr: u32, val: &Val, ty: &Type) -> Result<(), AbiError> {
+    if !ptr.is_multiple_of(alignment(ty)) {
+        return Err(AbiError::Unaligned);
+    }
+    span(m.bytes(), ptr, size(ty))?;
+    let mismatch = || AbiError::TypeMismatch(format!("{ty:?}"));
+    let put = |m: &mut dyn GuestMemory, at: u32, n: u32, v: u64| -> Result<(), AbiError> {
+        let start = at as usize;
+        let b = m
+            .bytes()
+            .get_mut(start..start + n as usize)
+            .ok_or(AbiError::OutOfBounds)?;
+        b.copy_from_slice(&v.to_le_bytes()[..n as usize]);
+        Ok(())
+    };
+    match (ty, val) {
+        (Type::Bool, Val::Bool(v)) => put(m, ptr, 1, u64::from(*v)),
+        (Type::S8, Val::S8(v)) => put(m, ptr, 1, *v as u64),
+        (Type::U8, Val::U8(v)) => put(m, ptr, 1, u64::from(*v)),
+        (Type::S16, Val::S16(v)) => put(m, ptr, 2, *v as u64),
+        (Type::U16, Val::U16(v)) => put(m, ptr, 2, u64::from(*v)),
+        (Type::S32, Val::S32(v)) => put(m, ptr, 4, *v as u64),
+        (Type::U32, Val::U32(v)) => put(m, ptr, 4, u64::from(*v)),
+        (Type::S64, Val::S64(v)) => put(m, ptr, 8, *v as u64),
+        (Type::U64, Val::U64(v)) => put(m, ptr, 8, *v),
+        (Type::Float32, Val::Float32(v)) => put(m, ptr, 4, u64::from(canonical32(*v).to_bits())),
+        (Type::Float64, Val::Float64(v)) => put(m, ptr, 8, canonical64(*v).to_bits()),
+        (Type::Char, Val::Char(c)) => put(m, ptr, 4, u64::from(u32::from(*c))),
+        (Type::String, Val::String(s)) => {
+            let n = u32::try_from(s.len()).map_err(|_| AbiError::OutOfBounds)?;
+            let p = m.realloc(1, n)?;
+            let start = p as usize;
+            m.bytes()
+                .get_mut(start..start + s.len())
+                .ok_or_else(|| AbiError::Realloc("out of bounds".into()))?
+                .copy_from_slice(s.as_bytes());
+            put(m, ptr, 4, u64::from(p))?;
+            put(m, ptr + 4, 4, u64::from(n))
+        }
+        (Type::List(elem), Val::List(items)) => {
+            let n = u32::try_from(items.len()).map_err(|_| AbiError::OutOfBounds)?;
+            let bytes = size(elem).checked_mul(n).ok_or(AbiError::OutOfBounds)?;
+            let p = m.realloc(alignment(elem), bytes)?;
+            // The guest's realloc is not trusted: its block must fit.
+            span(m.bytes(), p, bytes).map_err(|_| AbiError::Realloc("out of bounds".into()))?;
+            for (i, item) in items.iter().enumerate() {
+                store(m, p + i as u32 * size(elem), item, elem)?;
+            }
+            put(m, ptr, 4, u64::from(p))?;
+            put(m, ptr + 4, 4, u64::from(n))
+        }
+        (Type::Flags(names), Val::Flags(set)) => {
+            let mut words = vec![0u32; names.len().div_ceil(32)];
+            for flag in set {
+                let i = names.iter().position(|n| n == flag).ok_or_else(mismatch)?;
+                words[i / 32] |= 1 << (i % 32);
+            }
+            if names.len() <= 16 {
+                put(
+                    m,
+                    ptr,
+                    flags_size(names.len()),
+                    u64::from(words.first().copied().unwrap_or(0)),
+                )
+            } else {
+                words
+                    .iter()
+                    .enumerate()
+                    .try_for_each(|(i, w)| put(m, ptr + 4 * i as u32, 4, u64::from(*w)))
+            }
+        }
+        (Type::Record(fs), Val::Record(vs)) if fs.len() == vs.len() => {
+            store_fields(m, ptr, fs.iter().map(|(_, t)| t), vs.iter().map(|(_, v)| v))
+        }
+        (Type::Tuple(ts), Val::Tuple(vs)) if ts.len() == vs.len() => {
+            store_fields(m, ptr, ts.iter(), vs.iter())
+        }
+        _ => {
+            let cs = cases(ty).ok_or_else(mismatch)?;
+            let (case, payload): (usize, Option<&Val>) = match (ty, val) {
+                (Type::Variant(named), Val::Variant(name, p)) => (
+                    named
+                        .iter()
+                        .position(|(n, _)| n == name)
+                        .ok_or_else(mismatch)?,
+                    p.as_deref(),
+                ),
+                (Type::Enum(names), Val::Enum(name)) => (
+                    names.iter().position(|n| n == name).ok_or_else(mismatch)?,
+                    None,
+                ),
+                (Type::Option(_), Val::Option(p)) => (usize::from(p.is_some()), p.as_deref()),
+                (Type::Result { .. }, Val::Result(Ok(p))) => (0, p.as_deref()),
+                (Type::Result { .. }, Val::Result(Err(p))) => (1, p.as_deref()),
+                _ => return Err(mismatch()),
+            };
+            put(m, ptr, discriminant_size(cs.len()), case as u64)?;
+            match (cs[case], payload) {
+                (Some(t), Some(v)) => store(m, ptr + variant_payload_offset(ty), v, t),
+                (None, None) => Ok(()),
+                _ => Err(mismatch()),
+            }
+        }
+    }
+}
+
+fn store_fields<'a>(
+    m: &mut dyn GuestMemory,
+    ptr: u32,
+    tys: impl Iterator<Item = &'a Type>,
+    vals: impl Iterator<Item = &'a Val>,
+) -> Result<(), AbiError> {
+    let mut at = ptr;
+    for (t, v) in tys.zip(vals) {
+        at = align_to(at, alignment(t));
+        store(m, at, v, t)?;
+        at += size(t);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A guest memory whose `realloc` bumps from the end of what is used.
+    struct Bump {
+        bytes: Vec<u8>,
+        next: u32,
+    }
+
+    impl GuestMemory for Bump {
+        fn bytes(&mut self) -> &mut [u8] {
+            &mut self.bytes
+        }
+        fn realloc(&mut self, align: u32, size: u32) -> Result<u32, AbiError> {
+            let at = self.next.next_multiple_of(align.max(1));
+            self.next = at + size;
+            if self.next as usize > self.bytes.len() {
+                return Err(AbiError::Realloc("out of memory".into()));
+            }
+            Ok(at)
+        }
+    }
+
+    fn result(ok: Option<Type>, err: Option<Type>) -> Type {
+        Type::Result {
+            ok: ok.map(Box::new),
+            err: err.map(Box::new),
+        }
+    }
+
+    #[test]
+    fn layouts_follow_the_canonical_abi() {
+        let rec = Type::Record(vec![
+            ("a".into(), Type::U8),
+            ("b".into(), Type::U64),
+            ("c".into(), Type::U16),
+        ]);
+        assert_eq!((alignment(&rec), size(&rec)), (8, 24));
+        let opt = Type::Option(Box::new(Type::U32));
+        assert_eq!((alignment(&opt), size(&opt)), (4, 8));
+        let r = result(Some(Type::String), Some(Type::U8));
+        assert_eq!((alignment(&r), size(&r)), (4, 12));
+        let big_enum = Type::Enum((0..300).map(|i| format!("e{i}")).collect());
+        assert_eq!(
+            (alignment(&big_enum), size(&big_enum)),
+            (2, 2),
+            "a 16-bit discriminant"
+        );
+        let flags = |n: usize| Type::Flags((0..n).map(|i| format!("f{i}")).collect());
+        assert_eq!(
+            [
+                size(&flags(3)),
+                size(&flags(9)),
+                size(&flags(17)),
+                size(&flags(33))
+            ],
+            [1, 2, 4, 8]
+        );
+        let mut flat = Vec::new();
+        flatten(
+            &Type::Variant(vec![
+                ("i".into(), Some(Type::S32)),
+                ("f".into(), Some(Type::Float32)),
+                ("l".into(), Some(Type::U64)),
+            ]),
+            &mut flat,
+        );
+        assert_eq!(
+            flat,
+            [Flat::I32, Flat::I64],
+            "i32, f32 and i64 payloads join to i64"
+        );
+        flat.clear();
+        flatten(&result(Some(Type::Float32), Some(Type::S32)), &mut flat);
+        assert_eq!(flat, [Flat::I32, Flat::I32], "f32 and i32 join to i32");
+    }
+
+    #[test]
+    fn every_type_round_trips_through_memory() {
+        let ty = Type::Record(vec![
+            ("b".into(), Type::Bool),
+            ("s".into(), Type::String),
+            (
+                "l".into(),
+                Type::List(Box::new(Type::Tuple(vec![Type::S16, Type::Char]))),
+            ),
+            (
+                "v".into(),
+                Type::Variant(vec![("x".into(), None), ("y".into(), Some(Type::Float64))]),
+            ),
+            ("e".into(), Type::Enum(vec!["p".into(), "q".into()])),
+            ("o".into(), Type::Option(Box::new(Type::S64))),
+            ("r".into(), result(None, Some(Type::U32))),
+            (
+                "f".into(),
+                Type::Flags((0..40).map(|i| format!("f{i}")).collect()),
+            ),
+        ]);
+        let val = Val::Record(vec![
+            ("b".into(), Val::Bool(true)),
+            ("s".into(), Val::String("héllo".into())),
+            (
+                "l".into(),
+                Val::List(vec![Val::Tuple(vec![Val::S16(-2), Val::Char('λ')])]),
+            ),
+            (
+                "v".into(),
+                Val::Variant("y".into(), Some(Box::new(Val::Float64(1.5)))),
+            ),
+            ("e".into(), Val::Enum("q".into())),
+            ("o".into(), Val::Option(Some(Box::new(Val::S64(-7))))),
+            ("r".into(), Val::Result(Err(Some(Box::new(Val::U32(9)))))),
+            ("f".into(), Val::Flags(vec!["f1".into(), "f35".into()])),
+        ]);
+        let mut m = Bump {
+            bytes: vec![0; 1024],
+            next: 512,
+        };
+        store(&mut m, 8, &val, &ty).unwrap();
+        assert_eq!(load(&m.bytes, 8, &ty, StringEncoding::Utf8).unwrap(), val);
+    }
+
+    #[test]
+    fn bad_bytes_trap_with_their_cause() {
+        let enc = StringEncoding::Utf8;
+        let mut mem = vec![0u8; 64];
+        assert_eq!(load(&mem, 2, &Type::U32, enc), Err(AbiError::Unaligned));
+        assert_eq!(load(&mem, 64, &Type::U8, enc), Err(AbiError::OutOfBounds));
+        mem[..4].copy_from_slice(&0xd800u32.to_le_bytes());
+        assert_eq!(load(&mem, 0, &Type::Char, enc), Err(AbiError::InvalidChar));
+        mem[..4].copy_from_slice(&2u32.to_le_bytes());
+        let opt = Type::Option(Box::new(Type::U8));
+        assert_eq!(load(&mem, 0, &opt, enc), Err(AbiError::InvalidDiscriminant));
+        mem[8] = 0xff;
+        mem[..8].copy_from_slice(&[8, 0, 0, 0, 1, 0, 0, 0]);
+        assert_eq!(
+            load(&mem, 0, &Type::String, enc),
+            Err(AbiError::InvalidString("utf-8"))
+        );
+        // Latin-1 reads every byte; with the top bit of the length set, UTF-16.
+        assert_eq!(
+            load(&mem, 0, &Type::String, StringEncoding::Latin1Utf16),
+            Ok(Val::String("ÿ".into()))
+        );
+        mem[..8].copy_from_slice(&[8, 0, 0, 0, 1, 0, 0, 0x80]);
+        mem[8..10].copy_from_slice(&0x263au16.to_le_bytes());
+        assert_eq!(
+            load(&mem, 0, &Type::String, StringEncoding::Latin1Utf16),
+            Ok(Val::String("☺".into()))
+        );
+        mem[..8].copy_from_slice(&[8, 0, 0, 0, 0xff, 0xff, 0xff, 0x0f]);
+        assert_eq!(
+            load(&mem, 0, &Type::List(Box::new(Type::U64)), enc),
+            Err(AbiError::OutOfBounds)
+        );
+        mem[..4].copy_from_slice(&0x7fa0_0001u32.to_le_bytes());
+        assert_eq!(
+            load(&mem, 0, &Type::Float32, enc)
+                .map(|v| matches!(v, Val::Float32(f) if f.to_bits() == 0x7fc0_0000)),
+            Ok(true)
+        );
+    }
+}

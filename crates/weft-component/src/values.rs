@@ -1,0 +1,102 @@
+//! Component-level types and values as the embedder sees them: [`Type`]
+//! (what a component function's parameters and results are) and [`Val`]
+//! (one value of such a type).
+
+/// A component value type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Type {
+    /// `bool`.
+    Bool,
+    /// `s8`.
+    S8,
+    /// `u8`.
+    U8,
+    /// `s16`.
+    S16,
+    /// `u16`.
+    U16,
+    /// `s32`.
+    S32,
+    /// `u32`.
+    U32,
+    /// `s64`.
+    S64,
+    /// `u64`.
+    U64,
+    /// `f32`.
+    Float32,
+    /// `f64`.
+    Float64,
+    /// `char`: a Unicode scalar value.
+    Char,
+    /// `string`.
+    String,
+    /// `list<T>`.
+    List(Box<Type>),
+    /// `record { name: T, ... }`.
+    Record(Vec<(String, Type)>),
+    /// `tuple<T, ...>`.
+    Tuple(Vec<Type>),
+    /// `variant { name(T)?, ... }`.
+    Variant(Vec<(String, Option<Type>)>),
+    /// `enum { name, ... }`.
+    Enum(Vec<String>),
+    /// `option<T>`.
+    Option(Box<Type>),
+    /// `result<T?, E?>`.
+    Result {
+        /// The `ok` payload, if any.
+        ok: Option<Box<Type>>,
+        /// The `error` payload, if any.
+        err: Option<Box<Type>>,
+    },
+    /// `flags { name, ... }`.
+    Flags(Vec<String>),
+}
+
+/// A component value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Val {
+    /// A `bool`.
+    Bool(bool),
+    /// An `s8`.
+    S8(i8),
+    /// A `u8`.
+    U8(u8),
+    /// An `s16`.
+    S16(i16),
+    /// A `u16`.
+    U16(u16),
+    /// An `s32`.
+    S32(i32),
+    /// A `u32`.
+    U32(u32),
+    /// An `s64`.
+    S64(i64),
+    /// A `u64`.
+    U64(u64),
+    /// An `f32`.
+    Float32(f32),
+    /// An `f64`.
+    Float64(f64),
+    /// A `char`.
+    Char(char),
+    /// A `string`.
+    String(String),
+    /// A `list`.
+    List(Vec<Val>),
+    /// A `record`: its fields by name, in order.
+    Record(Vec<(String, Val)>),
+    /// A `tuple`.
+    Tuple(Vec<Val>),
+    /// A `variant` case and its payload.
+    Variant(String, Option<Box<Val>>),
+    /// An `enum` case.
+    Enum(String),
+    /// An `option`.
+    Option(Option<Box<Val>>),
+    /// A `result`.
+    Result(Result<Option<Box<Val>>, Option<Box<Val>>>),
+    /// The `flags` that are set.
+    Flags(Vec<String>),
+}
