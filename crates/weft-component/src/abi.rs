@@ -74,7 +74,7 @@ pub trait GuestMemory {
 
 /// The cases of a variant-like type (variant, enum, option, result), each
 /// with its payload type.
-fn cases(ty: &Type) -> Option<Vec<Option<&Type>>> {
+pub(crate) fn cases(ty: &Type) -> Option<Vec<Option<&Type>>> {
     Some(match ty {
         Type::Variant(cs) => cs.iter().map(|(_, t)| t.as_ref()).collect(),
         Type::Enum(names) => vec![None; names.len()],
@@ -84,8 +84,34 @@ fn cases(ty: &Type) -> Option<Vec<Option<&Type>>> {
     })
 }
 
+/// Which case of variant-like type `ty` the value `val` is, and its
+/// payload; `None` if `val` is not of `ty`.
+pub(crate) fn case_of<'v>(ty: &Type, val: &'v Val) -> Option<(usize, Option<&'v Val>)> {
+    Some(match (ty, val) {
+        (Type::Variant(named), Val::Variant(name, p)) => {
+            (named.iter().position(|(n, _)| n == name)?, p.as_deref())
+        }
+        (Type::Enum(names), Val::Enum(name)) => (names.iter().position(|n| n == name)?, None),
+        (Type::Option(_), Val::Option(p)) => (usize::from(p.is_some()), p.as_deref()),
+        (Type::Result { .. }, Val::Result(Ok(p))) => (0, p.as_deref()),
+        (Type::Result { .. }, Val::Result(Err(p))) => (1, p.as_deref()),
+        _ => return None,
+    })
+}
+
+/// The value of case `case` of variant-like type `ty` with `payload`.
+pub(crate) fn val_of_case(ty: &Type, case: usize, payload: Option<Box<Val>>) -> Val {
+    match ty {
+        Type::Variant(named) => Val::Variant(named[case].0.clone(), payload),
+        Type::Enum(names) => Val::Enum(names[case].clone()),
+        Type::Option(_) => Val::Option(payload),
+        _ if case == 0 => Val::Result(Ok(payload)),
+        _ => Val::Result(Err(payload)),
+    }
+}
+
 /// The fields of a record-like type (record, tuple).
-fn fields(ty: &Type) -> Option<Vec<&Type>> {
+pub(crate) fn fields(ty: &Type) -> Option<Vec<&Type>> {
     Some(match ty {
         Type::Record(fs) => fs.iter().map(|(_, t)| t).collect(),
         Type::Tuple(ts) => ts.iter().collect(),
@@ -208,7 +234,7 @@ pub fn flatten(ty: &Type, out: &mut Vec<Flat>) {
 }
 
 /// The one flat type that can carry either of `a` and `b`.
-fn join(a: Flat, b: Flat) -> Flat {
+pub(crate) fn join(a: Flat, b: Flat) -> Flat {
     match (a, b) {
         _ if a == b => a,
         (Flat::I32, Flat::F32) | (Flat::F32, Flat::I32) => Flat::I32,
@@ -229,7 +255,7 @@ fn le(mem: &[u8], at: u32, n: u32) -> Result<u64, AbiError> {
 }
 
 /// A NaN of any payload becomes the canonical one.
-fn canonical32(v: f32) -> f32 {
+pub(crate) fn canonical32(v: f32) -> f32 {
     if v.is_nan() {
         f32::from_bits(0x7fc0_0000)
     } else {
@@ -237,7 +263,7 @@ fn canonical32(v: f32) -> f32 {
     }
 }
 
-fn canonical64(v: f64) -> f64 {
+pub(crate) fn canonical64(v: f64) -> f64 {
     if v.is_nan() {
         f64::from_bits(0x7ff8_0000_0000_0000)
     } else {
@@ -273,16 +299,7 @@ pub fn load(mem: &[u8], ptr: u32, ty: &Type, enc: StringEncoding) -> Result<Val,
         }
         Type::List(elem) => {
             let (p, n) = (le(mem, ptr, 4)? as u32, le(mem, ptr + 4, 4)? as u32);
-            let step = size(elem);
-            if !p.is_multiple_of(alignment(elem)) {
-                return Err(AbiError::Unaligned);
-            }
-            span(mem, p, step.checked_mul(n).ok_or(AbiError::OutOfBounds)?)?;
-            Val::List(
-                (0..n)
-                    .map(|i| load(mem, p + i * step, elem, enc))
-                    .collect::<Result<_, _>>()?,
-            )
+            Val::List(load_list(mem, p, n, elem, enc)?)
         }
         Type::Flags(names) => {
             let mut set = Vec::new();
@@ -320,19 +337,18 @@ pub fn load(mem: &[u8], ptr: u32, ty: &Type, enc: StringEncoding) -> Result<Val,
             let payload = payload_ty
                 .map(|t| load(mem, ptr + variant_payload_offset(ty), t, enc).map(Box::new))
                 .transpose()?;
-            match ty {
-                Type::Variant(named) => Val::Variant(named[case].0.clone(), payload),
-                Type::Enum(names) => Val::Enum(names[case].clone()),
-                Type::Option(_) => Val::Option(payload),
-                _ if case == 0 => Val::Result(Ok(payload)),
-                _ => Val::Result(Err(payload)),
-            }
+            val_of_case(ty, case, payload)
         }
     })
 }
 
 /// The string of `n` units at `p`, checked in encoding `enc`.
-fn load_string(mem: &[u8], p: u32, n: u32, enc: StringEncoding) -> Result<String, AbiError> {
+pub(crate) fn load_string(
+    mem: &[u8],
+    p: u32,
+    n: u32,
+    enc: StringEncoding,
+) -> Result<String, AbiError> {
     let utf16 = |p: u32, units: u32| -> Result<String, AbiError> {
         if !p.is_multiple_of(2) {
             return Err(AbiError::Unaligned);
@@ -388,25 +404,12 @@ pub fn store(m: &mut dyn GuestMemory, ptr: u32, val: &Val, ty: &Type) -> Result<
         (Type::Float64, Val::Float64(v)) => put(m, ptr, 8, canonical64(*v).to_bits()),
         (Type::Char, Val::Char(c)) => put(m, ptr, 4, u64::from(u32::from(*c))),
         (Type::String, Val::String(s)) => {
-            let n = u32::try_from(s.len()).map_err(|_| AbiError::OutOfBounds)?;
-            let p = m.realloc(1, n)?;
-            let start = p as usize;
-            m.bytes()
-                .get_mut(start..start + s.len())
-                .ok_or_else(|| AbiError::Realloc("out of bounds".into()))?
-                .copy_from_slice(s.as_bytes());
+            let (p, n) = store_string(m, s)?;
             put(m, ptr, 4, u64::from(p))?;
             put(m, ptr + 4, 4, u64::from(n))
         }
         (Type::List(elem), Val::List(items)) => {
-            let n = u32::try_from(items.len()).map_err(|_| AbiError::OutOfBounds)?;
-            let bytes = size(elem).checked_mul(n).ok_or(AbiError::OutOfBounds)?;
-            let p = m.realloc(alignment(elem), bytes)?;
-            // The guest's realloc is not trusted: its block must fit.
-            span(m.bytes(), p, bytes).map_err(|_| AbiError::Realloc("out of bounds".into()))?;
-            for (i, item) in items.iter().enumerate() {
-                store(m, p + i as u32 * size(elem), item, elem)?;
-            }
+            let (p, n) = store_list(m, items, elem)?;
             put(m, ptr, 4, u64::from(p))?;
             put(m, ptr + 4, 4, u64::from(n))
         }
@@ -438,23 +441,7 @@ pub fn store(m: &mut dyn GuestMemory, ptr: u32, val: &Val, ty: &Type) -> Result<
         }
         _ => {
             let cs = cases(ty).ok_or_else(mismatch)?;
-            let (case, payload): (usize, Option<&Val>) = match (ty, val) {
-                (Type::Variant(named), Val::Variant(name, p)) => (
-                    named
-                        .iter()
-                        .position(|(n, _)| n == name)
-                        .ok_or_else(mismatch)?,
-                    p.as_deref(),
-                ),
-                (Type::Enum(names), Val::Enum(name)) => (
-                    names.iter().position(|n| n == name).ok_or_else(mismatch)?,
-                    None,
-                ),
-                (Type::Option(_), Val::Option(p)) => (usize::from(p.is_some()), p.as_deref()),
-                (Type::Result { .. }, Val::Result(Ok(p))) => (0, p.as_deref()),
-                (Type::Result { .. }, Val::Result(Err(p))) => (1, p.as_deref()),
-                _ => return Err(mismatch()),
-            };
+            let (case, payload) = case_of(ty, val).ok_or_else(mismatch)?;
             put(m, ptr, discriminant_size(cs.len()), case as u64)?;
             match (cs[case], payload) {
                 (Some(t), Some(v)) => store(m, ptr + variant_payload_offset(ty), v, t),
@@ -463,6 +450,52 @@ pub fn store(m: &mut dyn GuestMemory, ptr: u32, val: &Val, ty: &Type) -> Result<
             }
         }
     }
+}
+
+/// Copies `s` (as UTF-8) into a new allocation; its pointer and length.
+pub(crate) fn store_string(m: &mut dyn GuestMemory, s: &str) -> Result<(u32, u32), AbiError> {
+    let n = u32::try_from(s.len()).map_err(|_| AbiError::OutOfBounds)?;
+    let p = m.realloc(1, n)?;
+    let start = p as usize;
+    m.bytes()
+        .get_mut(start..start + s.len())
+        .ok_or_else(|| AbiError::Realloc("out of bounds".into()))?
+        .copy_from_slice(s.as_bytes());
+    Ok((p, n))
+}
+
+/// Stores `items` of type `elem` in a new allocation; its pointer and
+/// length.
+pub(crate) fn store_list(
+    m: &mut dyn GuestMemory,
+    items: &[Val],
+    elem: &Type,
+) -> Result<(u32, u32), AbiError> {
+    let n = u32::try_from(items.len()).map_err(|_| AbiError::OutOfBounds)?;
+    let bytes = size(elem).checked_mul(n).ok_or(AbiError::OutOfBounds)?;
+    let p = m.realloc(alignment(elem), bytes)?;
+    // The guest's realloc is not trusted: its block must fit.
+    span(m.bytes(), p, bytes).map_err(|_| AbiError::Realloc("out of bounds".into()))?;
+    for (i, item) in items.iter().enumerate() {
+        store(m, p + i as u32 * size(elem), item, elem)?;
+    }
+    Ok((p, n))
+}
+
+/// Loads a list of `n` elements of type `elem` at `p`.
+pub(crate) fn load_list(
+    mem: &[u8],
+    p: u32,
+    n: u32,
+    elem: &Type,
+    enc: StringEncoding,
+) -> Result<Vec<Val>, AbiError> {
+    let step = size(elem);
+    if !p.is_multiple_of(alignment(elem)) {
+        return Err(AbiError::Unaligned);
+    }
+    span(mem, p, step.checked_mul(n).ok_or(AbiError::OutOfBounds)?)?;
+    (0..n).map(|i| load(mem, p + i * step, elem, enc)).collect()
 }
 
 fn store_fields<'a>(

@@ -13,6 +13,7 @@
 
 pub mod abi;
 mod component;
+pub mod flat;
 pub mod resources;
 mod values;
 
