@@ -372,8 +372,23 @@ impl Heap {
 
     /// As [`Heap::allocate`], leaving the bytes as they were (for a caller
     /// that writes every one of them).
-    #[inline]
+    #[inline(always)]
     fn allocate_raw(&mut self, size: usize, roots: &mut dyn RootSet) -> Result<usize> {
+        // The common case, inline in every allocation: room in the run and
+        // no collection due.
+        if !(self.auto_collect && self.until_collection == 0) && self.run_end - self.run >= size {
+            let at = self.run;
+            self.run += size;
+            self.until_collection = self.until_collection.saturating_sub(size);
+            return Ok(at);
+        }
+        self.allocate_slow(size, roots)
+    }
+
+    /// [`Heap::allocate_raw`] when the run has no room or a collection is
+    /// due: free lists, a new run, the end of the heap, collecting.
+    #[inline(never)]
+    fn allocate_slow(&mut self, size: usize, roots: &mut dyn RootSet) -> Result<usize> {
         debug_assert!(size.is_multiple_of(8) && size >= HEADER);
         if self.auto_collect && self.should_collect() {
             self.collect(roots)?;
