@@ -1,7 +1,7 @@
-;; Honest counting (tests/cli.rs): components are skipped, not passed; an
-;; unnamed definition is instantiated; null exnrefs match by hierarchy; uses
-;; of a module that failed fail with its cause (line 15); uses of a
-;; component definition are skipped too (lines 17-19).
+;; Honest counting (tests/cli.rs): components are validated (line 7 passes),
+;; their instantiation skipped, not passed; an unnamed definition is instantiated;
+;; null exnrefs match by hierarchy; uses of a module that failed fail with its
+;; cause (line 15); uses of a component definition are skipped too (lines 17-19).
 (component)
 (assert_return (invoke "nothing"))
 (assert_invalid (component (core func (canon lower (func 0)))) "unknown function")
