@@ -114,8 +114,13 @@ pub struct Rejected(pub String);
 #[derive(Default)]
 pub struct Host {
     lines: Vec<Line>,
-    /// The module's own exports, in order (the index `call-export` uses).
+    /// The module's own exports, in order (the index `call-export` uses);
+    /// empty while the module is being instantiated.
     exports: Vec<Extern>,
+    /// Instantiation is over. Before, as in JS, there is no exports
+    /// object: `table-get`, `table-set` and `call-export` throw a JS error
+    /// (`call-ref` works).
+    instantiated: bool,
     /// `fuzzing-support.wasmtag` and `fuzzing-support.jstag`.
     tags: Option<(Tag, Tag)>,
     /// Every tag of the instance with binaryen's name for it.
@@ -176,6 +181,7 @@ pub fn run(engine: &Engine, patched: &Patched, fuel: u64) -> Result<Vec<Line>, R
         }
     }
     store.data_mut().exports = exports.iter().map(|(_, e)| *e).collect();
+    store.data_mut().instantiated = true;
     store.data_mut().tag_names = tag_names;
 
     for (name, ext) in exports {
@@ -390,7 +396,8 @@ fn call_as_js(cx: &mut Caller<'_, Host>, f: Func) -> weft::Result<()> {
     call_with_defaults(&mut *cx, f, &ty).map(|_| ())
 }
 
-/// `call-export`'s callee: the export at `index`, if it is a function.
+/// `call-export`'s callee: the export at `index`, if it is a function
+/// (none during instantiation).
 fn export_func(cx: &Caller<'_, Host>, index: u32) -> Option<Func> {
     match cx.data().exports.get(index as usize) {
         Some(Extern::Func(f)) => Some(*f),
@@ -412,6 +419,9 @@ fn ref_val(r: Ref) -> Val {
 /// the in-bounds index, or the JS error they throw.
 fn table_at(cx: &mut Caller<'_, Host>, index: &Val) -> weft::Result<(weft::Table, u64)> {
     let index = u64::from(index.i32().unwrap_or(0) as u32);
+    if !cx.data().instantiated {
+        return Err(js_error(cx));
+    }
     match cx.get_export("table") {
         Some(Extern::Table(t)) if index < t.size(&*cx) => Ok((t, index)),
         _ => Err(js_error(cx)),
@@ -559,6 +569,72 @@ fn linker(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs `wat` through the harness and renders weft's events.
+    fn events(wat: &str) -> Vec<String> {
+        let patched = crate::patch::export_tags(&wat::parse_str(wat).unwrap()).unwrap();
+        let mut config = weft::Config::new();
+        config.consume_fuel(true);
+        let lines = run(&Engine::new(&config), &patched, 1_000_000).unwrap();
+        lines.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn no_exports_object_during_instantiation() {
+        let wat = r#"(module
+            (import "fuzzing-support" "table-get" (func $tget (param i32) (result funcref)))
+            (import "fuzzing-support" "call-ref" (func $cref (param funcref i32)))
+            (import "fuzzing-support" "log-i32" (func $log (param i32)))
+            (table $t 1 funcref)
+            (export "table" (table $t))
+            (func $f (export "f") (call $log (i32.const 42)))
+            (func $start
+                (block $b (try_table (catch_all $b)
+                    (drop (call $tget (i32.const 0)))
+                    (call $log (i32.const 2))))
+                (call $cref (ref.func $f) (i32.const 0)))
+            (start $start))"#;
+        assert_eq!(
+            events(wat),
+            [
+                "[LoggingExternalInterface logging 42]",
+                "[fuzz-exec] export f",
+                "[LoggingExternalInterface logging 42]",
+            ]
+        );
+    }
+
+    #[test]
+    fn exceptions_logs_and_results() {
+        let wat = r#"(module
+            (import "fuzzing-support" "throw" (func $throw (param i32)))
+            (import "fuzzing-support" "log-i64" (func $log (param i64)))
+            (import "fuzzing-support" "call-export-catch" (func $catch (param i32) (result i32)))
+            (import "__fuzz_import" "extern$" (global $g externref))
+            (tag (param f64))
+            (func (export "js") (call $throw (i32.const 0)))
+            (func (export "wasm") (call $throw (i32.const 7)))
+            (func (export "own") (throw 0 (f64.const 2.5)))
+            (func (export "caught") (result i32 externref anyref)
+                (call $log (i64.const -4294967296))
+                (call $catch (i32.const 0))
+                (global.get $g)
+                (ref.i31 (i32.const -1))))"#;
+        assert_eq!(
+            events(wat),
+            [
+                "[fuzz-exec] export js",
+                "[exception thrown: imported-js-tag jserror]",
+                "[fuzz-exec] export wasm",
+                "[exception thrown: imported-wasm-tag 7]",
+                "[fuzz-exec] export own",
+                "[exception thrown: tag$ 2.5]",
+                "[fuzz-exec] export caught",
+                "[LoggingExternalInterface logging 0 -1]",
+                "[fuzz-exec] note result: caught => 1 externref(105) i31ref(-1)",
+            ]
+        );
+    }
 
     #[test]
     fn imported_global_payloads() {
