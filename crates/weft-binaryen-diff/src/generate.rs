@@ -129,10 +129,12 @@ fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Result<String> {
     let stdout = so_t.join().unwrap_or_default();
     let stderr = se_t.join().unwrap_or_default();
     if !status.success() {
-        let last = stderr
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
+        // The last line that names an error (node ends with its version).
+        let mut lines = stderr.lines().rev().map(str::trim);
+        let last = lines
+            .clone()
+            .find(|l| l.contains("Error") || l.starts_with("Fatal") || l.starts_with("Aborted"))
+            .or_else(|| lines.find(|l| !l.is_empty()))
             .unwrap_or("");
         bail!(
             "wasm-opt failed ({status}): {}",

@@ -281,7 +281,8 @@ struct Summary {
     disagreed: BTreeMap<String, Vec<u64>>,
     nan_bits: BTreeMap<String, Vec<u64>>,
     panicked: BTreeMap<String, Vec<u64>>,
-    traps: BTreeMap<(String, String), usize>,
+    /// Each pair of trap messages: how often, and the first seed.
+    traps: BTreeMap<(String, String), (usize, u64)>,
     exports: usize,
     events: usize,
 }
@@ -301,7 +302,7 @@ impl Summary {
             Verdict::Panicked(m) => self.panicked.entry(m).or_default().push(o.seed),
         }
         for pair in o.trap_pairs {
-            *self.traps.entry(pair).or_default() += 1;
+            self.traps.entry(pair).or_insert((0, o.seed)).0 += 1;
         }
         self.exports += o.exports;
         self.events += o.events;
@@ -346,8 +347,8 @@ impl Summary {
             self.exports, self.events
         );
         println!("trap pairs (binaryen message => weft trap):");
-        for ((b, w), n) in &self.traps {
-            println!("  {n:>6}  {b} => {w}");
+        for ((b, w), (n, seed)) in &self.traps {
+            println!("  {n:>6}  {b} => {w}  (e.g. seed {seed})");
         }
     }
 }
