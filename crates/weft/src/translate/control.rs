@@ -446,7 +446,14 @@ impl Translator<'_> {
     /// Pops a branch condition, noting whether the instruction that
     /// computed it can be fused into the branch.
     fn pop_branch_cond(&mut self) -> BranchCond {
-        let top = self.stack.last().map_or(u32::MAX, |e| e.slot);
+        // Only a value the last instruction computed (a `Temp`) can be its
+        // result: a constant or local pushed after a dropped comparison
+        // has that comparison's slot but not its value.
+        let top = self
+            .stack
+            .last()
+            .filter(|e| e.op == Operand::Temp)
+            .map_or(u32::MAX, |e| e.slot);
         let fused = self
             .last_def_of(top)
             .and_then(|l| l.cond.map(|c| (l.pos, c)));

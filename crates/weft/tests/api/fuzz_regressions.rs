@@ -115,3 +115,45 @@ fn guarded_division_of_a_local() {
     assert_eq!(f.call(&mut store, 1).unwrap(), 1);
     assert_eq!(f.call(&mut store, 0).unwrap(), 1);
 }
+
+/// weft-binaryen-diff (crates/weft-binaryen-diff), seed 59: a branch whose
+/// condition is a constant or a local pushed right after a dropped
+/// comparison was fused with that comparison (the operand reuses the
+/// dropped result's slot, and no code came between), so `if`/`br_if`
+/// tested the dead comparison instead of its own condition.
+#[test]
+fn branch_after_a_dropped_comparison() {
+    let mut store = Store::new(&Engine::default(), ());
+    let inst = super::instantiate(
+        &mut store,
+        r#"(module
+            (func (export "if_const") (param i32 i32) (result i32)
+                (drop (i32.lt_u (local.get 1) (local.get 0)))
+                (if (i32.const 1) (then (return (i32.const 1))))
+                (i32.const 0))
+            (func (export "br_if_const") (param i32 i32) (result i32)
+                (drop (i32.lt_u (local.get 0) (i32.const 5)))
+                (block (br_if 0 (i32.const 0)) (return (i32.const 1)))
+                (i32.const 0))
+            (func (export "br_if_local") (param i32 i32) (result i32)
+                (drop (i32.lt_u (local.get 0) (local.get 1)))
+                (block (br_if 0 (local.get 1)) (return (i32.const 1)))
+                (i32.const 0))
+            (func (export "if_eqz_dropped") (param i32 i32) (result i32)
+                (drop (i32.eqz (local.get 0)))
+                (if (local.get 1) (then (return (i32.const 1))))
+                (i32.const 0)))"#,
+    );
+    let call = |store: &mut Store<()>, name: &str, a: i32, b: i32| {
+        inst.get_typed_func::<(i32, i32), i32>(&*store, name)
+            .unwrap()
+            .call(store, (a, b))
+            .unwrap()
+    };
+    assert_eq!(call(&mut store, "if_const", 0, 0), 1);
+    assert_eq!(call(&mut store, "br_if_const", 0, 0), 1);
+    assert_eq!(call(&mut store, "br_if_local", 5, 1), 0);
+    assert_eq!(call(&mut store, "br_if_local", 0, 0), 1);
+    assert_eq!(call(&mut store, "if_eqz_dropped", 0, 0), 0);
+    assert_eq!(call(&mut store, "if_eqz_dropped", 1, 1), 1);
+}
