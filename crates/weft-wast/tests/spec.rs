@@ -22,10 +22,6 @@ fn component_manifest_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/component-manifest.txt")
 }
 
-fn read_manifest() -> BTreeMap<String, usize> {
-    read_manifest_at(&manifest_path())
-}
-
 fn read_manifest_at(path: &Path) -> BTreeMap<String, usize> {
     let text = std::fs::read_to_string(path).expect("manifest readable");
     text.lines()
@@ -59,68 +55,108 @@ fn core_suite_meets_manifest() {
         "expected the full core suite, found {} files",
         files.len()
     );
-    let manifest = read_manifest();
     let full: Vec<String> = ["base.txt", "simd.txt", "eh.txt"]
         .iter()
         .flat_map(|g| group(g))
         .collect();
-    let mut results = BTreeMap::new();
-    let mut problems = Vec::new();
-    let (mut total_pass, mut total_fail, mut total_skip) = (0, 0, 0);
-    for file in &files {
-        let report = weft_wast::run_file(&suite.join(file));
-        total_pass += report.passed;
-        total_fail += report.failed();
-        total_skip += report.skipped();
-        let expected = manifest.get(file).copied().unwrap_or(0);
-        if report.passed < expected {
-            problems.push(format!(
-                "{file}: {} passed, manifest says {expected}; first failures:\n    {}",
-                report.passed,
-                report
-                    .failures
-                    .iter()
-                    .take(3)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join("\n    ")
-            ));
-        }
-        if full.contains(file) && report.failed() > 0 {
+    let run = run_suite(&files, &manifest_path(), |file, report, problems| {
+        if full.iter().any(|f| f == file) && report.failed() > 0 {
             problems.push(format!(
                 "{file} (a fully supported group) has {} failures:\n    {}",
                 report.failed(),
-                report
-                    .failures
-                    .iter()
-                    .take(3)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join("\n    ")
+                first_failures(report)
             ));
         }
-        results.insert(file.clone(), report.passed);
-    }
+    });
     println!(
-        "core suite ({} files): {total_pass} passed, {total_fail} failed, {total_skip} skipped",
-        files.len()
+        "core suite ({} files): {} passed, {} failed, {} skipped",
+        files.len(),
+        run.passed,
+        run.failed,
+        run.skipped
     );
-    if std::env::var_os("WEFT_BLESS").is_some() {
-        assert!(
-            problems.is_empty(),
-            "refusing to bless a regression:\n{}",
-            problems.join("\n")
-        );
-        let mut out = String::from(
-            "# Passed assertions per core-suite file; CI fails if any count drops.\n\
-             # Regenerate with WEFT_BLESS=1 cargo test -p weft-wast --test spec\n",
-        );
-        for (file, n) in &results {
-            out.push_str(&format!("{file} {n}\n"));
+    run.bless_or_check(
+        &manifest_path(),
+        "# Passed assertions per core-suite file; CI fails if any count drops.\n\
+         # Regenerate with WEFT_BLESS=1 cargo test -p weft-wast --test spec\n",
+    );
+}
+
+/// The outcome of running a list of scripts against a manifest.
+struct SuiteRun {
+    /// Passed directives per file.
+    results: BTreeMap<String, usize>,
+    /// Regressions and other failures of the test's own rules.
+    problems: Vec<String>,
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+}
+
+/// Runs `files` (paths below the test suite), comparing each file's passed
+/// count with the manifest at `manifest`; `check` adds the test's own
+/// rules about a file's report.
+fn run_suite(
+    files: &[String],
+    manifest: &Path,
+    mut check: impl FnMut(&str, &weft_wast::Report, &mut Vec<String>),
+) -> SuiteRun {
+    let suite = testsuite();
+    let manifest = read_manifest_at(manifest);
+    let mut run = SuiteRun {
+        results: BTreeMap::new(),
+        problems: Vec::new(),
+        passed: 0,
+        failed: 0,
+        skipped: 0,
+    };
+    for file in files {
+        let report = weft_wast::run_file(&suite.join(file));
+        run.passed += report.passed;
+        run.failed += report.failed();
+        run.skipped += report.skipped();
+        let expected = manifest.get(file).copied().unwrap_or(0);
+        if report.passed < expected {
+            run.problems.push(format!(
+                "{file}: {} passed, manifest says {expected}; first failures:\n    {}",
+                report.passed,
+                first_failures(&report)
+            ));
         }
-        std::fs::write(manifest_path(), out).expect("write manifest");
+        check(file, &report, &mut run.problems);
+        run.results.insert(file.clone(), report.passed);
     }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    run
+}
+
+fn first_failures(report: &weft_wast::Report) -> String {
+    report
+        .failures
+        .iter()
+        .take(3)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("\n    ")
+}
+
+impl SuiteRun {
+    /// Fails on any problem; with `WEFT_BLESS` set (and no problem),
+    /// first rewrites the manifest at `path` with the current counts.
+    fn bless_or_check(&self, path: &Path, header: &str) {
+        if std::env::var_os("WEFT_BLESS").is_some() {
+            assert!(
+                self.problems.is_empty(),
+                "refusing to bless a regression:\n{}",
+                self.problems.join("\n")
+            );
+            let mut out = String::from(header);
+            for (file, n) in &self.results {
+                out.push_str(&format!("{file} {n}\n"));
+            }
+            std::fs::write(path, out).expect("write manifest");
+        }
+        assert!(self.problems.is_empty(), "{}", self.problems.join("\n"));
+    }
 }
 
 /// Failures of the component-model suite that are not weft's to fix, each
@@ -146,22 +182,7 @@ fn component_suite_meets_manifest() {
         }
     }
     assert_eq!(sync.len(), 29, "the synchronous component-model scripts");
-    let manifest = read_manifest_at(&component_manifest_path());
-    let mut results = BTreeMap::new();
-    let mut problems = Vec::new();
-    let (mut total_pass, mut total_fail, mut total_skip) = (0, 0, 0);
-    for file in &sync {
-        let report = weft_wast::run_file(&suite.join(file));
-        total_pass += report.passed;
-        total_fail += report.failed();
-        total_skip += report.skipped();
-        let expected = manifest.get(file).copied().unwrap_or(0);
-        if report.passed < expected {
-            problems.push(format!(
-                "{file}: {} passed, manifest says {expected}",
-                report.passed
-            ));
-        }
+    let run = run_suite(&sync, &component_manifest_path(), |_, report, problems| {
         for failure in &report.failures {
             let known = KNOWN_COMPONENT_FAILURES
                 .iter()
@@ -170,35 +191,26 @@ fn component_suite_meets_manifest() {
                 problems.push(format!("unexpected failure: {failure}"));
             }
         }
-        results.insert(file.clone(), report.passed);
-    }
+    });
     let mut async_directives = 0;
     for file in &skipped_files {
         let report = weft_wast::run_file(&suite.join(file));
         async_directives += report.passed + report.failed() + report.skipped();
     }
     println!(
-        "component-model suite ({} synchronous files): {total_pass} passed, {total_fail} failed \
-         (known), {total_skip} skipped; async ({} files): {async_directives} directives skipped",
+        "component-model suite ({} synchronous files): {} passed, {} failed (known), {} \
+         skipped; async ({} files): {async_directives} directives skipped",
         sync.len(),
+        run.passed,
+        run.failed,
+        run.skipped,
         skipped_files.len()
     );
-    if std::env::var_os("WEFT_BLESS").is_some() {
-        assert!(
-            problems.is_empty(),
-            "refusing to bless:\n{}",
-            problems.join("\n")
-        );
-        let mut out = String::from(
-            "# Passed directives per synchronous component-model script; CI fails if any\n\
-             # count drops. Regenerate with WEFT_BLESS=1 cargo test -p weft-wast --test spec\n",
-        );
-        for (file, n) in &results {
-            out.push_str(&format!("{file} {n}\n"));
-        }
-        std::fs::write(component_manifest_path(), out).expect("write manifest");
-    }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    run.bless_or_check(
+        &component_manifest_path(),
+        "# Passed directives per synchronous component-model script; CI fails if any\n\
+         # count drops. Regenerate with WEFT_BLESS=1 cargo test -p weft-wast --test spec\n",
+    );
 }
 
 /// Fuel and epoch checks are pure instrumentation: with both on (and
