@@ -153,21 +153,15 @@ pub fn generate(
     input: &[u8],
     timeout: Duration,
 ) -> Result<Case> {
-    let dat = dir.join(format!("seed-{seed}.dat"));
-    let out: PathBuf = dir.join(format!("seed-{seed}.wasm"));
-    std::fs::write(&dat, input).context("writing the input")?;
-    let mut cmd = Command::new(wasm_opt);
-    cmd.arg(&dat).arg("-ttf");
-    feature_args(&mut cmd);
-    cmd.args(["--fuzz-exec-before", "-g", "-o"]).arg(&out);
-    let stdout = run_with_timeout(cmd, timeout);
-    let wasm = std::fs::read(&out);
-    let _ = std::fs::remove_file(&dat);
-    let _ = std::fs::remove_file(&out);
-    Ok(Case {
-        stdout: stdout?,
-        wasm: wasm.context("reading wasm-opt's output")?,
-    })
+    let (made, out) = make_module(
+        wasm_opt,
+        dir,
+        &format!("seed-{seed}"),
+        input,
+        "--fuzz-exec-before",
+        timeout,
+    )?;
+    finish(made, out)
 }
 
 /// The same case with binaryen's `--denan` pass applied after `-ttf` (every
@@ -183,16 +177,43 @@ pub fn generate_denanned(
     input: &[u8],
     timeout: Duration,
 ) -> Result<Case> {
-    let dat = dir.join(format!("seed-{seed}-denan.dat"));
-    let out: PathBuf = dir.join(format!("seed-{seed}-denan.wasm"));
+    let (made, out) = make_module(
+        wasm_opt,
+        dir,
+        &format!("seed-{seed}-denan"),
+        input,
+        "--denan",
+        timeout,
+    )?;
+    let stdout = made.and_then(|_| reference_run(wasm_opt, &out, timeout));
+    finish(stdout, out)
+}
+
+/// Runs `wasm-opt NAME.dat -ttf ... PASS -g -o NAME.wasm` in `dir` with
+/// `input` as the random bytes: what it printed, and where the module is.
+fn make_module(
+    wasm_opt: &Path,
+    dir: &Path,
+    name: &str,
+    input: &[u8],
+    pass: &str,
+    timeout: Duration,
+) -> Result<(Result<String>, PathBuf)> {
+    let dat = dir.join(format!("{name}.dat"));
+    let out = dir.join(format!("{name}.wasm"));
     std::fs::write(&dat, input).context("writing the input")?;
     let mut cmd = Command::new(wasm_opt);
     cmd.arg(&dat).arg("-ttf");
     feature_args(&mut cmd);
-    cmd.args(["--denan", "-g", "-o"]).arg(&out);
+    cmd.args([pass, "-g", "-o"]).arg(&out);
     let made = run_with_timeout(cmd, timeout);
     let _ = std::fs::remove_file(&dat);
-    let stdout = made.and_then(|_| reference_run(wasm_opt, &out, timeout));
+    Ok((made, out))
+}
+
+/// The case of binaryen's output `stdout` and the module at `out` (which
+/// is removed).
+fn finish(stdout: Result<String>, out: PathBuf) -> Result<Case> {
     let wasm = std::fs::read(&out);
     let _ = std::fs::remove_file(&out);
     Ok(Case {
