@@ -376,7 +376,7 @@ impl Heap {
     fn allocate_raw(&mut self, size: usize, roots: &mut dyn RootSet) -> Result<usize> {
         // The common case, inline in every allocation: room in the run and
         // no collection due.
-        if !(self.auto_collect && self.until_collection == 0) && self.run_end - self.run >= size {
+        if !(self.auto_collect && self.should_collect()) && self.run_end - self.run >= size {
             let at = self.run;
             self.run += size;
             self.until_collection = self.until_collection.saturating_sub(size);
@@ -410,16 +410,10 @@ impl Heap {
         Ok(at)
     }
 
-    /// `size` free bytes: from the current run, else a free block of
-    /// exactly that size, else the start of a large block, whose rest
-    /// becomes the run.
-    #[inline]
+    /// `size` free bytes when the current run has too few (see
+    /// [`Heap::allocate_raw`]): a free block of exactly that size, else the
+    /// start of a large block, whose rest becomes the run.
     fn take_free(&mut self, size: usize) -> Option<usize> {
-        if self.run_end - self.run >= size {
-            let at = self.run;
-            self.run += size;
-            return Some(at);
-        }
         if size <= SMALL
             && let Some(at) = self.small[size / 8].pop()
         {

@@ -186,10 +186,15 @@ pub(crate) fn decode_heap_type(code: u32) -> HeapType {
 
 /// The defined type of the struct or array `r`.
 pub(crate) fn object_type(store: &StoreInner, r: GcRef) -> Result<TypeId, HeapError> {
-    let kind = match store.gc.kind(r)? {
+    typed(store, r, store.gc.kind(r)?)
+}
+
+/// The defined type of `r`, an object of kind `kind` (read already).
+fn typed(store: &StoreInner, r: GcRef, kind: Kind) -> Result<TypeId, HeapError> {
+    let kind = match kind {
         Kind::Struct => DefinedKind::Struct,
         Kind::Array => DefinedKind::Array,
-        _ => return Err(HeapError::WrongKind),
+        Kind::Extern => return Err(HeapError::WrongKind),
     };
     Ok(TypeId::new(store.gc.type_index(r)?, kind))
 }
@@ -222,8 +227,8 @@ pub(crate) fn ref_matches(store: &StoreInner, cell: u64, target: HeapType, nulla
                 (_, HeapType::Any) => true,
                 (Ok(Kind::Struct), HeapType::Eq | HeapType::Struct)
                 | (Ok(Kind::Array), HeapType::Eq | HeapType::Array) => true,
-                (Ok(Kind::Struct | Kind::Array), HeapType::Concrete(t)) => {
-                    object_type(store, r).is_ok_and(|ty| types.is_subtype_id(ty, t))
+                (Ok(kind @ (Kind::Struct | Kind::Array)), HeapType::Concrete(t)) => {
+                    typed(store, r, kind).is_ok_and(|ty| types.is_subtype_id(ty, t))
                 }
                 _ => false,
             }

@@ -43,21 +43,27 @@ fn check_index_ref(store: &StoreInner, bits: u128, ty: FieldStorage) -> Step<()>
     Ok(())
 }
 
-/// Allocates with `alloc`, collecting first when the heap asks for it and
-/// once more when it is full. The frame `fp` is suspended at the
-/// allocation, which continues at `resume` (its stack map's key).
+/// Allocates with `alloc`, collecting first when the heap asks for it,
+/// once more when it is full, and then growing it if the limiter agrees.
+/// The frame `fp` is suspended at the allocation, which continues at
+/// `resume` (its stack map's key). `alloc` is also given the context, to
+/// read the frame's slots.
 fn allocate(
     ctx: &mut Ctx,
     resume: Ip,
     fp: Fp,
-    mut alloc: impl FnMut(&mut weft_gc::Heap) -> Result<GcRef, HeapError>,
+    mut alloc: impl FnMut(&mut weft_gc::Heap, &Ctx) -> Result<GcRef, HeapError>,
 ) -> Result<GcRef, HeapError> {
     if ctx.store().gc.should_collect() {
         collect_in_handler(ctx, resume, fp)?;
     }
     let mut collected = false;
     loop {
-        match alloc(&mut ctx.store().gc) {
+        // SAFETY: the store outlives the call and nothing else borrows it
+        // while this handler runs; `alloc` reads frame slots (and in checked
+        // builds the frame's bounds in `ctx`), nothing of the store.
+        let heap = unsafe { &mut (*ctx.store).gc };
+        match alloc(heap, ctx) {
             Err(HeapError::OutOfMemory) if !collected => {
                 collect_in_handler(ctx, resume, fp)?;
                 collected = true;
@@ -78,7 +84,7 @@ pub(super) fn alloc_exception(
     cells: &[u64],
 ) -> Step<GcRef> {
     let ty = ctx.store().tags[tag as usize].ty;
-    allocate(ctx, resume, fp, |heap| {
+    allocate(ctx, resume, fp, |heap, _| {
         gc::new_exception(heap, tag, ty, cells)
     })
     .map_err(|e| gc::trap_of(e, TrapKind::NullReference))
@@ -86,7 +92,7 @@ pub(super) fn alloc_exception(
 
 /// Allocates a struct of type `ty`.
 fn alloc_struct(ctx: &mut Ctx, resume: Ip, fp: Fp, ty: u32) -> Step<GcRef> {
-    allocate(ctx, resume, fp, |heap| heap.alloc_struct(ty, &mut ())).map_err(struct_trap)
+    allocate(ctx, resume, fp, |heap, _| heap.alloc_struct(ty, &mut ())).map_err(struct_trap)
 }
 
 /// Allocates an array of `len` elements of type `ty`: "allocation size
@@ -96,7 +102,7 @@ fn alloc_array(ctx: &mut Ctx, resume: Ip, fp: Fp, ty: u32, len: u64) -> Step<GcR
     if len.saturating_mul(u64::from(elem.size())) > gc::HEAP_LIMIT as u64 {
         return Err(TrapKind::AllocationTooLarge);
     }
-    allocate(ctx, resume, fp, |heap| {
+    allocate(ctx, resume, fp, |heap, _| {
         heap.alloc_array(ty, len as u32, &mut ())
     })
     .map_err(array_trap)
@@ -190,32 +196,16 @@ gc_handler!(
 
 #[inline(never)]
 unsafe fn new_struct(fp: Fp, ctx: &mut Ctx, o: &StructNew, resume: Ip) -> Step<()> {
-    if ctx.store().gc.should_collect() {
-        collect_in_handler(ctx, resume, fp).map_err(struct_trap)?;
-    }
-    let mut collected = false;
-    let r = loop {
+    let r = allocate(ctx, resume, fp, |heap, frame| {
         let mut cell = o.args.0;
-        // SAFETY: the store outlives the call and nothing else borrows it
-        // while this handler runs; the closure reads frame slots (and in
-        // checked builds the frame's bounds in `ctx`), nothing of the store.
-        let heap = unsafe { &mut (*ctx.store).gc };
-        let frame = &*ctx;
-        let made = heap.alloc_struct_with(o.ty.0, &mut (), |_, ty| {
+        heap.alloc_struct_with(o.ty.0, &mut (), |_, ty| {
             // SAFETY: the fields' cells follow `args` in this frame.
             let bits = unsafe { value_bits(fp, frame, cell, ty) };
             cell += if ty == FieldStorage::V128 { 2 } else { 1 };
             bits
-        });
-        match made {
-            Err(HeapError::OutOfMemory) if !collected => {
-                collected = true;
-                collect_in_handler(ctx, resume, fp).map_err(struct_trap)?;
-            }
-            Err(HeapError::OutOfMemory) if gc::grant_growth(ctx.store()) => {}
-            made => break made.map_err(struct_trap)?,
-        }
-    };
+        })
+    })
+    .map_err(struct_trap)?;
     set!(fp, ctx, o.dst, u64::from(r.0));
     Ok(())
 }

@@ -92,12 +92,26 @@ impl Translator<'_> {
         self.add_stack_map(live);
     }
 
-    /// Where field `field` of struct type `ty` is in the payload, and its
-    /// storage code.
-    fn field_place(&self, ty: TypeId, field: u32) -> (Index, Count) {
+    /// Where field `field` of struct type `ty` is in the payload, its
+    /// storage code, and, for a field that is a plain word, the word
+    /// handlers that read and write it (`struct.get`, `struct.set`).
+    fn field_place(&self, ty: TypeId, field: u32) -> (Index, Count, Option<(Handler, Handler)>) {
         let layout = gc::struct_layout(ty, &self.module.engine.types());
         let f = layout.fields[field as usize];
-        (Index(f.offset), Count(gc::storage_code(f.ty)))
+        let words = match f.ty {
+            // Packed, `v128` and function-reference fields take the general
+            // handlers (extension, two cells, a check on read).
+            FieldStorage::I64 | FieldStorage::F64 => Some((
+                h!(exec::struct_get_word::<exec::Word64>),
+                h!(exec::struct_set_word::<exec::Word64>),
+            )),
+            FieldStorage::I32 | FieldStorage::F32 | FieldStorage::Ref => Some((
+                h!(exec::struct_get_word::<exec::Word32>),
+                h!(exec::struct_set_word::<exec::Word32>),
+            )),
+            _ => None,
+        };
+        (Index(f.offset), Count(gc::storage_code(f.ty)), words)
     }
 
     /// `struct.get`; `h` says how a packed field extends. A field that is a
@@ -105,12 +119,8 @@ impl Translator<'_> {
     pub(super) fn struct_get(&mut self, type_index: u32, field: u32, h: Handler) {
         let ty = self.type_id(type_index);
         let (st, _) = self.struct_field(ty, field);
-        let (offset, storage) = self.field_place(ty, field);
-        let h = match word_width(storage) {
-            Some(true) => h!(exec::struct_get_word::<exec::Word64>),
-            Some(false) => h!(exec::struct_get_word::<exec::Word32>),
-            None => h,
-        };
+        let (offset, storage, words) = self.field_place(ty, field);
+        let h = words.map_or(h, |(get, _)| get);
         let obj = self.pop_slot();
         self.emit_field_def(h, st, |dst| isa::StructGet {
             dst,
@@ -123,14 +133,10 @@ impl Translator<'_> {
 
     pub(super) fn struct_set(&mut self, type_index: u32, field: u32) {
         let ty = self.type_id(type_index);
-        let (offset, storage) = self.field_place(ty, field);
+        let (offset, storage, words) = self.field_place(ty, field);
         let value = self.pop_slot();
         let obj = self.pop_slot();
-        let h = match word_width(storage) {
-            Some(true) => h!(exec::struct_set_word::<exec::Word64>),
-            Some(false) => h!(exec::struct_set_word::<exec::Word32>),
-            None => h!(exec::struct_set),
-        };
+        let h = words.map_or(h!(exec::struct_set), |(_, set)| set);
         let ops = isa::StructSet {
             obj: Slot(obj),
             value: Slot(value),
@@ -330,17 +336,5 @@ impl Translator<'_> {
         self.emit_value(test, ops, None);
         self.br_if(depth);
         self.begin_basic_block();
-    }
-}
-
-/// Whether a field of storage code `storage` is a plain word: `Some(wide)`
-/// for an 8-byte (`i64`, `f64`) or 4-byte (`i32`, `f32`, GC reference)
-/// field; `None` for packed, `v128` and function-reference fields, which
-/// take the general handlers (extension, two cells, a check on read).
-fn word_width(storage: Count) -> Option<bool> {
-    match gc::storage_of_code(storage.0) {
-        FieldStorage::I64 | FieldStorage::F64 => Some(true),
-        FieldStorage::I32 | FieldStorage::F32 | FieldStorage::Ref => Some(false),
-        _ => None,
     }
 }
