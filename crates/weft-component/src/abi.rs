@@ -110,6 +110,27 @@ pub(crate) fn val_of_case(ty: &Type, case: usize, payload: Option<Box<Val>>) -> 
     }
 }
 
+/// The 32-bit words holding the flags `set` of `names` (bit `i` of word
+/// `i / 32` for name `i`); `None` if a flag is not among `names`.
+pub(crate) fn flag_words(names: &[String], set: &[String]) -> Option<Vec<u32>> {
+    let mut words = vec![0u32; names.len().div_ceil(32)];
+    for flag in set {
+        let i = names.iter().position(|n| n == flag)?;
+        words[i / 32] |= 1 << (i % 32);
+    }
+    Some(words)
+}
+
+/// The names of `names` whose bits are set in `words`.
+pub(crate) fn flags_of_words(names: &[String], words: &[u32]) -> Vec<String> {
+    names
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| words.get(i / 32).is_some_and(|w| w >> (i % 32) & 1 == 1))
+        .map(|(_, n)| n.clone())
+        .collect()
+}
+
 /// The fields of a record-like type (record, tuple).
 pub(crate) fn fields(ty: &Type) -> Option<Vec<&Type>> {
     Some(match ty {
@@ -302,18 +323,14 @@ pub fn load(mem: &[u8], ptr: u32, ty: &Type, enc: StringEncoding) -> Result<Val,
             Val::List(load_list(mem, p, n, elem, enc)?)
         }
         Type::Flags(names) => {
-            let mut set = Vec::new();
-            for (i, name) in names.iter().enumerate() {
-                let word = if names.len() <= 16 {
-                    le(mem, ptr, flags_size(names.len()))?
-                } else {
-                    le(mem, ptr + 4 * (i / 32) as u32, 4)?
-                };
-                if word >> (i % 32) & 1 == 1 {
-                    set.push(name.clone());
-                }
-            }
-            Val::Flags(set)
+            let words: Vec<u32> = if names.len() <= 16 {
+                vec![le(mem, ptr, flags_size(names.len()))? as u32]
+            } else {
+                (0..names.len().div_ceil(32) as u32)
+                    .map(|i| le(mem, ptr + 4 * i, 4).map(|w| w as u32))
+                    .collect::<Result<_, _>>()?
+            };
+            Val::Flags(flags_of_words(names, &words))
         }
         _ => {
             if let Some(fs) = fields(ty) {
@@ -414,11 +431,7 @@ pub fn store(m: &mut dyn GuestMemory, ptr: u32, val: &Val, ty: &Type) -> Result<
             put(m, ptr + 4, 4, u64::from(n))
         }
         (Type::Flags(names), Val::Flags(set)) => {
-            let mut words = vec![0u32; names.len().div_ceil(32)];
-            for flag in set {
-                let i = names.iter().position(|n| n == flag).ok_or_else(mismatch)?;
-                words[i / 32] |= 1 << (i % 32);
-            }
+            let words = flag_words(names, set).ok_or_else(mismatch)?;
             if names.len() <= 16 {
                 put(
                     m,

@@ -73,11 +73,7 @@ pub fn lower(
             out.extend([i32v(p), i32v(n)]);
         }
         (Type::Flags(names), Val::Flags(set)) => {
-            let mut words = vec![0u32; names.len().div_ceil(32)];
-            for flag in set {
-                let i = names.iter().position(|n| n == flag).ok_or_else(mismatch)?;
-                words[i / 32] |= 1 << (i % 32);
-            }
+            let words = abi::flag_words(names, set).ok_or_else(mismatch)?;
             out.extend(words.into_iter().map(i32v));
         }
         (Type::Record(fs), Val::Record(vs)) if fs.len() == vs.len() => {
@@ -169,14 +165,7 @@ pub fn lift(
             let words: Vec<u32> = (0..names.len().div_ceil(32))
                 .map(|_| next().map(bits32))
                 .collect::<Result<_, _>>()?;
-            Val::Flags(
-                names
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| words[i / 32] >> (i % 32) & 1 == 1)
-                    .map(|(_, n)| n.clone())
-                    .collect(),
-            )
+            Val::Flags(abi::flags_of_words(names, &words))
         }
         _ => {
             if let Some(fs) = fields(ty) {
