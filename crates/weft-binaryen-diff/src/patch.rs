@@ -119,6 +119,18 @@ fn read_leb(bytes: &[u8], at: &mut usize) -> Result<u32> {
     bail!("LEB too long")
 }
 
+/// Appends an export section holding the `kept` exports whose encoding is
+/// `entries`, then an export of each of the `count` tags.
+fn push_export_section(out: &mut Vec<u8>, kept: u32, entries: &[u8], count: u32) {
+    let mut content = Vec::new();
+    write_leb(&mut content, kept + count);
+    content.extend_from_slice(entries);
+    tag_exports(&mut content, count);
+    out.push(EXPORT_SECTION);
+    write_leb(out, content.len() as u32);
+    out.extend_from_slice(&content);
+}
+
 /// Appends `(export "<prefix>N" (tag N))` for each of `count` tags.
 fn tag_exports(out: &mut Vec<u8>, count: u32) {
     for index in 0..count {
@@ -199,36 +211,20 @@ pub fn export_tags(bytes: &[u8]) -> Result<Patched> {
         if !done && id == EXPORT_SECTION {
             let mut p = 0;
             let n = read_leb(body, &mut p)?;
-            let mut content = Vec::new();
-            write_leb(&mut content, n + count);
-            content.extend_from_slice(&body[p..]);
-            tag_exports(&mut content, count);
-            out.push(EXPORT_SECTION);
-            write_leb(&mut out, content.len() as u32);
-            out.extend_from_slice(&content);
+            push_export_section(&mut out, n, &body[p..], count);
             done = true;
             continue;
         }
         if !done && id != 0 && order_of(id) > order_of(EXPORT_SECTION) {
             // No export section: put one before the first section that
             // must follow it.
-            let mut content = Vec::new();
-            write_leb(&mut content, count);
-            tag_exports(&mut content, count);
-            out.push(EXPORT_SECTION);
-            write_leb(&mut out, content.len() as u32);
-            out.extend_from_slice(&content);
+            push_export_section(&mut out, 0, &[], count);
             done = true;
         }
         out.extend_from_slice(&bytes[start..at]);
     }
     if !done {
-        let mut content = Vec::new();
-        write_leb(&mut content, count);
-        tag_exports(&mut content, count);
-        out.push(EXPORT_SECTION);
-        write_leb(&mut out, content.len() as u32);
-        out.extend_from_slice(&content);
+        push_export_section(&mut out, 0, &[], count);
     }
     Ok(Patched {
         bytes: out,
