@@ -1,9 +1,9 @@
 //! [`Component`]: a component's bytes, validated by wasmparser's component
 //! validator against the engine's core features plus the Component Model,
-//! with the names and kinds of its top-level imports and exports.
+//! and translated into the plan its instances are built from.
 
+use crate::translate::{Plan, Sort, translate};
 use std::sync::Arc;
-use wasmparser as wp;
 use weft::{Engine, Error, Result};
 
 /// What a top-level import or export of a component is.
@@ -24,17 +24,23 @@ pub enum ItemKind {
 }
 
 /// A validated component, ready to be instantiated (cheap to clone).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Component {
     inner: Arc<ComponentInner>,
 }
 
-#[derive(Debug)]
 struct ComponentInner {
     engine: Engine,
-    binary: Vec<u8>,
-    imports: Vec<(String, ItemKind)>,
-    exports: Vec<(String, ItemKind)>,
+    plan: Plan,
+}
+
+impl std::fmt::Debug for Component {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Component")
+            .field("imports", &self.inner.plan.imports)
+            .field("exports", &self.inner.plan.exports)
+            .finish()
+    }
 }
 
 impl Component {
@@ -54,26 +60,16 @@ impl Component {
 
     /// A component from bytes in the binary format.
     pub fn from_binary(engine: &Engine, binary: &[u8]) -> Result<Component> {
-        if wp::Parser::is_core_wasm(binary) {
+        if wasmparser::Parser::is_core_wasm(binary) {
             return Err(Error::Usage(
                 "the bytes are a core module, not a component (use weft::Module)".into(),
             ));
         }
-        // The Component Model with `[implements=...]` names (metadata
-        // only); not async, threads, maps, fixed-length lists or GC types.
-        let features = weft::__component_hooks::wasm_features(engine)
-            | wp::WasmFeatures::COMPONENT_MODEL
-            | wp::WasmFeatures::CM_IMPLEMENTS;
-        wp::Validator::new_with_features(features)
-            .validate_all(binary)
-            .map_err(invalid)?;
-        let (imports, exports) = top_level_items(binary).map_err(invalid)?;
+        let plan = translate(engine, binary)?;
         Ok(Component {
             inner: Arc::new(ComponentInner {
                 engine: engine.clone(),
-                binary: binary.to_vec(),
-                imports,
-                exports,
+                plan,
             }),
         })
     }
@@ -83,79 +79,37 @@ impl Component {
         &self.inner.engine
     }
 
-    /// The component's binary.
-    pub fn binary(&self) -> &[u8] {
-        &self.inner.binary
+    pub(crate) fn plan(&self) -> &Plan {
+        &self.inner.plan
     }
 
     /// The names and kinds of the component's imports, in order.
     pub fn imports(&self) -> impl ExactSizeIterator<Item = (&str, ItemKind)> {
-        self.inner.imports.iter().map(|(n, k)| (n.as_str(), *k))
+        self.inner
+            .plan
+            .imports
+            .iter()
+            .map(|(n, k)| (n.as_str(), kind(*k)))
     }
 
     /// The names and kinds of the component's exports, in order.
     pub fn exports(&self) -> impl ExactSizeIterator<Item = (&str, ItemKind)> {
-        self.inner.exports.iter().map(|(n, k)| (n.as_str(), *k))
+        self.inner
+            .plan
+            .exports
+            .iter()
+            .map(|(n, k)| (n.as_str(), kind(*k)))
     }
 }
 
-fn invalid(e: wp::BinaryReaderError) -> Error {
-    Error::Invalid {
-        message: e.message().to_string(),
-        offset: e.offset() as usize,
-    }
-}
-
-type Items = Vec<(String, ItemKind)>;
-
-/// The imports and exports of the outermost component (nested components
-/// and modules are skipped).
-fn top_level_items(binary: &[u8]) -> std::result::Result<(Items, Items), wp::BinaryReaderError> {
-    let (mut imports, mut exports) = (Vec::new(), Vec::new());
-    let mut depth = 0usize;
-    for payload in wp::Parser::new(0).parse_all(binary) {
-        match payload? {
-            wp::Payload::ModuleSection { .. } | wp::Payload::ComponentSection { .. } => {
-                depth += 1;
-            }
-            wp::Payload::End(_) => depth = depth.saturating_sub(1),
-            wp::Payload::ComponentImportSection(s) if depth == 0 => {
-                for import in s {
-                    let import = import?;
-                    imports.push((import.name.name.to_string(), kind_of(import.ty)));
-                }
-            }
-            wp::Payload::ComponentExportSection(s) if depth == 0 => {
-                for export in s {
-                    let export = export?;
-                    exports.push((export.name.name.to_string(), kind_of_export(export.kind)));
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok((imports, exports))
-}
-
-fn kind_of(ty: wp::ComponentTypeRef) -> ItemKind {
-    match ty {
-        wp::ComponentTypeRef::Module(_) => ItemKind::Module,
-        wp::ComponentTypeRef::Func(_) => ItemKind::Func,
-        wp::ComponentTypeRef::Value(_) => ItemKind::Value,
-        wp::ComponentTypeRef::Type(_) => ItemKind::Type,
-        wp::ComponentTypeRef::Instance(_) => ItemKind::Instance,
-        wp::ComponentTypeRef::Component(_) => ItemKind::Component,
-    }
-}
-
-fn kind_of_export(kind: wp::ComponentExternalKind) -> ItemKind {
-    match kind {
-        wp::ComponentExternalKind::Module => ItemKind::Module,
-        wp::ComponentExternalKind::Func => ItemKind::Func,
-        wp::ComponentExternalKind::Value => ItemKind::Value,
-        wp::ComponentExternalKind::Type => ItemKind::Type,
-        wp::ComponentExternalKind::Instance => ItemKind::Instance,
-        wp::ComponentExternalKind::Component => ItemKind::Component,
+fn kind(sort: Sort) -> ItemKind {
+    match sort {
+        Sort::Module => ItemKind::Module,
+        Sort::Func => ItemKind::Func,
+        Sort::Value => ItemKind::Value,
+        Sort::Type => ItemKind::Type,
+        Sort::Instance => ItemKind::Instance,
+        Sort::Component => ItemKind::Component,
     }
 }
 

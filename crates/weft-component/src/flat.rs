@@ -6,10 +6,7 @@
 //! lifting and lowering coerce between a case's own flat types and the
 //! joined ones, and pad or skip what a case does not use.
 
-use crate::abi::{
-    self, AbiError, Flat, GuestMemory, StringEncoding, canonical32, canonical64, cases, fields,
-    flatten,
-};
+use crate::abi::{self, AbiCx, AbiError, Flat, canonical32, canonical64, cases, fields, flatten};
 use crate::values::{Type, Val};
 
 /// One flat core value, as its bits (`f32` and `i32` in the low 32).
@@ -32,7 +29,7 @@ impl FlatVal {
 
 /// Appends the flat values of `val` (of type `ty`) to `out`.
 pub fn lower(
-    m: &mut dyn GuestMemory,
+    m: &mut dyn AbiCx,
     val: &Val,
     ty: &Type,
     out: &mut Vec<FlatVal>,
@@ -75,6 +72,13 @@ pub fn lower(
         (Type::Flags(names), Val::Flags(set)) => {
             let words = abi::flag_words(names, set).ok_or_else(mismatch)?;
             out.extend(words.into_iter().map(i32v));
+        }
+        (Type::Own(_) | Type::Borrow(_), Val::Resource(_)) => {
+            out.push(i32v(m.lower_handle(ty, val)?));
+        }
+        (Type::Map(k, v), Val::Map(pairs)) => {
+            let (p, n) = abi::store_list(m, &abi::entries_of(pairs), &abi::map_entry(k, v))?;
+            out.extend([i32v(p), i32v(n)]);
         }
         (Type::Record(fs), Val::Record(vs)) if fs.len() == vs.len() => {
             for ((_, t), (_, v)) in fs.iter().zip(vs) {
@@ -128,12 +132,11 @@ fn narrow(v: FlatVal, want: Flat) -> FlatVal {
 }
 
 /// Reads a value of type `ty` from the flat values `vals` (advancing it),
-/// loading strings and lists from `mem`.
+/// loading strings and lists from the guest's memory.
 pub fn lift(
-    mem: &[u8],
+    cx: &mut dyn AbiCx,
     vals: &mut dyn Iterator<Item = FlatVal>,
     ty: &Type,
-    enc: StringEncoding,
 ) -> Result<Val, AbiError> {
     let mut next = || {
         vals.next()
@@ -155,11 +158,19 @@ pub fn lift(
         Type::Char => Val::Char(char::from_u32(bits32(next()?)).ok_or(AbiError::InvalidChar)?),
         Type::String => {
             let (p, n) = (bits32(next()?), bits32(next()?));
-            Val::String(abi::load_string(mem, p, n, enc)?)
+            Val::String(abi::load_string(cx, p, n)?)
         }
         Type::List(elem) => {
             let (p, n) = (bits32(next()?), bits32(next()?));
-            Val::List(abi::load_list(mem, p, n, elem, enc)?)
+            Val::List(abi::load_list(cx, p, n, elem)?)
+        }
+        Type::Map(k, v) => {
+            let (p, n) = (bits32(next()?), bits32(next()?));
+            abi::map_of(abi::load_list(cx, p, n, &abi::map_entry(k, v))?)
+        }
+        Type::Own(_) | Type::Borrow(_) => {
+            let handle = bits32(next()?);
+            cx.lift_handle(ty, handle)?
         }
         Type::Flags(names) => {
             let words: Vec<u32> = (0..names.len().div_ceil(32))
@@ -171,7 +182,7 @@ pub fn lift(
             if let Some(fs) = fields(ty) {
                 let vals: Vec<Val> = fs
                     .into_iter()
-                    .map(|f| lift(mem, vals, f, enc))
+                    .map(|f| lift(cx, vals, f))
                     .collect::<Result<_, _>>()?;
                 return Ok(match ty {
                     Type::Record(named) => {
@@ -193,7 +204,7 @@ pub fn lift(
                     let mut own = Vec::new();
                     flatten(t, &mut own);
                     let mut narrowed = carried.iter().zip(&own).map(|(v, want)| narrow(*v, *want));
-                    Some(Box::new(lift(mem, &mut narrowed, t, enc)?))
+                    Some(Box::new(lift(cx, &mut narrowed, t)?))
                 }
                 None => None,
             };
@@ -206,18 +217,7 @@ pub fn lift(
 mod tests {
     use super::*;
 
-    struct Bump(Vec<u8>, u32);
-
-    impl GuestMemory for Bump {
-        fn bytes(&mut self) -> &mut [u8] {
-            &mut self.0
-        }
-        fn realloc(&mut self, align: u32, size: u32) -> Result<u32, AbiError> {
-            let at = self.1.next_multiple_of(align.max(1));
-            self.1 = at + size;
-            Ok(at)
-        }
-    }
+    use crate::abi::tests::Bump;
 
     #[test]
     fn variants_carry_their_payloads_in_joined_types() {
@@ -227,7 +227,7 @@ mod tests {
             ("s".into(), Some(Type::String)),
             ("n".into(), None),
         ]);
-        let mut m = Bump(vec![0; 256], 16);
+        let mut m = Bump::new(vec![0; 256], 16);
         for val in [
             Val::Variant("f".into(), Some(Box::new(Val::Float32(-2.5)))),
             Val::Variant("d".into(), Some(Box::new(Val::Float64(7.25)))),
@@ -238,7 +238,7 @@ mod tests {
             lower(&mut m, &val, &ty, &mut flat).unwrap();
             let types: Vec<Flat> = flat.iter().map(|v| v.ty).collect();
             assert_eq!(types, [Flat::I32, Flat::I64, Flat::I32], "{val:?}");
-            let back = lift(&m.0, &mut flat.into_iter(), &ty, StringEncoding::Utf8).unwrap();
+            let back = lift(&mut m, &mut flat.into_iter(), &ty).unwrap();
             assert_eq!(back, val);
         }
         let bad = [
@@ -250,7 +250,7 @@ mod tests {
             FlatVal::i32(0),
         ];
         assert_eq!(
-            lift(&m.0, &mut bad.into_iter(), &ty, StringEncoding::Utf8),
+            lift(&mut m, &mut bad.into_iter(), &ty),
             Err(AbiError::InvalidDiscriminant)
         );
     }
@@ -262,7 +262,7 @@ mod tests {
                 ty: Flat::I32,
                 bits,
             };
-            lift(&[], &mut std::iter::once(v), ty, StringEncoding::Utf8)
+            lift(&mut Bump::new(Vec::new(), 0), &mut std::iter::once(v), ty)
         };
         assert_eq!(lift1(0x1ff, &Type::U8), Ok(Val::U8(0xff)));
         assert_eq!(lift1(0x180, &Type::S8), Ok(Val::S8(-128)));

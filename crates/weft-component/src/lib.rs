@@ -1,21 +1,32 @@
 //! weft's Component Model runtime, kept out of the executor's crate so that
 //! changing it never recompiles the interpreter (see ARCHITECTURE.md).
 //!
-//! So far: [`Component`] (a component validated by wasmparser, with its
-//! top-level imports and exports), component [`Type`]s and [`Val`]ues with
-//! their Canonical ABI layout in memory ([`abi`]), and the resource machinery the
-//! Canonical ABI's handle operations run on ([`resources`]): per-instance
-//! handle tables of own and borrow handles, and the call scopes that tie
-//! borrows to the call they were lent for. Instantiation, the `Linker` and
-//! lifting/lowering of component values come next (issue 12).
+//! A [`Component`] is validated and translated into a plan of steps; a
+//! [`Linker`] instantiates it in a `weft::Store`, its core modules running
+//! on weft's executor, and gives an [`Instance`] whose [`Func`]s are called
+//! with component [`Val`]s. The Canonical ABI ([`abi`], [`flat`]) lifts and
+//! lowers values between the host and guests and between two guests;
+//! resources live in per-instance handle tables ([`resources`]) and reach
+//! the host as [`ResourceAny`] and [`Resource<T>`].
 
 #![forbid(unsafe_code)]
 
 pub mod abi;
 mod component;
 pub mod flat;
+mod func;
+mod handles;
+mod instance;
+mod linker;
 pub mod resources;
+mod state;
+mod translate;
 mod values;
 
 pub use component::{Component, ItemKind};
-pub use values::{Type, Val};
+pub use func::Func;
+pub use handles::{Resource, ResourceAny};
+pub use instance::Instance;
+pub use linker::{Linker, LinkerInstance};
+pub use resources::ResourceType;
+pub use values::{FuncType, Type, Val};

@@ -1,6 +1,10 @@
 //! Component-level types and values as the embedder sees them: [`Type`]
 //! (what a component function's parameters and results are) and [`Val`]
-//! (one value of such a type).
+//! (one value of such a type), and [`FuncType`] (a component function's
+//! signature).
+
+use crate::handles::ResourceAny;
+use crate::resources::ResourceType;
 
 /// A component value type.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,6 +56,21 @@ pub enum Type {
     },
     /// `flags { name, ... }`.
     Flags(Vec<String>),
+    /// `map<K, V>`: laid out as `list<tuple<K, V>>`.
+    Map(Box<Type>, Box<Type>),
+    /// `own<R>`: a handle that owns a resource of type `R`.
+    Own(ResourceType),
+    /// `borrow<R>`: a handle lent to a call.
+    Borrow(ResourceType),
+}
+
+/// A component function's signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FuncType {
+    /// The parameters, by name.
+    pub params: Vec<(String, Type)>,
+    /// The result, if any.
+    pub result: Option<Type>,
 }
 
 /// A component value.
@@ -99,4 +118,8 @@ pub enum Val {
     Result(Result<Option<Box<Val>>, Option<Box<Val>>>),
     /// The `flags` that are set.
     Flags(Vec<String>),
+    /// A `map`: its entries, in order.
+    Map(Vec<(Val, Val)>),
+    /// An `own` or `borrow` handle.
+    Resource(ResourceAny),
 }

@@ -3,21 +3,24 @@
 //! Every directive of a script counts as one assertion: it passes when weft
 //! does what the script says (a module compiles, a call returns the expected
 //! values, a trap of the named kind happens, a bad module is rejected, ...).
-//! A directive weft does not support yet (components, threads, custom
-//! section assertions) is counted as skipped, with its reason, never as
-//! passed; so is every directive that uses what such a directive defined.
+//! Component scripts run the same way, with component values. A directive
+//! weft does not support (threads, custom-section assertions, asynchronous
+//! components) is counted as skipped, with its reason, never as passed; so
+//! is every directive that uses what such a directive defined.
 
+mod components;
 mod legacy;
 mod values;
 
 use anyhow::{Context, Result, anyhow, bail};
+use components::{Def, Got, Inst};
 use std::collections::HashMap;
 use std::path::Path;
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet, Wat};
 use weft::{
-    Config, Engine, Error, Extern, Global, GlobalType, Instance, Linker, Memory, MemoryType,
-    Module, Mutability, Ref, RefType, Store, Table, TableType, Val, ValType,
+    Config, Engine, Error, Extern, Global, GlobalType, Linker, Memory, MemoryType, Module,
+    Mutability, Ref, RefType, Store, Table, TableType, Val, ValType,
 };
 use weft_component::Component;
 
@@ -94,10 +97,6 @@ impl<T> Defined<T> {
     }
 }
 
-/// The reason given for skipping anything about components beyond their
-/// validation.
-const COMPONENTS: &str = "component instantiation is not supported yet";
-
 /// Returns early with a skip verdict, or the error, if `$defined` is not a
 /// usable item.
 macro_rules! usable {
@@ -107,6 +106,29 @@ macro_rules! usable {
             Err(skip) => return Ok(skip),
         }
     };
+}
+
+/// How many directives the script at `path` has (for scripts that are
+/// counted, as skipped, without being run): its top-level forms, counted
+/// by the lexer alone, so that a script the parser no longer accepts is
+/// still counted.
+pub fn count_directives(path: &Path) -> Result<usize> {
+    use wast::lexer::TokenKind;
+    let text = std::fs::read_to_string(path)?;
+    let mut lexer = wast::lexer::Lexer::new(&text);
+    lexer.allow_confusing_unicode(true);
+    let (mut depth, mut count) = (0usize, 0);
+    for token in lexer.iter(0) {
+        match token.map_err(|e| anyhow!("{e}"))?.kind {
+            TokenKind::LParen => {
+                count += usize::from(depth == 0);
+                depth += 1;
+            }
+            TokenKind::RParen => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(count)
 }
 
 /// Runs a script given as text.
@@ -174,13 +196,15 @@ struct Runner {
     engine: Engine,
     store: Store<()>,
     linker: Linker<()>,
+    /// Component scripts import nothing: an empty component linker.
+    components: weft_component::Linker<()>,
     /// The most recent module, which unnamed directives use.
-    current: Option<Defined<Instance>>,
-    named: HashMap<String, Defined<Instance>>,
-    definitions: HashMap<String, Defined<Module>>,
+    current: Option<Defined<Inst>>,
+    named: HashMap<String, Defined<Inst>>,
+    definitions: HashMap<String, Defined<Def>>,
     /// The most recent `(module definition ...)`, which an unnamed
     /// `(module instance)` instantiates.
-    last_definition: Option<Defined<Module>>,
+    last_definition: Option<Defined<Def>>,
     externs: values::ExternRefs,
 }
 
@@ -196,6 +220,7 @@ impl Runner {
         linker.allow_shadowing(true);
         define_spectest(&mut linker, &mut store)?;
         Ok(Runner {
+            components: weft_component::Linker::new(&engine),
             engine,
             store,
             linker,
@@ -215,7 +240,7 @@ impl Runner {
                 let name = quote_id(&wat);
                 let outcome = self
                     .compile(&mut wat)
-                    .and_then(|m| m.map(|m| self.instantiate(&m)).transpose());
+                    .and_then(|m| self.instantiate(&m).map(Some));
                 let (defined, verdict) = settle(outcome, line);
                 self.current = Some(defined.clone());
                 if let Some(name) = name {
@@ -225,7 +250,7 @@ impl Runner {
             }
             D::ModuleDefinition(mut wat) => {
                 let name = quote_id(&wat);
-                let (defined, verdict) = settle(self.compile(&mut wat), line);
+                let (defined, verdict) = settle(self.compile(&mut wat).map(Some), line);
                 self.last_definition = Some(defined.clone());
                 if let Some(name) = name {
                     self.definitions.insert(name, defined);
@@ -262,16 +287,15 @@ impl Runner {
                 return verdict;
             }
             D::Register { name, module, .. } => {
-                let inst = usable!(self.instance(module.map(|m| m.name()))?);
+                let Inst::Core(inst) = usable!(self.instance(module.map(|m| m.name()))?) else {
+                    bail!("only core module instances can be registered");
+                };
                 self.linker.instance(&self.store, name, inst)?;
             }
             D::Invoke(invoke) => {
                 usable!(self.invoke(&invoke)?).map_err(|e| anyhow!("invoke failed: {e}"))?;
             }
             D::AssertReturn { exec, results, .. } => {
-                if results.iter().any(|r| !matches!(r, WastRet::Core(_))) {
-                    return Ok(Verdict::Skip(COMPONENTS.into()));
-                }
                 let got = usable!(self.execute(exec)?)
                     .map_err(|e| anyhow!("expected results, got: {e}"))?;
                 self.check_results(&got, &results)?;
@@ -309,7 +333,7 @@ impl Runner {
                     Ok(()) => bail!("expected module to be rejected: `{message}`"),
                     // Rejected only for using what weft leaves out: whether
                     // the script's reason holds is not known.
-                    Err(e) if outside_sync_components(&e) => {
+                    Err(e) if unsupported(&e) => {
                         return Ok(Verdict::Skip(e.to_string()));
                     }
                     Err(Error::Invalid { .. }) => {}
@@ -321,13 +345,22 @@ impl Runner {
                 message,
                 ..
             } => {
-                let module = match module {
-                    Wat::Module(ref mut m) => Module::from_binary(&self.engine, &m.encode()?)?,
-                    Wat::Component(_) => return Ok(Verdict::Skip(COMPONENTS.into())),
+                let outcome = match module {
+                    Wat::Module(ref mut m) => {
+                        let module = Module::from_binary(&self.engine, &m.encode()?)?;
+                        self.linker.instantiate(&mut self.store, &module).map(drop)
+                    }
+                    Wat::Component(ref mut c) => {
+                        let c = match Component::from_binary(&self.engine, &c.encode()?) {
+                            Err(e) if unsupported(&e) => return Ok(Verdict::Skip(e.to_string())),
+                            other => other?,
+                        };
+                        self.components.instantiate(&mut self.store, &c).map(drop)
+                    }
                 };
-                match self.linker.instantiate(&mut self.store, &module) {
-                    Ok(_) => bail!("expected link failure `{message}`"),
-                    Err(Error::Link(_)) => {}
+                match outcome {
+                    Ok(()) => bail!("expected link failure `{message}`"),
+                    Err(Error::Link(_) | Error::Usage(_)) => {}
                     Err(e) => bail!("expected link failure `{message}`, got: {e}"),
                 }
             }
@@ -350,25 +383,29 @@ impl Runner {
         Ok(Verdict::Pass)
     }
 
-    /// Compiles a module directive; `None` for a component, which is
-    /// validated (an error if it is invalid) and then skipped, as weft
-    /// cannot instantiate components yet.
-    fn compile(&mut self, wat: &mut QuoteWat<'_>) -> Result<Option<Module>> {
+    /// Compiles a module or component directive.
+    fn compile(&mut self, wat: &mut QuoteWat<'_>) -> Result<Def> {
         let bytes = wat.encode().context("encoding module")?;
         if is_component(wat) {
             return match Component::from_binary(&self.engine, &bytes) {
-                Err(e) if outside_sync_components(&e) => Err(anyhow!(Unsupported(e.to_string()))),
-                other => other.map(|_| None).map_err(Into::into),
+                Err(e) if unsupported(&e) => Err(anyhow!(Unsupported(e.to_string()))),
+                other => Ok(Def::Component(other?)),
             };
         }
-        Ok(Some(Module::from_binary(&self.engine, &bytes)?))
+        Ok(Def::Core(Module::from_binary(&self.engine, &bytes)?))
     }
 
-    fn instantiate(&mut self, module: &Module) -> Result<Instance> {
-        Ok(self.linker.instantiate(&mut self.store, module)?)
+    fn instantiate(&mut self, def: &Def) -> Result<Inst> {
+        match def {
+            Def::Core(m) => Ok(Inst::Core(self.linker.instantiate(&mut self.store, m)?)),
+            Def::Component(c) => match self.components.instantiate(&mut self.store, c) {
+                Err(e) if unsupported(&e) => Err(anyhow!(Unsupported(e.to_string()))),
+                other => Ok(Inst::Component(other?)),
+            },
+        }
     }
 
-    fn instance(&self, name: Option<&str>) -> Result<Defined<Instance>> {
+    fn instance(&self, name: Option<&str>) -> Result<Defined<Inst>> {
         match name {
             Some(n) => self
                 .named
@@ -384,43 +421,51 @@ impl Runner {
 
     /// Runs a call or module: the outer error is a broken script (or a
     /// module it uses that failed), the inner one what weft reported.
-    fn execute(&mut self, exec: WastExecute<'_>) -> Result<Defined<Result<Vec<Val>, Error>>> {
+    fn execute(&mut self, exec: WastExecute<'_>) -> Result<Defined<Result<Got, Error>>> {
         match exec {
             WastExecute::Invoke(invoke) => self.invoke(&invoke),
             WastExecute::Wat(mut wat) => {
-                let bytes = match &mut wat {
-                    Wat::Module(m) => m.encode()?,
-                    Wat::Component(_) => return Ok(Defined::Skipped(COMPONENTS.into())),
+                let outcome = match &mut wat {
+                    Wat::Module(m) => {
+                        Module::from_binary(&self.engine, &m.encode()?).and_then(|module| {
+                            self.linker.instantiate(&mut self.store, &module).map(drop)
+                        })
+                    }
+                    Wat::Component(c) => match Component::from_binary(&self.engine, &c.encode()?) {
+                        Err(e) if unsupported(&e) => return Ok(Defined::Skipped(e.to_string())),
+                        other => other.and_then(|c| {
+                            self.components.instantiate(&mut self.store, &c).map(drop)
+                        }),
+                    },
                 };
-                let module = match Module::from_binary(&self.engine, &bytes) {
-                    Ok(m) => m,
-                    Err(e) => return Ok(Defined::Ok(Err(e))),
-                };
-                Ok(Defined::Ok(
-                    self.linker
-                        .instantiate(&mut self.store, &module)
-                        .map(|_| Vec::new()),
-                ))
+                Ok(Defined::Ok(outcome.map(|()| Got::Core(Vec::new()))))
             }
             WastExecute::Get { module, global, .. } => {
                 let inst = match self.instance(module.map(|m| m.name()))? {
-                    Defined::Ok(inst) => inst,
+                    Defined::Ok(Inst::Core(inst)) => inst,
+                    Defined::Ok(Inst::Component(_)) => bail!("components have no globals"),
                     Defined::Failed(why) => return Ok(Defined::Failed(why)),
                     Defined::Skipped(why) => return Ok(Defined::Skipped(why)),
                 };
                 let g = inst
                     .get_global(&self.store, global)
                     .ok_or_else(|| anyhow!("no global `{global}`"))?;
-                Ok(Defined::Ok(Ok(vec![g.get(&self.store)])))
+                Ok(Defined::Ok(Ok(Got::Core(vec![g.get(&self.store)]))))
             }
         }
     }
 
-    fn invoke(&mut self, invoke: &WastInvoke<'_>) -> Result<Defined<Result<Vec<Val>, Error>>> {
+    fn invoke(&mut self, invoke: &WastInvoke<'_>) -> Result<Defined<Result<Got, Error>>> {
         let inst = match self.instance(invoke.module.map(|m| m.name()))? {
             Defined::Ok(inst) => inst,
             Defined::Failed(why) => return Ok(Defined::Failed(why)),
             Defined::Skipped(why) => return Ok(Defined::Skipped(why)),
+        };
+        let inst = match inst {
+            Inst::Core(inst) => inst,
+            Inst::Component(inst) => {
+                return components::invoke(&mut self.store, &inst, invoke).map(Defined::Ok);
+            }
         };
         let func = inst
             .get_func(&self.store, invoke.name)
@@ -429,18 +474,22 @@ impl Runner {
         for a in &invoke.args {
             match a {
                 WastArg::Core(c) => args.push(self.externs.arg(&mut self.store, c)?),
-                _ => return Ok(Defined::Skipped(COMPONENTS.into())),
+                _ => bail!("a component value passed to a core function"),
             }
         }
         let ty = func.ty(&self.store);
         let mut results: Vec<Val> = ty.results().iter().map(|_| Val::I32(0)).collect();
         Ok(Defined::Ok(
             func.call(&mut self.store, &args, &mut results)
-                .map(|()| results),
+                .map(|()| Got::Core(results)),
         ))
     }
 
-    fn check_results(&self, got: &[Val], want: &[WastRet<'_>]) -> Result<()> {
+    fn check_results(&self, got: &Got, want: &[WastRet<'_>]) -> Result<()> {
+        let got = match got {
+            Got::Core(got) => got,
+            Got::Component(got) => return components::check_results(got, want),
+        };
         if got.len() != want.len() {
             bail!(
                 "expected {} results, got {}: {got:?}",
@@ -450,7 +499,7 @@ impl Runner {
         }
         for (i, (g, w)) in got.iter().zip(want).enumerate() {
             let WastRet::Core(w) = w else {
-                bail!("component results are not supported")
+                bail!("a component value expected from a core function")
             };
             if !values::matches(&self.store, g, w) {
                 bail!("result {i}: expected {w:?}, got {g:?}");
@@ -461,7 +510,7 @@ impl Runner {
 }
 
 /// The outcome of a module directive at `line` for later directives, and
-/// its own verdict. `Ok(None)` means a component (skipped).
+/// its own verdict.
 fn settle<T>(outcome: Result<Option<T>>, line: usize) -> (Defined<T>, Result<Verdict>) {
     match outcome {
         Err(e) if e.downcast_ref::<Unsupported>().is_some() => {
@@ -472,10 +521,7 @@ fn settle<T>(outcome: Result<Option<T>>, line: usize) -> (Defined<T>, Result<Ver
             )
         }
         Ok(Some(t)) => (Defined::Ok(t), Ok(Verdict::Pass)),
-        Ok(None) => (
-            Defined::Skipped(format!("uses the component at line {line}: {COMPONENTS}")),
-            Ok(Verdict::Skip(COMPONENTS.into())),
-        ),
+        Ok(None) => unreachable!("every directive defines something"),
         Err(e) => (
             Defined::Failed(format!("module at line {line} failed: {e:#}")),
             Err(e),
@@ -483,14 +529,19 @@ fn settle<T>(outcome: Result<Option<T>>, line: usize) -> (Defined<T>, Result<Ver
     }
 }
 
-/// Whether the validator refused a component for using a Component Model
-/// feature beyond synchronous components (async, threads, maps,
-/// fixed-length lists), which weft does not support: such directives are
-/// skipped.
-fn outside_sync_components(e: &Error) -> bool {
-    matches!(e, Error::Invalid { message, .. }
-        if message.contains("the component model") && message.contains("require")
-            || message.contains("feature is not active"))
+/// Whether weft refused a component for using what it leaves out: a
+/// Component Model feature beyond synchronous components (async, threads,
+/// maps, fixed-length lists), refused by the validator or the translator.
+/// Such directives are skipped.
+fn unsupported(e: &Error) -> bool {
+    match e {
+        Error::Invalid { message, .. } => {
+            message.contains("the component model") && message.contains("require")
+                || message.contains("feature is not active")
+        }
+        Error::Unsupported(_) => true,
+        _ => false,
+    }
 }
 
 /// A directive needs what weft does not support (it is skipped, with this
@@ -529,7 +580,13 @@ fn expect_trap(e: &Error, message: &str) -> Result<()> {
     let Some(trap) = e.as_trap() else {
         bail!("expected trap `{message}`, got error: {e}");
     };
-    let ours = trap.kind().message();
+    // A Canonical ABI trap is named by its detail, with or without the
+    // `wasm trap: ` its display starts with.
+    let ours = match (trap.kind(), trap.detail()) {
+        (weft::TrapKind::CanonicalAbi, Some(detail)) => detail,
+        (kind, _) => kind.message(),
+    };
+    let message = message.strip_prefix("wasm trap: ").unwrap_or(message);
     if message.starts_with(ours) || ours.starts_with(message) {
         Ok(())
     } else {

@@ -161,11 +161,19 @@ impl SuiteRun {
 
 /// Failures of the component-model suite that are not weft's to fix, each
 /// with its reason: `(file, line)`.
-const KNOWN_COMPONENT_FAILURES: &[(&str, usize, &str)] = &[(
-    "component-model/validation/kebab.wast",
-    4,
-    "wasmparser 0.263 still treats `a1` and `a-1` as the same name; the suite's newer rule does not",
-)];
+const KNOWN_COMPONENT_FAILURES: &[(&str, usize, &str)] = &[
+    (
+        "component-model/validation/kebab.wast",
+        4,
+        "wasmparser 0.263 still treats `a1` and `a-1` as the same name; the suite's newer rule does not",
+    ),
+    (
+        "component-model/binary/binary.wast",
+        974,
+        "the suite encodes `subtask.cancel` with the old `cancellable` byte, which wasmparser 0.263 \
+         refuses since component-model#716",
+    ),
+];
 
 /// Conformance of the Component Model: the synchronous scripts (all but
 /// `async/`, whose directives are all counted as skipped) meet their
@@ -192,10 +200,12 @@ fn component_suite_meets_manifest() {
             }
         }
     });
+    // Asynchronous components are not run at all: their directives are
+    // counted, as skipped.
     let mut async_directives = 0;
     for file in &skipped_files {
-        let report = weft_wast::run_file(&suite.join(file));
-        async_directives += report.passed + report.failed() + report.skipped();
+        async_directives += weft_wast::count_directives(&suite.join(file))
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
     }
     println!(
         "component-model suite ({} synchronous files): {} passed, {} failed (known), {} \

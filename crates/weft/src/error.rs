@@ -57,6 +57,10 @@ pub enum TrapKind {
     /// A resource limiter refused to grow a memory or table and asked
     /// for a trap instead of the failure result.
     GrowthRefused,
+    /// A component broke a rule of the Canonical ABI (an unaligned
+    /// pointer, an invalid string, a misused resource handle, ...); the
+    /// trap's detail says which.
+    CanonicalAbi,
 }
 
 impl TrapKind {
@@ -87,6 +91,7 @@ impl TrapKind {
             TrapKind::OutOfFuel => "all fuel consumed",
             TrapKind::Interrupt => "interrupt",
             TrapKind::GrowthRefused => "memory or table growth refused by the resource limiter",
+            TrapKind::CanonicalAbi => "canonical ABI violation",
         }
     }
 }
@@ -143,6 +148,13 @@ impl Trap {
         }
     }
 
+    pub(crate) fn with_detail(kind: TrapKind, detail: String) -> Trap {
+        Trap {
+            detail: Some(detail),
+            ..Trap::new(kind)
+        }
+    }
+
     pub(crate) fn with_backtrace(mut self, backtrace: Vec<FrameInfo>) -> Trap {
         self.backtrace = backtrace;
         self
@@ -157,13 +169,21 @@ impl Trap {
     pub fn backtrace(&self) -> &[FrameInfo] {
         &self.backtrace
     }
+
+    /// What the trap's kind alone does not say (for a Canonical ABI trap,
+    /// the rule that was broken).
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
+    }
 }
 
 impl fmt::Display for Trap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "wasm trap: {}", self.kind)?;
-        if let Some(d) = &self.detail {
-            write!(f, ": {d}")?;
+        match (&self.detail, self.kind) {
+            // The broken rule says all there is to say.
+            (Some(d), TrapKind::CanonicalAbi) => write!(f, "wasm trap: {d}")?,
+            (Some(d), kind) => write!(f, "wasm trap: {kind}: {d}")?,
+            (None, kind) => write!(f, "wasm trap: {kind}")?,
         }
         if !self.backtrace.is_empty() {
             f.write_str("\nwasm backtrace:")?;

@@ -65,10 +65,23 @@ pub use values::{AnyRef, ExternRef, Ref, Val};
 /// embedding API does not show. Not part of weft's stable API.
 #[doc(hidden)]
 pub mod __component_hooks {
-    use crate::Engine;
+    use crate::{Engine, Error, StoreContextMut, Trap, TrapKind};
+    use std::any::Any;
 
     /// The core Wasm features the engine validates and runs.
     pub fn wasm_features(engine: &Engine) -> wasmparser::WasmFeatures {
         engine.config().features
+    }
+
+    /// A trap for breaking a Canonical ABI rule, described by `message`.
+    pub fn canonical_abi_trap(message: impl Into<String>) -> Error {
+        Error::Trap(Trap::with_detail(TrapKind::CanonicalAbi, message.into()))
+    }
+
+    /// The slot where the component runtime keeps its per-store state.
+    pub fn component_state<'a, T>(
+        store: &'a mut StoreContextMut<'_, T>,
+    ) -> &'a mut Option<Box<dyn Any + Send>> {
+        &mut store.inner.component
     }
 }

@@ -6,11 +6,13 @@
 //! the runtime turns into a trap (Wasm caused it) or an `Err` (the
 //! embedder did).
 
+mod resource_type;
 mod scopes;
 mod table;
 
+pub use resource_type::ResourceType;
 pub use scopes::{CallScopes, Exited, ScopeId};
-pub use table::{Dropped, HandleTable, ResourceTy};
+pub use table::{Dropped, HandleTable};
 
 /// Why a handle operation failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,14 +21,17 @@ pub enum ResourceError {
     #[error("unknown handle index {0}")]
     UnknownHandle(u32),
     /// The slot holds a resource of another type than the access names.
-    #[error("handle index {index} used with the wrong type, expected {expected} but found {found}")]
+    #[error(
+        "handle index {index} used with the wrong type, expected {expected} but found {}{found}",
+        if expected.origin == found.origin { "a different " } else { "" }
+    )]
     WrongType {
         /// The handle.
         index: u32,
         /// The type the access named.
-        expected: ResourceTy,
+        expected: ResourceType,
         /// The type the slot holds.
-        found: ResourceTy,
+        found: ResourceType,
     },
     /// Dropping or passing on an own handle that is lent to a call.
     #[error("cannot remove owned resource while borrowed")]

@@ -115,6 +115,13 @@ impl CallScopes {
         })
     }
 
+    /// Whether the call of `id` is still in progress.
+    pub fn is_open(&self, id: ScopeId) -> bool {
+        self.stack
+            .get(id.depth as usize)
+            .is_some_and(|s| s.serial == id.serial)
+    }
+
     /// How many calls are in progress.
     pub fn depth(&self) -> usize {
         self.stack.len()

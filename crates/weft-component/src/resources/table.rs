@@ -3,31 +3,11 @@
 //! is never given out, and handles stay below 2^30.
 
 use super::ResourceError;
+use super::ResourceType;
 use super::scopes::ScopeId;
-use std::fmt;
 
 /// Handles stay below this (the guest keeps the top bits).
 const MAX_HANDLES: u32 = 1 << 30;
-
-/// A resource type as the tables compare it: a store-wide id, and whether
-/// the host or a component instance defines it.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ResourceTy {
-    /// Distinguishes types of the same origin.
-    pub id: u32,
-    /// Whether the host defines it.
-    pub host: bool,
-}
-
-impl fmt::Display for ResourceTy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.host {
-            "host resource"
-        } else {
-            "guest-defined resource"
-        })
-    }
-}
 
 /// One slot of a table.
 #[derive(Copy, Clone, Debug)]
@@ -37,13 +17,13 @@ enum Slot {
     /// An owning handle, lent to `lends` calls in progress.
     Own {
         rep: u32,
-        ty: ResourceTy,
+        ty: ResourceType,
         lends: u32,
     },
     /// A borrow given to the call of scope `scope`.
     Borrow {
         rep: u32,
-        ty: ResourceTy,
+        ty: ResourceType,
         scope: ScopeId,
     },
 }
@@ -134,7 +114,7 @@ impl HandleTable {
     }
 
     /// The live slot of `handle`, checked to hold a resource of type `ty`.
-    fn slot(&self, handle: u32, ty: ResourceTy) -> Result<Slot, ResourceError> {
+    fn slot(&self, handle: u32, ty: ResourceType) -> Result<Slot, ResourceError> {
         let slot = match self.slots.get(handle as usize) {
             Some(s) if handle != 0 && !matches!(s, Slot::Free { .. }) => *s,
             _ => return Err(ResourceError::UnknownHandle(handle)),
@@ -154,7 +134,7 @@ impl HandleTable {
     }
 
     /// A new own handle to `rep` (`resource.new`, or lowering an `own`).
-    pub fn new_own(&mut self, rep: u32, ty: ResourceTy) -> Result<u32, ResourceError> {
+    pub fn new_own(&mut self, rep: u32, ty: ResourceType) -> Result<u32, ResourceError> {
         self.insert(Slot::Own { rep, ty, lends: 0 })
     }
 
@@ -164,14 +144,14 @@ impl HandleTable {
     pub fn new_borrow(
         &mut self,
         rep: u32,
-        ty: ResourceTy,
+        ty: ResourceType,
         scope: ScopeId,
     ) -> Result<u32, ResourceError> {
         self.insert(Slot::Borrow { rep, ty, scope })
     }
 
     /// The representation behind an own or borrow handle (`resource.rep`).
-    pub fn rep(&self, handle: u32, ty: ResourceTy) -> Result<u32, ResourceError> {
+    pub fn rep(&self, handle: u32, ty: ResourceType) -> Result<u32, ResourceError> {
         match self.slot(handle, ty)? {
             Slot::Own { rep, .. } | Slot::Borrow { rep, .. } => Ok(rep),
             Slot::Free { .. } => unreachable!("slot() refuses free slots"),
@@ -181,7 +161,7 @@ impl HandleTable {
     /// Frees `handle` (`resource.drop`): an own handle must not be lent,
     /// and leaves its destructor to run; a borrow leaves its scope to count
     /// one fewer.
-    pub fn drop_handle(&mut self, handle: u32, ty: ResourceTy) -> Result<Dropped, ResourceError> {
+    pub fn drop_handle(&mut self, handle: u32, ty: ResourceType) -> Result<Dropped, ResourceError> {
         let done = match self.slot(handle, ty)? {
             Slot::Own { lends: 1.., .. } => return Err(ResourceError::Borrowed),
             Slot::Own { rep, .. } => Dropped::Own { rep },
@@ -194,7 +174,7 @@ impl HandleTable {
 
     /// Takes ownership out of `handle` (lifting an `own`): like dropping an
     /// own handle, without the destructor.
-    pub fn lift_own(&mut self, handle: u32, ty: ResourceTy) -> Result<u32, ResourceError> {
+    pub fn lift_own(&mut self, handle: u32, ty: ResourceType) -> Result<u32, ResourceError> {
         let rep = match self.slot(handle, ty)? {
             Slot::Own { lends: 1.., .. } => return Err(ResourceError::Borrowed),
             Slot::Own { rep, .. } => rep,
@@ -212,7 +192,7 @@ impl HandleTable {
     pub fn lift_borrow(
         &mut self,
         handle: u32,
-        ty: ResourceTy,
+        ty: ResourceType,
     ) -> Result<(u32, bool), ResourceError> {
         match self.slot(handle, ty)? {
             Slot::Own { rep, ty, lends } => {
@@ -242,8 +222,16 @@ impl HandleTable {
 mod tests {
     use super::*;
 
-    const GUEST: ResourceTy = ResourceTy { id: 1, host: false };
-    const HOST: ResourceTy = ResourceTy { id: 2, host: true };
+    use super::super::resource_type::Origin;
+
+    const GUEST: ResourceType = ResourceType {
+        id: 1,
+        origin: Origin::Guest,
+    };
+    const HOST: ResourceType = ResourceType {
+        id: 2,
+        origin: Origin::Host,
+    };
 
     #[test]
     fn handles_start_at_one_and_slots_are_reused() {

@@ -56,6 +56,9 @@ pub struct StoreInner {
     pub(crate) fuel: u64,
     /// The epoch at which running code traps, when epochs are on.
     pub(crate) epoch_deadline: u64,
+    /// The component runtime's state in this store (handle tables, call
+    /// scopes), kept here for `weft-component`, which defines its type.
+    pub(crate) component: Option<Box<dyn std::any::Any + Send>>,
 }
 
 impl StoreInner {
@@ -135,6 +138,7 @@ impl<T: 'static> Store<T> {
                 limiter: None,
                 fuel: 0,
                 epoch_deadline: 0,
+                component: None,
             },
             data,
         }

@@ -1,0 +1,539 @@
+//! Component functions ([`Func`]) and the two halves of the Canonical ABI's
+//! calls: calling a lifted function (lower the arguments into the callee's
+//! memory, run its core function, lift the result, run its post-return),
+//! and the core function a `canon lower` makes (lift the arguments out of
+//! the caller, call the component function, lower the result back). Values
+//! cross between the two as [`Val`]s, so a call from one component into
+//! another is the same two halves joined.
+
+use crate::abi::{self, AbiCx, AbiError, Flat, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS, StringEncoding};
+use crate::flat::{self, FlatVal};
+use crate::handles::{Handle, ResourceAny};
+use crate::resources::{ResourceError, ScopeId};
+use crate::state::state;
+use crate::values::{FuncType, Type, Val};
+use std::any::Any;
+use std::sync::Arc;
+use weft::{AsContextMut, Error, Result, StoreContextMut};
+
+/// A host function for stores of data `T`.
+pub(crate) type HostFn<T> =
+    Arc<dyn Fn(StoreContextMut<'_, T>, &[Val]) -> Result<Option<Val>> + Send + Sync>;
+
+/// A component function: lifted from a core function of an instance, or
+/// defined by the host.
+#[derive(Clone)]
+pub struct Func(Arc<FuncKind>);
+
+impl std::fmt::Debug for Func {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Func").field("ty", self.ty()).finish()
+    }
+}
+
+pub(crate) enum FuncKind {
+    Lifted(Lifted),
+    /// `f` is a [`HostFn<T>`] for the store's `T`.
+    Host {
+        ty: Arc<FuncType>,
+        f: Arc<dyn Any + Send + Sync>,
+    },
+}
+
+/// A core function lifted with its canonical options, in its instance.
+pub(crate) struct Lifted {
+    pub core: weft::Func,
+    pub ty: Arc<FuncType>,
+    pub options: Options,
+    pub instance: u32,
+}
+
+/// Canonical options resolved to store objects.
+#[derive(Clone, Default)]
+pub(crate) struct Options {
+    pub memory: Option<weft::Memory>,
+    pub realloc: Option<weft::Func>,
+    pub post_return: Option<weft::Func>,
+    pub encoding: StringEncoding,
+}
+
+fn trap(message: impl Into<String>) -> Error {
+    weft::__component_hooks::canonical_abi_trap(message)
+}
+
+impl Func {
+    pub(crate) fn lifted(l: Lifted) -> Func {
+        Func(Arc::new(FuncKind::Lifted(l)))
+    }
+
+    pub(crate) fn host<T: 'static>(ty: FuncType, f: HostFn<T>) -> Func {
+        Func(Arc::new(FuncKind::Host {
+            ty: Arc::new(ty),
+            f: Arc::new(f),
+        }))
+    }
+
+    /// The function's signature.
+    pub fn ty(&self) -> &FuncType {
+        match &*self.0 {
+            FuncKind::Lifted(l) => &l.ty,
+            FuncKind::Host { ty, .. } => ty,
+        }
+    }
+
+    /// The parameter types.
+    pub fn params(&self) -> Vec<Type> {
+        self.ty().params.iter().map(|(_, t)| t.clone()).collect()
+    }
+
+    /// The result types (none or one).
+    pub fn results(&self) -> Vec<Type> {
+        self.ty().result.iter().cloned().collect()
+    }
+
+    /// Calls the function with `params`, writing its result (if any) to
+    /// `results`. A lifted function's post-return runs before this
+    /// returns, so the values are copied out first.
+    pub fn call<T: 'static>(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<()> {
+        let ty = self.ty();
+        if results.len() != usize::from(ty.result.is_some()) {
+            return Err(Error::Usage(format!(
+                "expected {} result slots, got {}",
+                usize::from(ty.result.is_some()),
+                results.len()
+            )));
+        }
+        let mut cx = store.as_context_mut();
+        if let Some(v) = self.invoke(&mut cx, params, false)? {
+            results[0] = v;
+        }
+        Ok(())
+    }
+
+    /// Does nothing: weft runs a function's post-return at the end of its
+    /// call. Kept so code written for other runtimes compiles unchanged.
+    pub fn post_return(&self, _store: impl AsContextMut) -> Result<()> {
+        Ok(())
+    }
+
+    /// Calls the function; `between` says the caller is another component
+    /// (which changes nothing but the wording of some traps).
+    pub(crate) fn invoke<T: 'static>(
+        &self,
+        cx: &mut StoreContextMut<'_, T>,
+        args: &[Val],
+        between: bool,
+    ) -> Result<Option<Val>> {
+        let ty = self.ty();
+        if args.len() != ty.params.len() {
+            return Err(Error::Usage(format!(
+                "expected {} arguments, got {}",
+                ty.params.len(),
+                args.len()
+            )));
+        }
+        match &*self.0 {
+            FuncKind::Lifted(l) => call_lifted(cx, l, args, between),
+            FuncKind::Host { f, .. } => {
+                let f = f.downcast_ref::<HostFn<T>>().ok_or_else(|| {
+                    Error::Usage("a host function defined for another store data type".into())
+                })?;
+                let out = f(cx.as_context_mut(), args)?;
+                if out.is_some() != ty.result.is_some() {
+                    return Err(Error::Usage(
+                        "the host function's result count is wrong".into(),
+                    ));
+                }
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// The guest side of a call in progress: its options, instance and scope.
+struct GuestCx<'a, 'b, T> {
+    cx: &'a mut StoreContextMut<'b, T>,
+    options: &'a Options,
+    instance: u32,
+    scope: ScopeId,
+    /// An error from Wasm the guest's `realloc` ran, to report as it is.
+    failed: Option<Error>,
+}
+
+impl<T: 'static> AbiCx for GuestCx<'_, '_, T> {
+    fn bytes(&mut self) -> &mut [u8] {
+        match self.options.memory {
+            Some(m) => m.data_mut(&mut *self.cx),
+            None => &mut [],
+        }
+    }
+
+    fn realloc(&mut self, align: u32, size: u32) -> Result<u32, AbiError> {
+        let f = self.options.realloc.ok_or(AbiError::Missing("realloc"))?;
+        let args = [0, 0, align as i32, size as i32].map(weft::Val::I32);
+        let mut out = [weft::Val::I32(0)];
+        match f.call(&mut *self.cx, &args, &mut out) {
+            Ok(()) => match out[0] {
+                weft::Val::I32(p) => Ok(p as u32),
+                _ => Err(AbiError::Other("realloc returned a non-i32".into())),
+            },
+            Err(e) => {
+                let message = e.to_string();
+                self.failed = Some(e);
+                Err(AbiError::Other(message))
+            }
+        }
+    }
+
+    fn encoding(&self) -> StringEncoding {
+        self.options.encoding
+    }
+
+    fn lift_handle(&mut self, ty: &Type, handle: u32) -> Result<Val, AbiError> {
+        let (inst, scope) = (self.instance, self.scope);
+        let st = state(self.cx);
+        let table = &mut st.instances[inst as usize].table;
+        Ok(Val::Resource(match ty {
+            Type::Own(rt) => {
+                let rep = table.lift_own(handle, *rt)?;
+                ResourceAny::own(*rt, st.host.new_own(rep, *rt)?)
+            }
+            Type::Borrow(rt) => {
+                let (rep, lent) = table.lift_borrow(handle, *rt)?;
+                if lent {
+                    st.scopes.record_lend(scope, inst, handle)?;
+                }
+                ResourceAny::borrow(*rt, rep, scope)
+            }
+            _ => return Err(AbiError::TypeMismatch(format!("{ty:?}"))),
+        }))
+    }
+
+    fn lower_handle(&mut self, ty: &Type, val: &Val) -> Result<u32, AbiError> {
+        let (inst, scope) = (self.instance, self.scope);
+        let st = state(self.cx);
+        let mismatch = || AbiError::TypeMismatch(format!("{ty:?}"));
+        let Val::Resource(any) = val else {
+            return Err(mismatch());
+        };
+        let (Type::Own(rt) | Type::Borrow(rt)) = ty else {
+            return Err(mismatch());
+        };
+        if any.ty() != *rt {
+            return Err(AbiError::TypeMismatch(format!(
+                "a resource of another type where {ty:?} was expected"
+            )));
+        }
+        match (ty, any.handle()) {
+            (Type::Own(_), Handle::Own(h)) => {
+                let rep = st.host.lift_own(h, *rt)?;
+                Ok(st.instances[inst as usize].table.new_own(rep, *rt)?)
+            }
+            (Type::Own(_), Handle::Borrow { .. }) => Err(ResourceError::OwnFromBorrow.into()),
+            (_, handle) => {
+                let rep = match handle {
+                    Handle::Own(h) => st.host.rep(h, *rt)?,
+                    Handle::Borrow { rep, scope } => {
+                        if !st.scopes.is_open(scope) {
+                            return Err(AbiError::Other(
+                                "a borrowed resource used after its call returned".into(),
+                            ));
+                        }
+                        rep
+                    }
+                };
+                // The instance that defines the type gets the representation.
+                if st
+                    .guest_resources
+                    .get(rt)
+                    .is_some_and(|r| r.instance == inst)
+                {
+                    return Ok(rep);
+                }
+                let h = st.instances[inst as usize]
+                    .table
+                    .new_borrow(rep, *rt, scope)?;
+                st.scopes.add_borrow(scope)?;
+                Ok(h)
+            }
+        }
+    }
+}
+
+impl<T: 'static> GuestCx<'_, '_, T> {
+    /// `e` as the error the call fails with.
+    fn fail(&mut self, e: AbiError, between: bool) -> Error {
+        if let Some(inner) = self.failed.take() {
+            return inner;
+        }
+        match e {
+            AbiError::TypeMismatch(m) => Error::Usage(format!("value does not match type {m}")),
+            e if between => trap(e.between_components()),
+            e => trap(e.to_string()),
+        }
+    }
+}
+
+fn flat_types(tys: &[&Type]) -> Vec<Flat> {
+    let mut out = Vec::new();
+    for t in tys {
+        abi::flatten(t, &mut out);
+    }
+    out
+}
+
+fn to_core(v: FlatVal) -> weft::Val {
+    match v.ty {
+        Flat::I32 => weft::Val::I32(v.bits as u32 as i32),
+        Flat::I64 => weft::Val::I64(v.bits as i64),
+        Flat::F32 => weft::Val::F32(v.bits as u32),
+        Flat::F64 => weft::Val::F64(v.bits),
+    }
+}
+
+fn from_core(v: &weft::Val) -> FlatVal {
+    let (ty, bits) = match *v {
+        weft::Val::I32(x) => (Flat::I32, u64::from(x as u32)),
+        weft::Val::I64(x) => (Flat::I64, x as u64),
+        weft::Val::F32(x) => (Flat::F32, u64::from(x)),
+        weft::Val::F64(x) => (Flat::F64, x),
+        _ => (Flat::I32, 0),
+    };
+    FlatVal { ty, bits }
+}
+
+fn core_type(f: Flat) -> weft::ValType {
+    match f {
+        Flat::I32 => weft::ValType::I32,
+        Flat::I64 => weft::ValType::I64,
+        Flat::F32 => weft::ValType::F32,
+        Flat::F64 => weft::ValType::F64,
+    }
+}
+
+/// The tuple of `tys`, for values spilled to memory.
+fn tuple(tys: &[&Type]) -> Type {
+    Type::Tuple(tys.iter().map(|t| (*t).clone()).collect())
+}
+
+/// Closes `scope` after a call that ended with `outcome`.
+fn close<T>(
+    cx: &mut StoreContextMut<'_, T>,
+    scope: ScopeId,
+    outcome: Result<Option<Val>>,
+) -> Result<Option<Val>> {
+    let exit = state(cx).exit_scope(scope);
+    let v = outcome?;
+    exit.map_err(|e| trap(e.to_string()))?;
+    Ok(v)
+}
+
+/// Calls lifted function `f` with `args`.
+fn call_lifted<T: 'static>(
+    cx: &mut StoreContextMut<'_, T>,
+    f: &Lifted,
+    args: &[Val],
+    between: bool,
+) -> Result<Option<Val>> {
+    let st = state(cx);
+    let inst = f.instance as usize;
+    if !st.instances[inst].may_enter {
+        return Err(trap("cannot enter component instance"));
+    }
+    let scope = st.scopes.enter();
+    st.contexts.push([0; crate::state::CONTEXT_SLOTS]);
+    let outcome = run_lifted(cx, f, args, between, scope);
+    let st = state(cx);
+    st.contexts.pop();
+    st.instances[inst].may_leave = true;
+    close(cx, scope, outcome)
+}
+
+fn run_lifted<T: 'static>(
+    cx: &mut StoreContextMut<'_, T>,
+    f: &Lifted,
+    args: &[Val],
+    between: bool,
+    scope: ScopeId,
+) -> Result<Option<Val>> {
+    let inst = f.instance as usize;
+    let params: Vec<&Type> = f.ty.params.iter().map(|(_, t)| t).collect();
+    let mut g = GuestCx {
+        cx,
+        options: &f.options,
+        instance: f.instance,
+        scope,
+        failed: None,
+    };
+    // Lower the arguments into the callee, which may not call out meanwhile.
+    state(g.cx).instances[inst].may_leave = false;
+    let mut flat = Vec::new();
+    let lowered = if flat_types(&params).len() <= MAX_FLAT_PARAMS {
+        params
+            .iter()
+            .zip(args)
+            .try_for_each(|(t, v)| flat::lower(&mut g, v, t, &mut flat))
+    } else {
+        let tuple_ty = tuple(&params);
+        let ptr = abi::AbiCx::realloc(&mut g, abi::alignment(&tuple_ty), abi::size(&tuple_ty));
+        ptr.and_then(|p| {
+            check_block(&mut g, p, &tuple_ty)?;
+            flat.push(FlatVal {
+                ty: Flat::I32,
+                bits: u64::from(p),
+            });
+            abi::store(&mut g, p, &Val::Tuple(args.to_vec()), &tuple_ty)
+        })
+    };
+    if let Err(e) = lowered {
+        return Err(g.fail(e, between));
+    }
+    state(g.cx).instances[inst].may_leave = true;
+    let core_args: Vec<weft::Val> = flat.into_iter().map(to_core).collect();
+    let core_ty = f.core.ty(&*g.cx);
+    let mut core_results: Vec<weft::Val> = core_ty
+        .results()
+        .iter()
+        .map(|t| weft::Val::default_for(*t).unwrap_or(weft::Val::I32(0)))
+        .collect();
+    f.core.call(&mut *g.cx, &core_args, &mut core_results)?;
+    // Lift the result out of the callee.
+    let result = match &f.ty.result {
+        None => None,
+        Some(rt) => {
+            let lifted = if flat_types(&[rt]).len() <= MAX_FLAT_RESULTS {
+                let mut it = core_results.iter().map(from_core);
+                flat::lift(&mut g, &mut it, rt)
+            } else {
+                let p = from_core(&core_results[0]).bits as u32;
+                abi::load(&mut g, p, rt)
+            };
+            Some(lifted.map_err(|e| g.fail(e, between))?)
+        }
+    };
+    if let Some(post) = f.options.post_return {
+        state(g.cx).instances[inst].may_leave = false;
+        post.call(&mut *g.cx, &core_results, &mut [])?;
+        state(g.cx).instances[inst].may_leave = true;
+    }
+    Ok(result)
+}
+
+/// Checks that a block the guest's `realloc` gave for `ty` is aligned and
+/// in bounds.
+fn check_block(cx: &mut dyn AbiCx, p: u32, ty: &Type) -> Result<(), AbiError> {
+    if !p.is_multiple_of(abi::alignment(ty)) {
+        return Err(AbiError::ReallocUnaligned);
+    }
+    let end = u64::from(p) + u64::from(abi::size(ty));
+    if end > cx.bytes().len() as u64 {
+        return Err(AbiError::ReallocBounds);
+    }
+    Ok(())
+}
+
+/// The core signature of `ty` lowered (`canon lower`).
+pub(crate) fn lowered_core_type(ty: &FuncType) -> weft::FuncType {
+    let params: Vec<&Type> = ty.params.iter().map(|(_, t)| t).collect();
+    let mut core_params: Vec<weft::ValType> =
+        flat_types(&params).into_iter().map(core_type).collect();
+    if core_params.len() > MAX_FLAT_PARAMS {
+        core_params = vec![weft::ValType::I32];
+    }
+    let mut core_results = Vec::new();
+    if let Some(rt) = &ty.result {
+        let flat = flat_types(&[rt]);
+        if flat.len() > MAX_FLAT_RESULTS {
+            core_params.push(weft::ValType::I32);
+        } else {
+            core_results = flat.into_iter().map(core_type).collect();
+        }
+    }
+    weft::FuncType::new(core_params, core_results)
+}
+
+/// The body of a lowered function: `callee` called from core Wasm of
+/// component instance `instance` with canonical options `options`.
+pub(crate) fn call_lowered<T: 'static>(
+    mut cx: StoreContextMut<'_, T>,
+    callee: &Func,
+    options: &Options,
+    instance: u32,
+    args: &[weft::Val],
+    results: &mut [weft::Val],
+) -> Result<()> {
+    let st = state(&mut cx);
+    let inst = instance as usize;
+    if !st.instances[inst].may_leave {
+        return Err(trap("cannot leave component instance"));
+    }
+    let scope = st.scopes.enter();
+    let outcome = run_lowered(&mut cx, callee, options, instance, scope, args, results);
+    let st = state(&mut cx);
+    st.instances[inst].may_enter = true;
+    st.instances[inst].may_leave = true;
+    close(&mut cx, scope, outcome).map(drop)
+}
+
+fn run_lowered<T: 'static>(
+    cx: &mut StoreContextMut<'_, T>,
+    callee: &Func,
+    options: &Options,
+    instance: u32,
+    scope: ScopeId,
+    args: &[weft::Val],
+    results: &mut [weft::Val],
+) -> Result<Option<Val>> {
+    let inst = instance as usize;
+    let ty = callee.ty().clone();
+    let between = matches!(&*callee.0, FuncKind::Lifted(_));
+    let params: Vec<&Type> = ty.params.iter().map(|(_, t)| t).collect();
+    let mut g = GuestCx {
+        cx,
+        options,
+        instance,
+        scope,
+        failed: None,
+    };
+    // Lift the arguments out of the caller.
+    let spilled = flat_types(&params).len() > MAX_FLAT_PARAMS;
+    let lifted: Result<Vec<Val>, AbiError> = if spilled {
+        let p = from_core(&args[0]).bits as u32;
+        abi::load(&mut g, p, &tuple(&params)).map(|v| match v {
+            Val::Tuple(vs) => vs,
+            _ => unreachable!("a tuple loads as a tuple"),
+        })
+    } else {
+        let mut it = args.iter().map(from_core);
+        params
+            .iter()
+            .map(|t| flat::lift(&mut g, &mut it, t))
+            .collect()
+    };
+    let vals = lifted.map_err(|e| g.fail(e, between))?;
+    state(g.cx).instances[inst].may_enter = false;
+    let result = callee.invoke(g.cx, &vals, true)?;
+    state(g.cx).instances[inst].may_enter = true;
+    // Lower the result into the caller, which may not call out meanwhile.
+    if let (Some(rt), Some(v)) = (&ty.result, &result) {
+        state(g.cx).instances[inst].may_leave = false;
+        let lowered = if flat_types(&[rt]).len() <= MAX_FLAT_RESULTS {
+            let mut flat = Vec::new();
+            flat::lower(&mut g, v, rt, &mut flat).map(|()| {
+                for (slot, f) in results.iter_mut().zip(flat) {
+                    *slot = to_core(f);
+                }
+            })
+        } else {
+            let retptr = from_core(args.last().expect("the return pointer")).bits as u32;
+            abi::store(&mut g, retptr, v, rt)
+        };
+        lowered.map_err(|e| g.fail(e, between))?;
+    }
+    Ok(None)
+}
