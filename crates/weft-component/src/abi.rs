@@ -78,6 +78,9 @@ pub enum AbiError {
     /// A handle operation failed.
     #[error(transparent)]
     Resource(#[from] crate::resources::ResourceError),
+    /// The host passed a resource it may not (its fault, not the guest's).
+    #[error("{0}")]
+    Host(String),
     /// Anything else that stopped a lift or lower (a trap inside `realloc`).
     #[error("{0}")]
     Other(String),

@@ -224,23 +224,32 @@ impl<T: 'static> AbiCx for GuestCx<'_, '_, T> {
         let (Type::Own(rt) | Type::Borrow(rt)) = ty else {
             return Err(mismatch());
         };
+        // What the host holds is the host's to get right: its misuse is an
+        // error of the call, not a trap of the guest.
+        let host = |e: ResourceError| AbiError::Host(e.to_string());
         if any.ty() != *rt {
-            return Err(AbiError::TypeMismatch(format!(
-                "a resource of another type where {ty:?} was expected"
+            let found = any.ty();
+            let other = if found.is_host() == rt.is_host() {
+                "a different "
+            } else {
+                ""
+            };
+            return Err(AbiError::Host(format!(
+                "resource used with the wrong type, expected {rt} but found {other}{found}"
             )));
         }
         match (ty, any.handle()) {
             (Type::Own(_), Handle::Own(h)) => {
-                let rep = st.host.lift_own(h, *rt)?;
+                let rep = st.host.lift_own(h, *rt).map_err(host)?;
                 Ok(st.instances[inst as usize].table.new_own(rep, *rt)?)
             }
-            (Type::Own(_), Handle::Borrow { .. }) => Err(ResourceError::OwnFromBorrow.into()),
+            (Type::Own(_), Handle::Borrow { .. }) => Err(host(ResourceError::OwnFromBorrow)),
             (_, handle) => {
                 let rep = match handle {
-                    Handle::Own(h) => st.host.rep(h, *rt)?,
+                    Handle::Own(h) => st.host.rep(h, *rt).map_err(host)?,
                     Handle::Borrow { rep, scope } => {
                         if !st.scopes.is_open(scope) {
-                            return Err(AbiError::Other(
+                            return Err(AbiError::Host(
                                 "a borrowed resource used after its call returned".into(),
                             ));
                         }
@@ -273,6 +282,7 @@ impl<T: 'static> GuestCx<'_, '_, T> {
         }
         match e {
             AbiError::TypeMismatch(m) => Error::Usage(format!("value does not match type {m}")),
+            AbiError::Host(m) => Error::Usage(m),
             e if between => trap(e.between_components()),
             e => trap(e.to_string()),
         }

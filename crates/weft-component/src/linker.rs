@@ -143,6 +143,16 @@ impl<T: 'static> Linker<T> {
         LinkerInstance::nested(defs, name)
     }
 
+    /// Defines every import of `component` this linker does not define as
+    /// a function that traps when called (resource types as host types of
+    /// their own), so a component that imports more than it uses runs.
+    pub fn define_unknown_imports_as_traps(&mut self, component: &Component) -> Result<()> {
+        for (name, ty) in component.plan().import_types() {
+            stub(&mut self.defs, name, ty);
+        }
+        Ok(())
+    }
+
     /// Instantiates `component`, its imports resolved from this linker.
     pub fn instantiate(
         &self,
@@ -289,6 +299,42 @@ fn build<T: 'static>(
             )));
         }
     })
+}
+
+/// Defines what `defs` lacks of import `name` of type `ty` as stubs.
+fn stub<T: 'static>(defs: &mut Defs<T>, name: &str, ty: &ImportTy) {
+    let existing = defs.0.iter().position(|(n, _)| n == name);
+    match (existing, ty) {
+        (Some(i), ImportTy::Instance(exports)) => {
+            if let Def::Instance(inner) = &mut defs.0[i].1 {
+                for (export, t) in exports {
+                    stub(inner, export, t);
+                }
+            }
+        }
+        (Some(_), _) => {}
+        (None, ImportTy::Func(_)) => {
+            let message = format!("the unknown import `{name}` was called");
+            let f: DynHostFn<T> =
+                Arc::new(move |_, _, _| Err(weft::__component_hooks::host_trap(message.clone())));
+            defs.0.push((name.to_string(), Def::Func(f)));
+        }
+        (None, ImportTy::Instance(exports)) => {
+            let mut inner = Defs::default();
+            for (export, t) in exports {
+                stub(&mut inner, export, t);
+            }
+            defs.0.push((name.to_string(), Def::Instance(inner)));
+        }
+        (None, ImportTy::Type(_)) => {
+            let dtor: HostDtor<T> = Arc::new(|_, _| Ok(()));
+            defs.0.push((
+                name.to_string(),
+                Def::Resource(ResourceType::fresh_host(), dtor),
+            ));
+        }
+        (None, ImportTy::Other) => {}
+    }
 }
 
 #[cfg(test)]

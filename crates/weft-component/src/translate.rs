@@ -161,6 +161,16 @@ pub(crate) struct Plan {
     pub imports: Vec<(String, Sort)>,
 }
 
+impl Plan {
+    /// The imports with their types.
+    pub fn import_types(&self) -> impl Iterator<Item = (&str, &ImportTy)> {
+        self.steps.iter().filter_map(|s| match s {
+            Step::Import { name, ty, .. } => Some((name.as_str(), ty)),
+            _ => None,
+        })
+    }
+}
+
 /// A component being translated: its plan so far, and what outer aliases
 /// can see of its index spaces (the modules and components it defines;
 /// `None` for imported or aliased ones).

@@ -78,6 +78,12 @@ pub mod __component_hooks {
         Error::Trap(Trap::with_detail(TrapKind::CanonicalAbi, message.into()))
     }
 
+    /// A trap raised on the host's side (e.g. an import that was stubbed
+    /// out was called), described by `message`.
+    pub fn host_trap(message: impl Into<String>) -> Error {
+        Error::Trap(Trap::with_detail(TrapKind::HostError, message.into()))
+    }
+
     /// The slot where the component runtime keeps its per-store state.
     pub fn component_state<'a, T>(
         store: &'a mut StoreContextMut<'_, T>,

@@ -50,6 +50,14 @@ impl ResourceType {
         }
     }
 
+    /// A host resource type no Rust type names (for stubbed imports).
+    pub(crate) fn fresh_host() -> ResourceType {
+        ResourceType {
+            id: u64::MAX - GUEST_TYPES.fetch_add(1, Ordering::Relaxed),
+            origin: Origin::Host,
+        }
+    }
+
     /// A guest resource type no other instantiation shares.
     pub(crate) fn fresh_guest() -> ResourceType {
         ResourceType {
