@@ -115,6 +115,12 @@ impl Func {
         Ok(())
     }
 
+    /// This function with Rust parameter types `P` and result types `R`,
+    /// checked against its signature.
+    pub fn typed<P: crate::LowerList, R: crate::LiftList>(&self) -> Result<crate::TypedFunc<P, R>> {
+        crate::TypedFunc::new(self.clone())
+    }
+
     /// Does nothing: weft runs a function's post-return at the end of its
     /// call. Kept so code written for other runtimes compiles unchanged.
     pub fn post_return(&self, _store: impl AsContextMut) -> Result<()> {
@@ -248,7 +254,7 @@ impl<T: 'static> AbiCx for GuestCx<'_, '_, T> {
                 let rep = match handle {
                     Handle::Own(h) => st.host.rep(h, *rt).map_err(host)?,
                     Handle::Borrow { rep, scope } => {
-                        if !st.scopes.is_open(scope) {
+                        if scope.is_some_and(|s| !st.scopes.is_open(s)) {
                             return Err(AbiError::Host(
                                 "a borrowed resource used after its call returned".into(),
                             ));

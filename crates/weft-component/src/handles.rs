@@ -20,8 +20,9 @@ pub struct ResourceAny {
 pub(crate) enum Handle {
     /// An own handle: its index in the store's host table.
     Own(u32),
-    /// A borrow for the call of `scope`.
-    Borrow { rep: u32, scope: ScopeId },
+    /// A borrow for the call of `scope` (`None`: the host lends its own
+    /// resource, valid as long as the host keeps it).
+    Borrow { rep: u32, scope: Option<ScopeId> },
 }
 
 impl ResourceAny {
@@ -35,7 +36,18 @@ impl ResourceAny {
     pub(crate) fn borrow(ty: ResourceType, rep: u32, scope: ScopeId) -> ResourceAny {
         ResourceAny {
             ty,
-            handle: Handle::Borrow { rep, scope },
+            handle: Handle::Borrow {
+                rep,
+                scope: Some(scope),
+            },
+        }
+    }
+
+    /// A borrow of a host resource the host itself lends.
+    pub(crate) fn host_borrow(ty: ResourceType, rep: u32) -> ResourceAny {
+        ResourceAny {
+            ty,
+            handle: Handle::Borrow { rep, scope: None },
         }
     }
 

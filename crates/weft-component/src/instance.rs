@@ -555,6 +555,23 @@ impl Instance {
         None
     }
 
+    /// The exported function `name` with Rust parameter types `P` and
+    /// result types `R`, checked against its signature.
+    pub fn get_typed_func<P, R>(
+        &self,
+        store: impl AsContext,
+        name: &str,
+    ) -> Result<crate::TypedFunc<P, R>>
+    where
+        P: crate::LowerList,
+        R: crate::LiftList,
+    {
+        let f = self
+            .get_func(store, name)
+            .ok_or_else(|| Error::Usage(format!("no exported function `{name}`")))?;
+        crate::TypedFunc::new(f)
+    }
+
     /// The exported resource type `name` (a path as for
     /// [`get_func`](Instance::get_func)).
     pub fn get_resource(&self, _store: impl AsContext, name: &str) -> Option<ResourceType> {

@@ -22,6 +22,8 @@ mod resource_table;
 pub mod resources;
 mod state;
 mod translate;
+mod typed;
+mod typed_func;
 mod values;
 
 pub use component::{Component, ItemKind};
@@ -31,4 +33,8 @@ pub use instance::Instance;
 pub use linker::{Linker, LinkerInstance};
 pub use resource_table::{ResourceTable, ResourceTableError};
 pub use resources::ResourceType;
+pub use typed::{
+    ComponentNamedList, ComponentType, Lift, LiftList, Lower, LowerList, ValCx, bad_value, mismatch,
+};
+pub use typed_func::TypedFunc;
 pub use values::{FuncType, Type, Val};

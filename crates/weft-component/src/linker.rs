@@ -17,8 +17,11 @@ use weft::{AsContextMut, Engine, Error, Result, StoreContextMut};
 type DynHostFn<T> =
     Arc<dyn Fn(StoreContextMut<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync>;
 
+/// Checks a host function's Rust signature against an import's type.
+type Typecheck = fn(&crate::values::FuncType) -> Result<()>;
+
 enum Def<T> {
-    Func(DynHostFn<T>),
+    Func(DynHostFn<T>, Option<Typecheck>),
     Instance(Defs<T>),
     Resource(ResourceType, HostDtor<T>),
 }
@@ -206,7 +209,39 @@ impl<T: 'static> LinkerInstance<'_, T> {
         name: &str,
         f: impl Fn(StoreContextMut<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
     ) -> Result<()> {
-        self.defs.insert(name, Def::Func(Arc::new(f)))
+        self.defs.insert(name, Def::Func(Arc::new(f), None))
+    }
+
+    /// Defines function `name` as `f`, which takes its parameters as a
+    /// tuple of Rust values `P` and returns its results as `R`; checked at
+    /// instantiation against the signature the component imports it with.
+    pub fn func_wrap<P, R>(
+        &mut self,
+        name: &str,
+        f: impl Fn(StoreContextMut<'_, T>, P) -> Result<R> + Send + Sync + 'static,
+    ) -> Result<()>
+    where
+        P: crate::LiftList + 'static,
+        R: crate::LowerList + 'static,
+    {
+        let call: DynHostFn<T> = Arc::new(move |mut cx, args, results| {
+            let params = P::lift_list(args.to_vec(), &mut crate::ValCx::new(&mut cx))?;
+            let out = f(cx.as_context_mut(), params)?;
+            let vals = out.lower_list(&mut crate::ValCx::new(&mut cx))?;
+            if vals.len() != results.len() {
+                return Err(Error::Usage(
+                    "the host function's result count is wrong".into(),
+                ));
+            }
+            results.clone_from_slice(&vals);
+            Ok(())
+        });
+        let check: Typecheck = |ty| {
+            let params: Vec<_> = ty.params.iter().map(|(_, t)| t.clone()).collect();
+            P::typecheck_list(&params)?;
+            R::typecheck_list(&ty.result.iter().cloned().collect::<Vec<_>>())
+        };
+        self.defs.insert(name, Def::Func(call, Some(check)))
     }
 
     /// Defines resource type `name` as the host type `ty`, destroyed by
@@ -256,8 +291,11 @@ fn build<T: 'static>(
         ))
     };
     Ok(match (def, ty) {
-        (Def::Func(f), ImportTy::Func(fty)) => {
+        (Def::Func(f, check), ImportTy::Func(fty)) => {
             let fty = resolve_func(fty, keys)?;
+            if let Some(check) = check {
+                check(&fty).map_err(|e| Error::Usage(format!("component import `{name}`: {e}")))?;
+            }
             let results = usize::from(fty.result.is_some());
             let f = f.clone();
             let host: HostFn<T> = Arc::new(move |cx, args| {
@@ -317,7 +355,7 @@ fn stub<T: 'static>(defs: &mut Defs<T>, name: &str, ty: &ImportTy) {
             let message = format!("the unknown import `{name}` was called");
             let f: DynHostFn<T> =
                 Arc::new(move |_, _, _| Err(weft::__component_hooks::host_trap(message.clone())));
-            defs.0.push((name.to_string(), Def::Func(f)));
+            defs.0.push((name.to_string(), Def::Func(f, None)));
         }
         (None, ImportTy::Instance(exports)) => {
             let mut inner = Defs::default();

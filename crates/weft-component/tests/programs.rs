@@ -333,3 +333,142 @@ fn misuse_fails_cleanly() {
         Some(Val::U32(1))
     );
 }
+
+/// `weft:test/host-log` defined with `func_wrap` and typed Rust values.
+fn typed_linker(engine: &Engine, component: &Component) -> Linker<Host> {
+    let mut linker = Linker::new(engine);
+    let mut log = linker.instance("weft:test/host-log").unwrap();
+    log.resource(
+        "logger",
+        ResourceType::host::<Logger>(),
+        |mut cx: StoreContextMut<'_, Host>, rep| {
+            cx.data_mut()
+                .table
+                .delete(Resource::<Logger>::new_own(rep))
+                .map_err(Error::host)?;
+            cx.data_mut().dropped += 1;
+            Ok(())
+        },
+    )
+    .unwrap();
+    let new = |cx: &mut StoreContextMut<'_, Host>, prefix: String| {
+        cx.data_mut()
+            .table
+            .push(Logger {
+                prefix,
+                messages: Vec::new(),
+            })
+            .map_err(Error::host)
+    };
+    log.func_wrap(
+        "[constructor]logger",
+        move |mut cx, (prefix,): (String,)| Ok((new(&mut cx, prefix)?,)),
+    )
+    .unwrap();
+    log.func_wrap(
+        "[method]logger.log",
+        |mut cx, (l, msg): (Resource<Logger>, String)| {
+            let l = cx.data_mut().table.get_mut(&l).map_err(Error::host)?;
+            l.messages.push(msg);
+            Ok(())
+        },
+    )
+    .unwrap();
+    log.func_wrap("[method]logger.count", |cx, (l,): (Resource<Logger>,)| {
+        let l = cx.data().table.get(&l).map_err(Error::host)?;
+        Ok((l.messages.len() as u32,))
+    })
+    .unwrap();
+    log.func_wrap("make-default", move |mut cx, (): ()| {
+        Ok((new(&mut cx, "default".into())?,))
+    })
+    .unwrap();
+    log.func_wrap("total", |cx, (_,): (Resource<Logger>,)| {
+        let n: usize = cx
+            .data()
+            .table
+            .iter::<Logger>()
+            .map(|l| l.messages.len())
+            .sum();
+        Ok((n as u32,))
+    })
+    .unwrap();
+    linker.define_unknown_imports_as_traps(component).unwrap();
+    linker
+}
+
+#[test]
+fn the_typed_api_runs_the_same_program() {
+    let engine = Engine::default();
+    let component =
+        Component::from_file(&engine, program("resources/resources-guest.wasm")).unwrap();
+    let linker = typed_linker(&engine, &component);
+    let mut store = Store::new(&engine, Host::default());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let run = instance
+        .get_typed_func::<(), (u32,)>(&store, "run")
+        .unwrap();
+    assert_eq!(run.call(&mut store, ()).unwrap(), (321,));
+    assert!(store.data().table.is_empty());
+    assert_eq!(store.data().dropped, 2);
+
+    let echo = instance
+        .get_typed_func::<(Vec<String>,), (Vec<String>,)>(&store, "weft:test/types#echo-list")
+        .unwrap();
+    assert_eq!(
+        echo.call(&mut store, (vec!["a".into(), "bc".into()],))
+            .unwrap(),
+        (vec!["BC".to_string(), "A".to_string()],)
+    );
+    let divide = instance
+        .get_typed_func::<(i64, i64), (Result<i64, String>,)>(&store, "weft:test/types#divide")
+        .unwrap();
+    assert_eq!(divide.call(&mut store, (7, 2)).unwrap(), (Ok(3),));
+    assert_eq!(
+        divide.call(&mut store, (1, 0)).unwrap(),
+        (Err("cannot divide 1 by 0".to_string()),)
+    );
+    let new = instance
+        .get_typed_func::<(u32,), (ResourceAny,)>(&store, "weft:test/types#[constructor]counter")
+        .unwrap();
+    let inc = instance
+        .get_typed_func::<(ResourceAny, u32), (u32,)>(&store, "weft:test/types#[method]counter.inc")
+        .unwrap();
+    let (c,) = new.call(&mut store, (40,)).unwrap();
+    assert_eq!(inc.call(&mut store, (c, 2)).unwrap(), (42,));
+    c.resource_drop(&mut store).unwrap();
+
+    // Wrong Rust types are refused when the typed function is made.
+    let err = instance
+        .get_typed_func::<(i32, i64), (Result<i64, String>,)>(&store, "weft:test/types#divide")
+        .unwrap_err();
+    assert!(err.to_string().contains("type mismatch"), "{err}");
+    let err = instance
+        .get_typed_func::<(i64, i64), (Result<i64, u32>,)>(&store, "weft:test/types#divide")
+        .unwrap_err();
+    assert!(err.to_string().contains("type mismatch"), "{err}");
+}
+
+#[test]
+fn a_host_function_of_the_wrong_signature_does_not_link() {
+    let engine = Engine::default();
+    let component =
+        Component::from_file(&engine, program("resources/resources-guest.wasm")).unwrap();
+    let mut linker = Linker::<Host>::new(&engine);
+    let mut log = linker.instance("weft:test/host-log").unwrap();
+    log.resource("logger", ResourceType::host::<Logger>(), |_, _| Ok(()))
+        .unwrap();
+    // `count` returns a u32, not a string.
+    log.func_wrap("[method]logger.count", |_, (_,): (Resource<Logger>,)| {
+        Ok((String::new(),))
+    })
+    .unwrap();
+    linker.define_unknown_imports_as_traps(&component).unwrap();
+    let mut store = Store::new(&engine, Host::default());
+    let err = linker.instantiate(&mut store, &component).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("component import `weft:test/host-log#[method]logger.count`"),
+        "{err}"
+    );
+}
