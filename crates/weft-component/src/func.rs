@@ -252,7 +252,15 @@ impl<T: 'static> AbiCx for GuestCx<'_, '_, T> {
             (Type::Own(_), Handle::Borrow { .. }) => Err(host(ResourceError::OwnFromBorrow)),
             (_, handle) => {
                 let rep = match handle {
-                    Handle::Own(h) => st.host.rep(h, *rt).map_err(host)?,
+                    // The host lends what it owns for the call: it cannot
+                    // drop or give it away until the call returns.
+                    Handle::Own(h) => {
+                        let (rep, _) = st.host.lift_borrow(h, *rt).map_err(host)?;
+                        st.scopes
+                            .record_lend(scope, crate::state::HOST_TABLE, h)
+                            .map_err(host)?;
+                        rep
+                    }
                     Handle::Borrow { rep, scope } => {
                         if scope.is_some_and(|s| !st.scopes.is_open(s)) {
                             return Err(AbiError::Host(

@@ -53,6 +53,8 @@ pub struct HandleTable {
     free: u32,
     /// How many handles are live.
     live: usize,
+    /// Handles stay below this.
+    limit: u32,
 }
 
 impl Default for HandleTable {
@@ -68,6 +70,17 @@ impl HandleTable {
             slots: vec![Slot::Free { next: 0 }],
             free: 0,
             live: 0,
+            limit: MAX_HANDLES,
+        }
+    }
+
+    /// An empty table whose handles stay below `limit` (for tests of the
+    /// limit, which a real table reaches only with 2^30 handles).
+    #[cfg(test)]
+    fn with_limit(limit: u32) -> HandleTable {
+        HandleTable {
+            limit,
+            ..HandleTable::new()
         }
     }
 
@@ -96,8 +109,8 @@ impl HandleTable {
             self.slots[h as usize] = slot;
             h
         } else {
-            let h = u32::try_from(self.slots.len()).unwrap_or(MAX_HANDLES);
-            if h >= MAX_HANDLES {
+            let h = u32::try_from(self.slots.len()).unwrap_or(self.limit);
+            if h >= self.limit {
                 return Err(ResourceError::TableFull);
             }
             self.slots.push(slot);
@@ -272,6 +285,19 @@ mod tests {
         assert_eq!(t.lift_own(b, GUEST), Err(ResourceError::OwnFromBorrow));
         assert_eq!(t.lift_borrow(b, GUEST), Ok((8, false)));
         assert_eq!(t.drop_handle(b, GUEST), Ok(Dropped::Borrow { scope }));
+    }
+
+    #[test]
+    fn a_full_table_refuses_another_handle_until_one_is_freed() {
+        let mut t = HandleTable::with_limit(4);
+        for rep in 0..3 {
+            t.new_own(rep, GUEST).unwrap();
+        }
+        let full = t.new_own(9, GUEST).unwrap_err();
+        assert_eq!(full.to_string(), "cannot allocate another handle");
+        t.drop_handle(2, GUEST).unwrap();
+        assert_eq!(t.new_own(9, GUEST), Ok(2));
+        assert_eq!(HandleTable::new().limit, 1 << 30);
     }
 
     /// Millions of handles made and dropped in random order: the table
