@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod sightglass;
+pub mod summary;
 
 use std::path::PathBuf;
 

@@ -35,15 +35,51 @@ pub(crate) enum FuncKind {
     Lifted(Lifted),
     /// `f` is a [`HostFn<T>`] for the store's `T`.
     Host {
-        ty: Arc<FuncType>,
+        sig: Arc<Signature>,
         f: Arc<dyn Any + Send + Sync>,
     },
+}
+
+/// A function type and the shape of its flat form, worked out once.
+pub(crate) struct Signature {
+    pub ty: FuncType,
+    /// The parameters' flat values exceed [`MAX_FLAT_PARAMS`]: they pass
+    /// in memory.
+    pub params_spill: bool,
+    /// Likewise the result.
+    pub result_spill: bool,
+    /// The result's flat types (when it does not spill).
+    pub flat_results: Vec<Flat>,
+}
+
+impl Signature {
+    pub fn new(ty: FuncType) -> Signature {
+        let params: Vec<&Type> = ty.params.iter().map(|(_, t)| t).collect();
+        let flat_results = flat_types(&ty.result.iter().collect::<Vec<_>>());
+        Signature {
+            params_spill: flat_types(&params).len() > MAX_FLAT_PARAMS,
+            result_spill: flat_results.len() > MAX_FLAT_RESULTS,
+            flat_results,
+            ty,
+        }
+    }
+
+    /// The results of the core function a lifted function calls.
+    fn core_results(&self) -> Vec<weft::Val> {
+        if self.result_spill {
+            return vec![weft::Val::I32(0)];
+        }
+        self.flat_results
+            .iter()
+            .map(|f| to_core(FlatVal { ty: *f, bits: 0 }))
+            .collect()
+    }
 }
 
 /// A core function lifted with its canonical options, in its instance.
 pub(crate) struct Lifted {
     pub core: weft::Func,
-    pub ty: Arc<FuncType>,
+    pub sig: Arc<Signature>,
     pub options: Options,
     pub instance: u32,
 }
@@ -68,17 +104,21 @@ impl Func {
 
     pub(crate) fn host<T: 'static>(ty: FuncType, f: HostFn<T>) -> Func {
         Func(Arc::new(FuncKind::Host {
-            ty: Arc::new(ty),
+            sig: Arc::new(Signature::new(ty)),
             f: Arc::new(f),
         }))
     }
 
+    fn sig(&self) -> &Signature {
+        match &*self.0 {
+            FuncKind::Lifted(l) => &l.sig,
+            FuncKind::Host { sig, .. } => sig,
+        }
+    }
+
     /// The function's signature.
     pub fn ty(&self) -> &FuncType {
-        match &*self.0 {
-            FuncKind::Lifted(l) => &l.ty,
-            FuncKind::Host { ty, .. } => ty,
-        }
+        &self.sig().ty
     }
 
     /// The parameter types.
@@ -386,7 +426,7 @@ fn run_lifted<T: 'static>(
     scope: ScopeId,
 ) -> Result<Option<Val>> {
     let inst = f.instance as usize;
-    let params: Vec<&Type> = f.ty.params.iter().map(|(_, t)| t).collect();
+    let sig = &*f.sig;
     let mut g = GuestCx {
         cx,
         options: &f.options,
@@ -396,13 +436,15 @@ fn run_lifted<T: 'static>(
     };
     // Lower the arguments into the callee, which may not call out meanwhile.
     state(g.cx).instances[inst].may_leave = false;
-    let mut flat = Vec::new();
-    let lowered = if flat_types(&params).len() <= MAX_FLAT_PARAMS {
-        params
+    let mut flat = Vec::with_capacity(args.len());
+    let lowered = if !sig.params_spill {
+        sig.ty
+            .params
             .iter()
             .zip(args)
-            .try_for_each(|(t, v)| flat::lower(&mut g, v, t, &mut flat))
+            .try_for_each(|((_, t), v)| flat::lower(&mut g, v, t, &mut flat))
     } else {
+        let params: Vec<&Type> = sig.ty.params.iter().map(|(_, t)| t).collect();
         let tuple_ty = tuple(&params);
         let ptr = abi::AbiCx::realloc(&mut g, abi::alignment(&tuple_ty), abi::size(&tuple_ty));
         ptr.and_then(|p| {
@@ -419,18 +461,13 @@ fn run_lifted<T: 'static>(
     }
     state(g.cx).instances[inst].may_leave = true;
     let core_args: Vec<weft::Val> = flat.into_iter().map(to_core).collect();
-    let core_ty = f.core.ty(&*g.cx);
-    let mut core_results: Vec<weft::Val> = core_ty
-        .results()
-        .iter()
-        .map(|t| weft::Val::default_for(*t).unwrap_or(weft::Val::I32(0)))
-        .collect();
+    let mut core_results = sig.core_results();
     f.core.call(&mut *g.cx, &core_args, &mut core_results)?;
     // Lift the result out of the callee.
-    let result = match &f.ty.result {
+    let result = match &sig.ty.result {
         None => None,
         Some(rt) => {
-            let lifted = if flat_types(&[rt]).len() <= MAX_FLAT_RESULTS {
+            let lifted = if !sig.result_spill {
                 let mut it = core_results.iter().map(from_core);
                 flat::lift(&mut g, &mut it, rt)
             } else {
@@ -514,7 +551,8 @@ fn run_lowered<T: 'static>(
     results: &mut [weft::Val],
 ) -> Result<Option<Val>> {
     let inst = instance as usize;
-    let ty = callee.ty().clone();
+    let sig = callee.sig();
+    let ty = &sig.ty;
     let between = matches!(&*callee.0, FuncKind::Lifted(_));
     let params: Vec<&Type> = ty.params.iter().map(|(_, t)| t).collect();
     let mut g = GuestCx {
@@ -525,8 +563,7 @@ fn run_lowered<T: 'static>(
         failed: None,
     };
     // Lift the arguments out of the caller.
-    let spilled = flat_types(&params).len() > MAX_FLAT_PARAMS;
-    let lifted: Result<Vec<Val>, AbiError> = if spilled {
+    let lifted: Result<Vec<Val>, AbiError> = if sig.params_spill {
         let p = from_core(&args[0]).bits as u32;
         abi::load(&mut g, p, &tuple(&params)).map(|v| match v {
             Val::Tuple(vs) => vs,
@@ -546,7 +583,7 @@ fn run_lowered<T: 'static>(
     // Lower the result into the caller, which may not call out meanwhile.
     if let (Some(rt), Some(v)) = (&ty.result, &result) {
         state(g.cx).instances[inst].may_leave = false;
-        let lowered = if flat_types(&[rt]).len() <= MAX_FLAT_RESULTS {
+        let lowered = if !sig.result_spill {
             let mut flat = Vec::new();
             flat::lower(&mut g, v, rt, &mut flat).map(|()| {
                 for (slot, f) in results.iter_mut().zip(flat) {

@@ -3,7 +3,7 @@
 //! weft, lifted and lowered functions, nested component instances) and its
 //! exports, and [`Instance`], what the embedder gets back.
 
-use crate::func::{Func, Lifted, Options, call_lowered, lowered_core_type};
+use crate::func::{Func, Lifted, Options, Signature, call_lowered, lowered_core_type};
 use crate::handles::destroy;
 use crate::resources::{Dropped, ResourceType};
 use crate::state::{GuestResource, state};
@@ -359,10 +359,10 @@ pub(crate) fn instantiate<T: 'static>(
                 ty,
                 options,
             } => {
-                let ty = Arc::new(resolve_func(ty, &keys)?);
+                let sig = Arc::new(Signature::new(resolve_func(ty, &keys)?));
                 s.funcs.push(Func::lifted(Lifted {
                     core: s.core_funcs[*core_func as usize],
-                    ty,
+                    sig,
                     options: s.options(options),
                     instance: id,
                 }));
