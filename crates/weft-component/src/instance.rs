@@ -17,7 +17,7 @@ use weft::{AsContext, Engine, Error, Extern, Result, StoreContextMut};
 #[derive(Clone)]
 pub(crate) enum Item {
     Module(weft::Module),
-    Component(Arc<Plan>),
+    Component(ComponentRef),
     Instance(Arc<Exports>),
     Func(Func),
     Type(Option<ResourceType>),
@@ -33,6 +33,24 @@ impl Item {
             Item::Type(_) => Sort::Type,
         }
     }
+}
+
+/// A component in an index space: its plan, and what it closes over.
+#[derive(Clone)]
+pub(crate) struct ComponentRef {
+    plan: Arc<Plan>,
+    env: Option<Arc<Env>>,
+}
+
+/// What a nested component closes over: the index spaces of the component
+/// that defined it as they were at its definition (which its outer aliases
+/// name), the resource types bound there, and that component's own
+/// environment in turn.
+pub(crate) struct Env {
+    modules: Vec<weft::Module>,
+    components: Vec<ComponentRef>,
+    keys: Keys,
+    parent: Option<Arc<Env>>,
 }
 
 /// The exports of a component instance, by name.
@@ -158,7 +176,7 @@ enum CoreInstance {
 #[derive(Default)]
 struct Spaces {
     modules: Vec<weft::Module>,
-    components: Vec<Arc<Plan>>,
+    components: Vec<ComponentRef>,
     instances: Vec<Arc<Exports>>,
     funcs: Vec<Func>,
     types: Vec<Option<ResourceType>>,
@@ -261,16 +279,17 @@ fn core_trap(e: crate::resources::ResourceError) -> Error {
     weft::__component_hooks::canonical_abi_trap(e.to_string())
 }
 
-/// Builds one instance of `plan`, its imports from `imports`; its exports.
+/// Builds one instance of `plan`, its imports from `imports`, its outer
+/// aliases resolved in `env`; its exports.
 pub(crate) fn instantiate<T: 'static>(
     cx: &mut StoreContextMut<'_, T>,
     engine: &Engine,
     plan: &Plan,
     imports: &dyn ImportSource<T>,
-    outer_keys: &Keys,
+    env: Option<&Arc<Env>>,
 ) -> Result<Exports> {
     let id = state(cx).new_instance();
-    let mut keys = outer_keys.clone();
+    let mut keys = env.map(|e| e.keys.clone()).unwrap_or_default();
     let mut s = Spaces::default();
     let mut exports = Exports::default();
     for step in &plan.steps {
@@ -286,9 +305,44 @@ pub(crate) fn instantiate<T: 'static>(
                 s.push(item);
             }
             Step::CoreModule(n) => s.modules.push(plan.modules[*n as usize].clone()),
-            Step::OuterModule(m) => s.modules.push(m.clone()),
-            Step::Component(n) => s.components.push(plan.components[*n as usize].clone()),
-            Step::OuterComponent(c) => s.components.push(c.clone()),
+            Step::Component(n) => {
+                let closure = Env {
+                    modules: s.modules.clone(),
+                    components: s.components.clone(),
+                    keys: keys.clone(),
+                    parent: env.cloned(),
+                };
+                s.components.push(ComponentRef {
+                    plan: plan.components[*n as usize].clone(),
+                    env: Some(Arc::new(closure)),
+                });
+            }
+            Step::Outer {
+                module,
+                count,
+                index,
+            } => {
+                let i = *index as usize;
+                let (modules, components) = if *count == 0 {
+                    (&s.modules, &s.components)
+                } else {
+                    let mut at = env;
+                    for _ in 1..*count {
+                        at = at.and_then(|e| e.parent.as_ref());
+                    }
+                    let e =
+                        at.ok_or_else(|| link_error("an outer alias past the outermost".into()))?;
+                    (&e.modules, &e.components)
+                };
+                let missing = || link_error(format!("no outer item {index}"));
+                if *module {
+                    let m = modules.get(i).cloned().ok_or_else(missing)?;
+                    s.modules.push(m);
+                } else {
+                    let c = components.get(i).cloned().ok_or_else(missing)?;
+                    s.components.push(c);
+                }
+            }
             Step::CoreInstantiate { module, args } => {
                 let mut linker = weft::Linker::<T>::new(engine);
                 for (name, instance) in args {
@@ -485,7 +539,7 @@ pub(crate) fn instantiate<T: 'static>(
                     .map(|(n, sort, i)| Ok((n.clone(), s.item(*sort, *i)?)))
                     .collect::<Result<Vec<_>>>()?;
                 let child = s.components[*component as usize].clone();
-                let out = instantiate(cx, engine, &child, &Given(given), &keys)?;
+                let out = instantiate(cx, engine, &child.plan, &Given(given), child.env.as_ref())?;
                 s.instances.push(Arc::new(out));
             }
             Step::FromExports(items) => {

@@ -163,13 +163,7 @@ impl<T: 'static> Linker<T> {
         component: &Component,
     ) -> Result<Instance> {
         let mut cx = store.as_context_mut();
-        let exports = instantiate(
-            &mut cx,
-            &self.engine,
-            component.plan(),
-            &self.defs,
-            &Keys::new(),
-        )?;
+        let exports = instantiate(&mut cx, &self.engine, component.plan(), &self.defs, None)?;
         Ok(Instance::new(exports))
     }
 }

@@ -77,12 +77,16 @@ pub(crate) enum Step {
         sort: Sort,
         bind: Option<u32>,
     },
-    /// A core module of an enclosing component.
-    OuterModule(weft::Module),
-    /// Pushes nested component `n` of the plan.
+    /// Pushes nested component `n` of the plan, closed over the index
+    /// spaces it can alias (as they are at this point).
     Component(u32),
-    /// A component of an enclosing component.
-    OuterComponent(Arc<Plan>),
+    /// A core module (`module: true`) or component of the component
+    /// `count` levels out (0: this one), by index.
+    Outer {
+        module: bool,
+        count: u32,
+        index: u32,
+    },
     /// A type definition: a new resource type (with its key and the core
     /// function that destroys it), or a type with no runtime identity
     /// (`None`, also for non-resource aliases of outer types).
@@ -171,14 +175,11 @@ impl Plan {
     }
 }
 
-/// A component being translated: its plan so far, and what outer aliases
-/// can see of its index spaces (the modules and components it defines;
-/// `None` for imported or aliased ones).
+/// A component being translated: its plan so far, and the counts of the
+/// index spaces translation looks up.
 #[derive(Default)]
 struct Frame {
     plan: Plan,
-    modules: Vec<Option<weft::Module>>,
-    components: Vec<Option<Arc<Plan>>>,
     types: u32,
     core_funcs: u32,
     /// Depth inside a core module whose payloads only the validator sees.
@@ -251,8 +252,7 @@ pub(crate) fn translate(engine: &Engine, binary: &[u8]) -> Result<Plan> {
                     .plan
                     .steps
                     .push(Step::CoreModule(frame.plan.modules.len() as u32));
-                frame.plan.modules.push(module.clone());
-                frame.modules.push(Some(module));
+                frame.plan.modules.push(module);
                 frame.in_module = 1;
             }
             wp::Payload::ComponentSection { .. } => frames.push(Frame::default()),
@@ -261,13 +261,13 @@ pub(crate) fn translate(engine: &Engine, binary: &[u8]) -> Result<Plan> {
                 let done = Arc::new(finish(frames.pop().expect("a nested frame").plan));
                 let parent = frames.last_mut().expect("its parent");
                 let n = parent.plan.components.len() as u32;
-                parent.plan.components.push(done.clone());
-                parent.components.push(Some(done));
+                parent.plan.components.push(done);
                 parent.plan.steps.push(Step::Component(n));
             }
             other => {
                 let types = validator.types(0).expect("a component is being validated");
-                section(&mut frames, &mut keys, types, other)?;
+                let frame = frames.last_mut().expect("the current frame");
+                section(frame, &mut keys, types, other)?;
             }
         }
     }
@@ -338,16 +338,14 @@ fn import_ty(
     })
 }
 
-/// Translates one section of the component being translated (the last
-/// frame), after the validator accepted it.
+/// Translates one section of the component being translated, after the
+/// validator accepted it.
 fn section(
-    frames: &mut [Frame],
+    frame: &mut Frame,
     keys: &mut Keys,
     types: TypesRef<'_>,
     payload: wp::Payload<'_>,
 ) -> Result<()> {
-    let (outer, current) = frames.split_at_mut(frames.len() - 1);
-    let frame = &mut current[0];
     let steps = &mut frame.plan.steps;
     match payload {
         wp::Payload::ComponentImportSection(s) => {
@@ -366,11 +364,8 @@ fn section(
                     wp::ComponentTypeRef::Instance(_) => Sort::Instance,
                     wp::ComponentTypeRef::Component(_) => Sort::Component,
                 };
-                match sort {
-                    Sort::Module => frame.modules.push(None),
-                    Sort::Component => frame.components.push(None),
-                    Sort::Type => frame.types += 1,
-                    _ => {}
+                if sort == Sort::Type {
+                    frame.types += 1;
                 }
                 steps.push(Step::Import { name, sort, ty });
             }
@@ -383,17 +378,6 @@ fn section(
                     Sort::Type => {
                         frame.types += 1;
                         resource_key(types, keys, frame.types - 1)
-                    }
-                    Sort::Module => {
-                        frame
-                            .modules
-                            .push(frame.modules[export.index as usize].clone());
-                        None
-                    }
-                    Sort::Component => {
-                        let c = frame.components[export.index as usize].clone();
-                        frame.components.push(c);
-                        None
                     }
                     _ => None,
                 };
@@ -457,14 +441,6 @@ fn section(
                                 frame.types += 1;
                                 resource_key(types, keys, frame.types - 1)
                             }
-                            Sort::Module => {
-                                frame.modules.push(None);
-                                None
-                            }
-                            Sort::Component => {
-                                frame.components.push(None);
-                                None
-                            }
                             _ => None,
                         };
                         steps.push(Step::Alias {
@@ -489,48 +465,28 @@ fn section(
                             sort,
                         });
                     }
-                    wp::ComponentAlias::Outer { kind, count, index } => {
-                        // Count 0 is the component itself.
-                        let (modules, components) = match count {
-                            0 => (frame.modules.clone(), frame.components.clone()),
-                            n => {
-                                let target = outer
-                                    .len()
-                                    .checked_sub(n as usize)
-                                    .and_then(|i| outer.get(i))
-                                    .ok_or_else(|| {
-                                        unsupported("an outer alias past the outermost")
-                                    })?;
-                                (target.modules.clone(), target.components.clone())
-                            }
-                        };
-                        match kind {
-                            wp::ComponentOuterAliasKind::CoreModule => {
-                                let m = modules[index as usize].clone().ok_or_else(|| {
-                                    unsupported("outer alias of an imported module")
-                                })?;
-                                frame.modules.push(Some(m.clone()));
-                                steps.push(Step::OuterModule(m));
-                            }
-                            wp::ComponentOuterAliasKind::Component => {
-                                let c = components[index as usize].clone().ok_or_else(|| {
-                                    unsupported("outer alias of an imported component")
-                                })?;
-                                frame.components.push(Some(c.clone()));
-                                steps.push(Step::OuterComponent(c));
-                            }
-                            wp::ComponentOuterAliasKind::CoreType => {}
-                            wp::ComponentOuterAliasKind::Type => {
-                                frame.types += 1;
-                                let key = resource_key(types, keys, frame.types - 1);
-                                steps.push(Step::Type(key.map(|key| ResourceDef {
-                                    key,
-                                    dtor: None,
-                                    outer: true,
-                                })));
-                            }
+                    wp::ComponentAlias::Outer { kind, count, index } => match kind {
+                        wp::ComponentOuterAliasKind::CoreModule => steps.push(Step::Outer {
+                            module: true,
+                            count,
+                            index,
+                        }),
+                        wp::ComponentOuterAliasKind::Component => steps.push(Step::Outer {
+                            module: false,
+                            count,
+                            index,
+                        }),
+                        wp::ComponentOuterAliasKind::CoreType => {}
+                        wp::ComponentOuterAliasKind::Type => {
+                            frame.types += 1;
+                            let key = resource_key(types, keys, frame.types - 1);
+                            steps.push(Step::Type(key.map(|key| ResourceDef {
+                                key,
+                                dtor: None,
+                                outer: true,
+                            })));
                         }
-                    }
+                    },
                 }
             }
         }
