@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 seconds="${SMOKE_SECONDS:-10}"
-targets=(validate_translate execute differential)
+targets=(validate_translate execute differential component)
 
 # cargo-fuzz passes nightly-only flags to rustc (-Zsanitizer, ...);
 # RUSTC_BOOTSTRAP lets the stable toolchain accept them.

@@ -64,15 +64,14 @@ impl Signature {
         }
     }
 
-    /// The results of the core function a lifted function calls.
-    fn core_results(&self) -> Vec<weft::Val> {
+    /// The flat types of the results of the core function a lifted
+    /// function calls (none, one, or the pointer to a spilled result).
+    fn core_results(&self) -> &[Flat] {
         if self.result_spill {
-            return vec![weft::Val::I32(0)];
+            &[Flat::I32]
+        } else {
+            &self.flat_results
         }
-        self.flat_results
-            .iter()
-            .map(|f| to_core(FlatVal { ty: *f, bits: 0 }))
-            .collect()
     }
 }
 
@@ -221,13 +220,10 @@ impl<T: 'static> AbiCx for GuestCx<'_, '_, T> {
 
     fn realloc(&mut self, align: u32, size: u32) -> Result<u32, AbiError> {
         let f = self.options.realloc.ok_or(AbiError::Missing("realloc"))?;
-        let args = [0, 0, align as i32, size as i32].map(weft::Val::I32);
-        let mut out = [weft::Val::I32(0)];
-        match f.call(&mut *self.cx, &args, &mut out) {
-            Ok(()) => match out[0] {
-                weft::Val::I32(p) => Ok(p as u32),
-                _ => Err(AbiError::Other("realloc returned a non-i32".into())),
-            },
+        let args = [0, 0, u64::from(align), u64::from(size)];
+        let mut out = [0u64];
+        match weft::__component_hooks::call_numeric(self.cx, &f, &args, &mut out) {
+            Ok(()) => Ok(out[0] as u32),
             Err(e) => {
                 let message = e.to_string();
                 self.failed = Some(e);
@@ -343,6 +339,22 @@ impl<T: 'static> GuestCx<'_, '_, T> {
     }
 }
 
+thread_local! {
+    /// A buffer for the flat arguments of a call, kept between calls so
+    /// that a call allocates none (a nested call makes its own).
+    static FLAT_BUFFER: std::cell::Cell<Vec<FlatVal>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+fn take_buffer() -> Vec<FlatVal> {
+    let mut v = FLAT_BUFFER.take();
+    v.clear();
+    v
+}
+
+fn give_buffer(v: Vec<FlatVal>) {
+    FLAT_BUFFER.set(v);
+}
+
 fn flat_types(tys: &[&Type]) -> Vec<Flat> {
     let mut out = Vec::new();
     for t in tys {
@@ -436,7 +448,7 @@ fn run_lifted<T: 'static>(
     };
     // Lower the arguments into the callee, which may not call out meanwhile.
     state(g.cx).instances[inst].may_leave = false;
-    let mut flat = Vec::with_capacity(args.len());
+    let mut flat = take_buffer();
     let lowered = if !sig.params_spill {
         sig.ty
             .params
@@ -460,26 +472,36 @@ fn run_lifted<T: 'static>(
         return Err(g.fail(e, between));
     }
     state(g.cx).instances[inst].may_leave = true;
-    let core_args: Vec<weft::Val> = flat.into_iter().map(to_core).collect();
-    let mut core_results = sig.core_results();
-    f.core.call(&mut *g.cx, &core_args, &mut core_results)?;
+    // At most 16 flat parameters (or one pointer) and one flat result.
+    let mut cells = [0u64; MAX_FLAT_PARAMS];
+    for (cell, v) in cells.iter_mut().zip(&flat) {
+        *cell = v.bits;
+    }
+    let n_args = flat.len();
+    give_buffer(flat);
+    let result_types = sig.core_results();
+    let mut out = [0u64; MAX_FLAT_RESULTS];
+    let out = &mut out[..result_types.len()];
+    weft::__component_hooks::call_numeric(g.cx, &f.core, &cells[..n_args], out)?;
     // Lift the result out of the callee.
     let result = match &sig.ty.result {
         None => None,
         Some(rt) => {
             let lifted = if !sig.result_spill {
-                let mut it = core_results.iter().map(from_core);
+                let mut it = out.iter().zip(result_types).map(|(bits, ty)| FlatVal {
+                    ty: *ty,
+                    bits: *bits,
+                });
                 flat::lift(&mut g, &mut it, rt)
             } else {
-                let p = from_core(&core_results[0]).bits as u32;
-                abi::load(&mut g, p, rt)
+                abi::load(&mut g, out[0] as u32, rt)
             };
             Some(lifted.map_err(|e| g.fail(e, between))?)
         }
     };
     if let Some(post) = f.options.post_return {
         state(g.cx).instances[inst].may_leave = false;
-        post.call(&mut *g.cx, &core_results, &mut [])?;
+        weft::__component_hooks::call_numeric(g.cx, &post, out, &mut [])?;
         state(g.cx).instances[inst].may_leave = true;
     }
     Ok(result)

@@ -303,6 +303,11 @@ pub trait LowerList: ComponentNamedList {
 pub trait LiftList: ComponentNamedList + Sized {
     /// The Rust values of `vals`.
     fn lift_list(vals: Vec<Val>, cx: &mut ValCx<'_>) -> Result<Self>;
+
+    /// The Rust values of a function's result (none or one).
+    fn lift_result(val: Option<Val>, cx: &mut ValCx<'_>) -> Result<Self> {
+        Self::lift_list(val.into_iter().collect(), cx)
+    }
 }
 
 macro_rules! tuples {
@@ -352,6 +357,13 @@ macro_rules! tuples {
             }
         }
 
+    )*};
+}
+
+/// `LiftList` for tuples of two or more (one is the common case of a
+/// function's result, written out below without a list).
+macro_rules! lift_lists {
+    ($(($($t:ident $i:tt),*))*) => {$(
         impl<$($t: Lift),*> LiftList for ($($t,)*) {
             #[allow(unused_variables, unused_mut)]
             fn lift_list(vals: Vec<Val>, cx: &mut ValCx<'_>) -> Result<Self> {
@@ -388,6 +400,23 @@ impl LowerList for () {
     }
 }
 
+impl<A: Lift> LiftList for (A,) {
+    fn lift_list(vals: Vec<Val>, cx: &mut ValCx<'_>) -> Result<Self> {
+        let mut it = vals.into_iter();
+        match (it.next(), it.next()) {
+            (Some(v), None) => Self::lift_result(Some(v), cx),
+            _ => Err(Error::Usage("type mismatch: one value was expected".into())),
+        }
+    }
+
+    fn lift_result(val: Option<Val>, cx: &mut ValCx<'_>) -> Result<Self> {
+        match val {
+            Some(v) => Ok((A::lift(v, cx)?,)),
+            None => Err(Error::Usage("type mismatch: one value was expected".into())),
+        }
+    }
+}
+
 impl LiftList for () {
     fn lift_list(vals: Vec<Val>, _: &mut ValCx<'_>) -> Result<Self> {
         if vals.is_empty() {
@@ -399,6 +428,18 @@ impl LiftList for () {
             )))
         }
     }
+}
+
+lift_lists! {
+    (A 0, B 1)
+    (A 0, B 1, C 2)
+    (A 0, B 1, C 2, D 3)
+    (A 0, B 1, C 2, D 3, E 4)
+    (A 0, B 1, C 2, D 3, E 4, F 5)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9)
 }
 
 tuples! {

@@ -46,7 +46,7 @@ impl<P: LowerList, R: LiftList> TypedFunc<P, R> {
         let mut cx = store.as_context_mut();
         let args = params.lower_list(&mut ValCx::new(&mut cx))?;
         let result = self.func.invoke(&mut cx, &args, false)?;
-        R::lift_list(result.into_iter().collect(), &mut ValCx::new(&mut cx))
+        R::lift_result(result, &mut ValCx::new(&mut cx))
     }
 
     /// Does nothing: the function's post-return ran at the end of its call.

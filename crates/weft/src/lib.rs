@@ -84,6 +84,41 @@ pub mod __component_hooks {
         Error::Trap(Trap::with_detail(TrapKind::HostError, message.into()))
     }
 
+    /// Calls `func` with its arguments and results as raw cells (the bits
+    /// of each `i32`, `i64`, `f32` or `f64`), for the component runtime's
+    /// calls of core functions whose types it knows: no `Val`s, no type
+    /// copies. A function with other parameter or result types, or counts
+    /// that differ from the cells given, is refused.
+    pub fn call_numeric<T: 'static>(
+        store: &mut StoreContextMut<'_, T>,
+        func: &crate::Func,
+        args: &[u64],
+        results: &mut [u64],
+    ) -> crate::Result<()> {
+        use crate::ValType;
+        store.inner.check(func.store)?;
+        let index = func.index;
+        let fits = {
+            let id = store.inner.funcs[index as usize].ty;
+            let types = store.inner.engine.types();
+            let numeric = |t: &ValType| {
+                matches!(t, ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64)
+            };
+            types.func_type(id).is_some_and(|ty| {
+                ty.params().len() == args.len()
+                    && ty.results().len() == results.len()
+                    && ty.params().iter().all(numeric)
+                    && ty.results().iter().all(numeric)
+            })
+        };
+        if !fits {
+            return Err(Error::Usage(
+                "a core function called with cells that do not fit its type".into(),
+            ));
+        }
+        crate::exec::invoke(store.inner, store.data, index, None, args, results)
+    }
+
     /// The slot where the component runtime keeps its per-store state.
     pub fn component_state<'a, T>(
         store: &'a mut StoreContextMut<'_, T>,

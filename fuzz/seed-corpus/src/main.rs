@@ -1,19 +1,29 @@
-//! `seed-corpus OUT_DIR WAST_DIR...`: writes every module (valid, invalid
-//! and malformed, text or binary) of the `.wast` files under the given
-//! directories to OUT_DIR, prefixed with a 0 byte (validate_translate's
-//! "raw bytes" selector).
+//! `seed-corpus [--components] OUT_DIR WAST_DIR...`: writes every module
+//! (valid, invalid and malformed, text or binary) of the `.wast` files under
+//! the given directories to OUT_DIR, prefixed with a 0 byte
+//! (validate_translate's "raw bytes" selector); with `--components`, every
+//! component instead, followed by as many zero bytes (the `component`
+//! target reads the component from the first half of its input).
 
 use std::path::Path;
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastDirective};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (out, dirs) = args.split_first().expect("usage: seed-corpus OUT_DIR WAST_DIR...");
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let components = args.first().is_some_and(|a| a == "--components");
+    if components {
+        args.remove(0);
+    }
+    let (out, dirs) = args
+        .split_first()
+        .expect("usage: seed-corpus [--components] OUT_DIR WAST_DIR...");
     std::fs::create_dir_all(out).unwrap();
     let mut count = 0;
     for dir in dirs {
-        walk(Path::new(dir), &mut |path| count += extract(path, Path::new(out)));
+        walk(Path::new(dir), &mut |path| {
+            count += extract(path, Path::new(out), components)
+        });
     }
     println!("{count} modules written to {out}");
 }
@@ -31,7 +41,7 @@ fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) {
     }
 }
 
-fn extract(path: &Path, out: &Path) -> usize {
+fn extract(path: &Path, out: &Path, components: bool) -> usize {
     let Ok(text) = std::fs::read_to_string(path) else { return 0 };
     let Ok(buf) = ParseBuffer::new(&text) else { return 0 };
     let Ok(wast) = parser::parse::<Wast>(&buf) else { return 0 };
@@ -47,8 +57,19 @@ fn extract(path: &Path, out: &Path) -> usize {
             _ => None,
         };
         if let Some(bytes) = bytes {
-            let mut data = vec![0u8];
-            data.extend_from_slice(&bytes);
+            let is_component = bytes.get(4..8) == Some(&[0x0d, 0x00, 0x01, 0x00]);
+            if is_component != components {
+                continue;
+            }
+            let data = if components {
+                let mut data = bytes.clone();
+                data.resize(bytes.len() * 2, 0);
+                data
+            } else {
+                let mut data = vec![0u8];
+                data.extend_from_slice(&bytes);
+                data
+            };
             std::fs::write(out.join(format!("{stem}-{n}")), data).unwrap();
             n += 1;
         }
