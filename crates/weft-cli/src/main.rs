@@ -1,9 +1,11 @@
 //! `weft`: run WebAssembly modules and spec test scripts from the command line.
 
+mod component;
 mod limits;
 mod run;
 mod values;
 mod wasi;
+mod wave;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;

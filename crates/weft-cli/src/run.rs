@@ -52,46 +52,46 @@ pub struct RunArgs {
     /// Call this exported function, passing ARGS as its parameters
     /// [default: `_start`]
     #[arg(long, value_name = "NAME")]
-    invoke: Option<String>,
+    pub(crate) invoke: Option<String>,
     /// Grant the guest the host directory HOST, named GUEST for the guest
     /// (default: HOST); repeatable
     #[arg(long = "dir", value_name = "HOST[::GUEST]")]
-    dirs: Vec<String>,
+    pub(crate) dirs: Vec<String>,
     /// Set an environment variable of the guest (a bare NAME passes the
     /// host's value); repeatable
     #[arg(long = "env", value_name = "NAME=VALUE")]
-    envs: Vec<String>,
+    pub(crate) envs: Vec<String>,
     /// Pass the host's whole environment to the guest (--env still applies
     /// on top)
     #[arg(long)]
-    inherit_env: bool,
+    pub(crate) inherit_env: bool,
     /// Runtime option: `unknown-imports-default=y` makes every function
     /// import nothing defines a function returning zeros
     #[arg(short = 'W', value_name = "OPTION[=y|n]")]
-    options: Vec<String>,
+    pub(crate) options: Vec<String>,
     /// Stop the program after it executes about N Wasm instructions (trap
     /// "all fuel consumed", status 134)
     #[arg(long, value_name = "N")]
-    fuel: Option<u64>,
+    pub(crate) fuel: Option<u64>,
     /// Interrupt the program after DURATION, e.g. 500ms, 10s, 2m (trap
     /// "interrupt", status 134)
     #[arg(long, value_name = "DURATION", value_parser = crate::limits::parse_duration)]
-    timeout: Option<std::time::Duration>,
+    pub(crate) timeout: Option<std::time::Duration>,
     /// The largest size in bytes any memory may grow to (K, M, G suffixes:
     /// powers of 1024); growing past it fails as `memory.grow` does
     #[arg(long, value_name = "BYTES", value_parser = crate::limits::parse_bytes)]
-    max_memory_size: Option<usize>,
+    pub(crate) max_memory_size: Option<usize>,
     /// The most bytes the Wasm call stack may use; deeper recursion traps
     /// with "call stack exhausted" (status 134)
     #[arg(long, value_name = "BYTES", value_parser = crate::limits::parse_bytes)]
-    max_wasm_stack: Option<usize>,
+    pub(crate) max_wasm_stack: Option<usize>,
     /// The module: a binary `.wasm` or text `.wat` file.
-    file: PathBuf,
+    pub(crate) file: PathBuf,
     /// The program's arguments, or with --invoke the function's, one per
     /// parameter. Everything after FILE is an argument, so negative numbers
     /// need no `--`.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<String>,
+    pub(crate) args: Vec<String>,
 }
 
 /// Runs `weft run` and reports its outcome on stderr and in the exit status.
@@ -118,7 +118,7 @@ fn report(msg: &str) {
 }
 
 /// Why `weft run` failed.
-enum Failure {
+pub(crate) enum Failure {
     /// The guest exited with this status (`proc_exit`).
     Exit(i32),
     /// The Wasm code trapped (exit status 134).
@@ -130,7 +130,7 @@ enum Failure {
 impl Failure {
     /// Turns a library error into a failure, with `context` before the
     /// message of anything but a trap.
-    fn from_weft(e: Error, context: &str) -> Failure {
+    pub(crate) fn from_weft(e: Error, context: &str) -> Failure {
         if let Some(status) = I32Exit::from_error(&e) {
             return Failure::Exit(status);
         }
@@ -172,7 +172,12 @@ fn execute(args: &RunArgs) -> Result<(), Failure> {
         config.max_wasm_stack(bytes);
     }
     let engine = Engine::new(&config);
-    let module = load(&engine, &args.file, &path)?;
+    let bytes = std::fs::read(&args.file)
+        .map_err(|e| Failure::Error(format!("cannot read {path}: {e}")))?;
+    if crate::component::is_component(&bytes) {
+        return crate::component::execute(args, options, &engine, &bytes, &path);
+    }
+    let module = load(&engine, bytes, &path)?;
     // Everything the command line says is checked against the module before
     // instantiating, so a typo never runs the module's start function.
     let target = target(&module, args)?;
@@ -267,10 +272,8 @@ fn check_no_params(target: &Target) -> Result<(), Failure> {
     )))
 }
 
-/// Reads and compiles the module file; `path` is its printable name.
-fn load(engine: &Engine, file: &Path, path: &str) -> Result<Module, Failure> {
-    let bytes =
-        std::fs::read(file).map_err(|e| Failure::Error(format!("cannot read {path}: {e}")))?;
+/// Compiles the module file's bytes; `path` is its printable name.
+fn load(engine: &Engine, bytes: Vec<u8>, path: &str) -> Result<Module, Failure> {
     Module::new(engine, bytes).map_err(|e| match e {
         Error::Text(msg) => Failure::Error(text_error(path, &msg)),
         e => Failure::from_weft(e, path),
@@ -394,7 +397,7 @@ fn print_results(results: &[Val]) -> std::io::Result<()> {
 /// The library flattens the `wat` parser's error into a multi-line string
 /// (message, then a `--> <anon>:LINE:COL` line and a source excerpt); the
 /// location is taken from it when present.
-fn text_error(path: &str, msg: &str) -> String {
+pub(crate) fn text_error(path: &str, msg: &str) -> String {
     let mut lines = msg.lines();
     let message = lines.next().unwrap_or("invalid text").trim();
     let location = lines.find_map(|l| {
@@ -412,7 +415,7 @@ fn text_error(path: &str, msg: &str) -> String {
 }
 
 /// `msg` on one line: line breaks and indentation become single spaces.
-fn one_line(msg: &str) -> String {
+pub(crate) fn one_line(msg: &str) -> String {
     msg.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -424,7 +427,7 @@ fn show_path(path: &Path) -> String {
 
 /// A user-given string as printed in messages: escaped if it holds control
 /// characters, so every message stays on one line.
-fn show_str(s: &str) -> String {
+pub(crate) fn show_str(s: &str) -> String {
     if s.chars().any(char::is_control) {
         s.escape_debug().to_string()
     } else {
