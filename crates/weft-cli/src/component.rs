@@ -191,10 +191,16 @@ impl Call {
     fn parse(text: &str) -> Result<Call, Failure> {
         let shown = show_str(text);
         let Some(open) = text.find('(') else {
+            // `--invoke NAME` as for a module: show the call it may mean.
+            let name = shown.trim();
+            let example = if name.is_empty() || name.contains([')', '"', '\'', ' ']) {
+                "NAME()"
+            } else {
+                &format!("{name}()")
+            };
             return Err(Failure::Error(format!(
                 "--invoke `{shown}`: a component's function is called as NAME(ARGS), \
-                 with ARGS in WAVE, e.g. --invoke '{}()'",
-                shown.trim()
+                 with ARGS in WAVE, e.g. --invoke '{example}'"
             )));
         };
         let name = text[..open].trim();
@@ -363,6 +369,23 @@ fn find_func(
                 )));
             }
         }
+    }
+    // A path whose instance exists: the function is what is missing.
+    let path = if name.contains('#') {
+        Some(name.to_string())
+    } else {
+        wit_path(name)
+    };
+    if let Some((inst, func)) = path.as_deref().and_then(|p| p.split_once('#'))
+        && component
+            .exports()
+            .any(|(n, kind)| n == inst && kind == ItemKind::Instance)
+    {
+        return Err(Failure::Error(format!(
+            "the component's instance `{}` exports no function `{}`",
+            show_str(inst),
+            show_str(func)
+        )));
     }
     Err(Failure::Error(format!(
         "component has no exported function `{shown}` ({}; name a function in an \
