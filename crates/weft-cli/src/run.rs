@@ -34,6 +34,7 @@ Examples:
   weft run --invoke add math.wasm -1 0x10       negative and hex arguments
   weft run app.wasm a b                         runs `_start`, argv = app.wasm a b
   weft run --dir data::. --env K=V app.wasm     grants ./data as `.` and sets K
+  weft run --invoke 'echo(\"hi\", [1, 2])' c.wasm a component's function, in WAVE
 
 Modules get WASI preview 1 (wasi_snapshot_preview1) with the host's stdin,
 stdout and stderr, and only the directories given with --dir. Without
@@ -41,16 +42,27 @@ stdout and stderr, and only the directories given with --dir. Without
 weft exits with the guest's exit status (proc_exit, or 0 when `_start`
 returns; statuses above 255 are truncated as the OS does).
 
-With --invoke, arguments are parsed by the parameter types of the function:
+For a module, --invoke parses ARGS by the parameter types of the function:
 i32/i64 take decimal (signed, or unsigned up to the type's width) or
 0x-prefixed hex; f32/f64 take decimal, inf, -inf, nan or nan:0xPAYLOAD. Each
 result is printed on its own line.
+
+Components (binary, or text starting with `(component`) are run only with
+--invoke 'NAME(ARGS)', ARGS in WAVE: numbers, `'c'` chars, `\"text\"` strings,
+`[1, 2]` lists, `(1, \"a\")` tuples, `{x: 1, y: 2}` records, `case(payload)`
+variants and enum cases, `some(1)`/`none` options, `ok(1)`/`err(\"e\")`
+results, `{read, write}` flags, `{\"k\": 1}` maps. Trailing option arguments
+may be left out. NAME is a top-level export, a function of an exported
+instance as `ns:pkg/iface#func` or `ns:pkg/iface.func@1.0.0`, or a bare name
+that one exported instance has. The result, if any, is printed in WAVE on one
+line. Components get no WASI yet: every import they call traps. Resources
+cannot be passed or printed.
 
 A trap prints its kind and the Wasm backtrace on stderr and exits with status
 134; any other error prints one `error:` line and exits with status 1.")]
 pub struct RunArgs {
     /// Call this exported function, passing ARGS as its parameters
-    /// [default: `_start`]
+    /// [default: `_start`]; for a component, a call in WAVE: 'NAME(ARGS)'
     #[arg(long, value_name = "NAME")]
     pub(crate) invoke: Option<String>,
     /// Grant the guest the host directory HOST, named GUEST for the guest
@@ -85,7 +97,7 @@ pub struct RunArgs {
     /// with "call stack exhausted" (status 134)
     #[arg(long, value_name = "BYTES", value_parser = crate::limits::parse_bytes)]
     pub(crate) max_wasm_stack: Option<usize>,
-    /// The module: a binary `.wasm` or text `.wat` file.
+    /// The module or component: a binary `.wasm` or text `.wat` file.
     pub(crate) file: PathBuf,
     /// The program's arguments, or with --invoke the function's, one per
     /// parameter. Everything after FILE is an argument, so negative numbers
