@@ -98,6 +98,11 @@ pub fn execute(
     refuse_module_options(args, options)?;
     let component = Component::new(engine, bytes).map_err(|e| match e {
         Error::Text(msg) => Failure::Error(text_error(path, &msg)),
+        // weft's error says "invalid module" whatever the bytes were.
+        Error::Invalid { message, offset } => Failure::Error(format!(
+            "{path}: invalid component: {} (at offset {offset:#x})",
+            one_line(&message)
+        )),
         e => Failure::from_weft(e, path),
     })?;
     let Some(invoke) = &args.invoke else {

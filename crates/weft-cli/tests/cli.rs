@@ -1215,6 +1215,32 @@ fn unusual_component_calls_never_panic() {
     }
 }
 
+/// An invalid component is named as one, with the validator's offset; a
+/// malformed text component gets its line and column.
+#[test]
+fn invalid_components_say_where() {
+    let dir = scratch("invalid_components");
+    let invalid = dir.join("invalid.wat");
+    std::fs::write(
+        &invalid,
+        "(component\n  (func (export \"f\") (canon lift (core func 9))))\n",
+    )
+    .unwrap();
+    let r = invoke_component(&invalid, "f()");
+    assert_error(
+        &r,
+        &[
+            "invalid.wat: invalid component: unknown core function 9",
+            "(at offset 0x",
+        ],
+    );
+    let malformed = dir.join("malformed.wat");
+    std::fs::write(&malformed, "(component (frob))").unwrap();
+    let r = invoke_component(&malformed, "f()");
+    assert_error(&r, &["malformed.wat:1:13: "]);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// A trap in a component function is reported as a module's trap is.
 #[test]
 fn component_trap_exits_134() {
