@@ -1,9 +1,11 @@
 //! `weft`: run WebAssembly modules and spec test scripts from the command line.
 
+mod component;
 mod limits;
 mod run;
 mod values;
 mod wasi;
+mod wave;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -12,8 +14,8 @@ use std::process::ExitCode;
 
 /// The weft WebAssembly runtime.
 ///
-/// Runs WebAssembly modules (`weft run`) and WebAssembly spec test scripts
-/// (`weft wast`).
+/// Runs WebAssembly modules and components (`weft run`) and WebAssembly
+/// spec test scripts (`weft wast`).
 #[derive(Parser)]
 #[command(name = "weft", version, about)]
 struct Cli {
@@ -26,7 +28,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Runs a WebAssembly module (`.wasm` or `.wat`) or calls one of its
-    /// exported functions, with WASI preview 1.
+    /// exported functions, with WASI preview 1; or calls a component's
+    /// function, with its arguments and result in WAVE.
     ///
     /// With `--invoke NAME`, calls that exported function with ARGS and
     /// prints each result on its own line. Without it, runs `_start` if the
@@ -34,6 +37,11 @@ enum Command {
     /// with the program's exit status. A module without `_start` only
     /// runs its start function; without either, weft lists its exported
     /// functions and fails.
+    ///
+    /// For a component, `--invoke 'NAME(ARGS)'` calls its exported function
+    /// NAME with ARGS written in WAVE, the WebAssembly Value Encoding, and
+    /// prints the result (if any) in WAVE on one line. Components get no
+    /// WASI yet: running one without --invoke is not supported.
     Run(run::RunArgs),
     /// Runs WebAssembly spec test scripts (`.wast`).
     ///

@@ -34,6 +34,7 @@ Examples:
   weft run --invoke add math.wasm -1 0x10       negative and hex arguments
   weft run app.wasm a b                         runs `_start`, argv = app.wasm a b
   weft run --dir data::. --env K=V app.wasm     grants ./data as `.` and sets K
+  weft run --invoke 'echo(\"hi\", [1, 2])' c.wasm a component's function, in WAVE
 
 Modules get WASI preview 1 (wasi_snapshot_preview1) with the host's stdin,
 stdout and stderr, and only the directories given with --dir. Without
@@ -41,57 +42,68 @@ stdout and stderr, and only the directories given with --dir. Without
 weft exits with the guest's exit status (proc_exit, or 0 when `_start`
 returns; statuses above 255 are truncated as the OS does).
 
-With --invoke, arguments are parsed by the parameter types of the function:
+For a module, --invoke parses ARGS by the parameter types of the function:
 i32/i64 take decimal (signed, or unsigned up to the type's width) or
 0x-prefixed hex; f32/f64 take decimal, inf, -inf, nan or nan:0xPAYLOAD. Each
 result is printed on its own line.
+
+Components (binary, or text starting with `(component`) are run only with
+--invoke 'NAME(ARGS)', ARGS in WAVE: numbers, `'c'` chars, `\"text\"` strings,
+`[1, 2]` lists, `(1, \"a\")` tuples, `{x: 1, y: 2}` records, `case(payload)`
+variants and enum cases, `some(1)`/`none` options, `ok(1)`/`err(\"e\")`
+results, `{read, write}` flags, `{\"k\": 1}` maps. Trailing option arguments
+may be left out. NAME is a top-level export, a function of an exported
+instance as `ns:pkg/iface#func` or `ns:pkg/iface.func@1.0.0`, or a bare name
+that one exported instance has. The result, if any, is printed in WAVE on one
+line. Components get no WASI yet: every import they call traps. Resources
+cannot be passed or printed.
 
 A trap prints its kind and the Wasm backtrace on stderr and exits with status
 134; any other error prints one `error:` line and exits with status 1.")]
 pub struct RunArgs {
     /// Call this exported function, passing ARGS as its parameters
-    /// [default: `_start`]
+    /// [default: `_start`]; for a component, a call in WAVE: 'NAME(ARGS)'
     #[arg(long, value_name = "NAME")]
-    invoke: Option<String>,
+    pub(crate) invoke: Option<String>,
     /// Grant the guest the host directory HOST, named GUEST for the guest
     /// (default: HOST); repeatable
     #[arg(long = "dir", value_name = "HOST[::GUEST]")]
-    dirs: Vec<String>,
+    pub(crate) dirs: Vec<String>,
     /// Set an environment variable of the guest (a bare NAME passes the
     /// host's value); repeatable
     #[arg(long = "env", value_name = "NAME=VALUE")]
-    envs: Vec<String>,
+    pub(crate) envs: Vec<String>,
     /// Pass the host's whole environment to the guest (--env still applies
     /// on top)
     #[arg(long)]
-    inherit_env: bool,
+    pub(crate) inherit_env: bool,
     /// Runtime option: `unknown-imports-default=y` makes every function
     /// import nothing defines a function returning zeros
     #[arg(short = 'W', value_name = "OPTION[=y|n]")]
-    options: Vec<String>,
+    pub(crate) options: Vec<String>,
     /// Stop the program after it executes about N Wasm instructions (trap
     /// "all fuel consumed", status 134)
     #[arg(long, value_name = "N")]
-    fuel: Option<u64>,
+    pub(crate) fuel: Option<u64>,
     /// Interrupt the program after DURATION, e.g. 500ms, 10s, 2m (trap
     /// "interrupt", status 134)
     #[arg(long, value_name = "DURATION", value_parser = crate::limits::parse_duration)]
-    timeout: Option<std::time::Duration>,
+    pub(crate) timeout: Option<std::time::Duration>,
     /// The largest size in bytes any memory may grow to (K, M, G suffixes:
     /// powers of 1024); growing past it fails as `memory.grow` does
     #[arg(long, value_name = "BYTES", value_parser = crate::limits::parse_bytes)]
-    max_memory_size: Option<usize>,
+    pub(crate) max_memory_size: Option<usize>,
     /// The most bytes the Wasm call stack may use; deeper recursion traps
     /// with "call stack exhausted" (status 134)
     #[arg(long, value_name = "BYTES", value_parser = crate::limits::parse_bytes)]
-    max_wasm_stack: Option<usize>,
-    /// The module: a binary `.wasm` or text `.wat` file.
-    file: PathBuf,
+    pub(crate) max_wasm_stack: Option<usize>,
+    /// The module or component: a binary `.wasm` or text `.wat` file.
+    pub(crate) file: PathBuf,
     /// The program's arguments, or with --invoke the function's, one per
     /// parameter. Everything after FILE is an argument, so negative numbers
     /// need no `--`.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<String>,
+    pub(crate) args: Vec<String>,
 }
 
 /// Runs `weft run` and reports its outcome on stderr and in the exit status.
@@ -118,7 +130,7 @@ fn report(msg: &str) {
 }
 
 /// Why `weft run` failed.
-enum Failure {
+pub(crate) enum Failure {
     /// The guest exited with this status (`proc_exit`).
     Exit(i32),
     /// The Wasm code trapped (exit status 134).
@@ -130,7 +142,7 @@ enum Failure {
 impl Failure {
     /// Turns a library error into a failure, with `context` before the
     /// message of anything but a trap.
-    fn from_weft(e: Error, context: &str) -> Failure {
+    pub(crate) fn from_weft(e: Error, context: &str) -> Failure {
         if let Some(status) = I32Exit::from_error(&e) {
             return Failure::Exit(status);
         }
@@ -172,7 +184,12 @@ fn execute(args: &RunArgs) -> Result<(), Failure> {
         config.max_wasm_stack(bytes);
     }
     let engine = Engine::new(&config);
-    let module = load(&engine, &args.file, &path)?;
+    let bytes = std::fs::read(&args.file)
+        .map_err(|e| Failure::Error(format!("cannot read {path}: {e}")))?;
+    if crate::component::is_component(&bytes) {
+        return crate::component::execute(args, options, &engine, &bytes, &path);
+    }
+    let module = load(&engine, bytes, &path)?;
     // Everything the command line says is checked against the module before
     // instantiating, so a typo never runs the module's start function.
     let target = target(&module, args)?;
@@ -267,10 +284,8 @@ fn check_no_params(target: &Target) -> Result<(), Failure> {
     )))
 }
 
-/// Reads and compiles the module file; `path` is its printable name.
-fn load(engine: &Engine, file: &Path, path: &str) -> Result<Module, Failure> {
-    let bytes =
-        std::fs::read(file).map_err(|e| Failure::Error(format!("cannot read {path}: {e}")))?;
+/// Compiles the module file's bytes; `path` is its printable name.
+fn load(engine: &Engine, bytes: Vec<u8>, path: &str) -> Result<Module, Failure> {
     Module::new(engine, bytes).map_err(|e| match e {
         Error::Text(msg) => Failure::Error(text_error(path, &msg)),
         e => Failure::from_weft(e, path),
@@ -394,7 +409,7 @@ fn print_results(results: &[Val]) -> std::io::Result<()> {
 /// The library flattens the `wat` parser's error into a multi-line string
 /// (message, then a `--> <anon>:LINE:COL` line and a source excerpt); the
 /// location is taken from it when present.
-fn text_error(path: &str, msg: &str) -> String {
+pub(crate) fn text_error(path: &str, msg: &str) -> String {
     let mut lines = msg.lines();
     let message = lines.next().unwrap_or("invalid text").trim();
     let location = lines.find_map(|l| {
@@ -412,7 +427,7 @@ fn text_error(path: &str, msg: &str) -> String {
 }
 
 /// `msg` on one line: line breaks and indentation become single spaces.
-fn one_line(msg: &str) -> String {
+pub(crate) fn one_line(msg: &str) -> String {
     msg.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -424,7 +439,7 @@ fn show_path(path: &Path) -> String {
 
 /// A user-given string as printed in messages: escaped if it holds control
 /// characters, so every message stays on one line.
-fn show_str(s: &str) -> String {
+pub(crate) fn show_str(s: &str) -> String {
     if s.chars().any(char::is_control) {
         s.escape_debug().to_string()
     } else {

@@ -607,7 +607,16 @@ fn help_is_informative() {
     }
     let r = weft(&["run", "--help"]);
     assert_eq!(r.status, 0, "{r:#?}");
-    for needle in ["--invoke <NAME>", "_start", "0x", "134", "[ARGS]..."] {
+    for needle in [
+        "--invoke <NAME>",
+        "_start",
+        "0x",
+        "134",
+        "[ARGS]...",
+        "component",
+        "'NAME(ARGS)'",
+        "WAVE",
+    ] {
         assert!(r.stdout.contains(needle), "no {needle:?} in: {r:#?}");
     }
 }
@@ -1047,4 +1056,281 @@ fn kotlin_shapes_prints_its_expected_output() {
 #[test]
 fn kotlin_errors_prints_its_expected_output() {
     assert_kotlin_program("errors");
+}
+
+/// `weft run --invoke 'CALL' FILE` with FILE in `tests/data/` or elsewhere.
+fn invoke_component(file: &Path, call: &str) -> Run {
+    run(&[OsStr::new("--invoke"), OsStr::new(call), file.as_os_str()])
+}
+
+/// Every kind of component value, passed in WAVE and printed back in WAVE
+/// (`tests/data/component.wat`: lifted functions over a core module with a
+/// memory and a realloc).
+#[test]
+fn component_values_in_wave() {
+    let component = data("component.wat");
+    let cases = [
+        (r#"echo("hi", [1, 2])"#, r#"("hi", [1, 2])"#),
+        (r#"echo("a\"b\n👋", [])"#, r#"("a\"b\n👋", [])"#),
+        ("add-floats(1.5, 2.25)", "3.75"),
+        ("add-floats(nan, 1)", "nan"),
+        ("next-char('a')", "'b'"),
+        (r"next-char('\n')", r"'\u{b}'"),
+        ("point-sum({x: 3, y: -4})", "-1"),
+        ("mirror({y: 2, x: 1})", "{x: 2, y: 1}"),
+        ("area(circle(2))", "12"),
+        ("area(square(3))", "9"),
+        ("area(empty)", "0"),
+        ("maybe-double(some(21))", "some(42)"),
+        ("maybe-double(none)", "none"),
+        // WAVE lets trailing `option` arguments be left out, and an
+        // `option`'s `some` be implied.
+        ("maybe-double()", "none"),
+        ("maybe-double(4)", "some(8)"),
+        ("checked-div(7, 2)", "ok(3)"),
+        ("checked-div(7, 0)", r#"err("division by zero")"#),
+        ("toggle({read, exec})", "{write}"),
+        ("toggle({})", "{read, write, exec}"),
+        ("next-color(blue)", "red"),
+        ("next-color(%red)", "green"),
+        (" echo ( \"x\" , [ ] ) ", r#"("x", [])"#),
+    ];
+    for (call, printed) in cases {
+        let r = invoke_component(&component, call);
+        assert_prints(&r, &[printed]);
+    }
+    // A function without a result prints nothing.
+    assert_prints(&invoke_component(&component, "nothing()"), &[]);
+}
+
+/// A function in an exported instance is named by its path, by WIT's
+/// `iface.func@version`, or by its bare name when only one instance has it.
+#[test]
+fn component_function_names() {
+    let component = data("component.wat");
+    for call in [
+        "weft:demo/math#add(1, 2)",
+        "weft:demo/math.add(1, 2)",
+        "weft:demo/more@1.0.0#add(1, 2)",
+        "weft:demo/more.add@1.0.0(1, 2)",
+    ] {
+        assert_prints(&invoke_component(&component, call), &["3"]);
+    }
+    assert_prints(&invoke_component(&component, "neg(5)"), &["-5"]);
+    let r = invoke_component(&component, "add(1, 2)");
+    assert_error(
+        &r,
+        &[
+            "several exported instances have a function `add`",
+            "`weft:demo/math#add`, `weft:demo/more@1.0.0#add`",
+        ],
+    );
+}
+
+/// Unknown functions, bad argument text and wrong arity are one-line errors
+/// with status 1 that say what is wrong and where.
+#[test]
+fn component_invoke_errors() {
+    let component = data("component.wat");
+    let cases = [
+        (
+            "nope()",
+            "error: component has no exported function `nope` (its exports: functions `echo`, ",
+        ),
+        (
+            "weft:demo/math#nope()",
+            "error: the component's instance `weft:demo/math` exports no function `nope`",
+        ),
+        (
+            "echo(1, [2])",
+            "error: argument 1 of `echo` (`s`: string): invalid value type at `1` (column 6)",
+        ),
+        (
+            r#"echo("x", [-1])"#,
+            "error: argument 2 of `echo` (`xs`: list<u32>): invalid value at `-1` (column 12)",
+        ),
+        (
+            "area(circle)",
+            "error: argument 1 of `area` (`s`: variant { circle(f32), square(u32), empty }): \
+             missing payload for \"circle\" case at `circle` (column 6)",
+        ),
+        ("toggle({read, write, run})", "unknown flag \"run\""),
+        ("next-color(pink)", "unknown case \"pink\""),
+        (
+            r#"echo("x")"#,
+            "error: `echo` takes 2 arguments (s: string, xs: list<u32>) but 1 was given",
+        ),
+        (
+            r#"echo("x", [], 3)"#,
+            "`echo` takes 2 arguments (s: string, xs: list<u32>) but 3 were given",
+        ),
+        (
+            "maybe-double(1, 2)",
+            "`maybe-double` takes 0 to 1 arguments (x: option<u32>) but 2 were given",
+        ),
+        (
+            "echo(\"x\", [1,)",
+            "error: --invoke `echo(\"x\", [1,)`: unexpected token: ParenClose at `)` (column 14)",
+        ),
+        (
+            "f(",
+            "error: --invoke `f(`: unexpected end of input at the end",
+        ),
+        (
+            "echo",
+            "error: --invoke `echo`: a component's function is called as NAME(ARGS), \
+             with ARGS in WAVE, e.g. --invoke 'echo()'",
+        ),
+        ("(1)", "no function name before `(`"),
+    ];
+    for (call, message) in cases {
+        let r = invoke_component(&component, call);
+        assert_error(&r, &[message]);
+    }
+}
+
+/// Odd `--invoke` strings (control characters, emoji, lone brackets) are
+/// clean errors on one line.
+#[test]
+fn unusual_component_calls_never_panic() {
+    let component = data("component.wat");
+    let long = format!("echo(\"{}\", [{}])", "x".repeat(10_000), "[".repeat(1000));
+    for call in [
+        "",
+        "(",
+        ")",
+        "()",
+        "#()",
+        "💥(1)",
+        "echo(💥)",
+        "echo(\n",
+        "echo\n()",
+        "a:b/c.(1)",
+        "@(",
+        "echo(\"\\u{d800}\", [])",
+        &long,
+    ] {
+        let r = invoke_component(&component, call);
+        assert_error(&r, &[]);
+    }
+}
+
+/// An invalid component is named as one, with the validator's offset; a
+/// malformed text component gets its line and column.
+#[test]
+fn invalid_components_say_where() {
+    let dir = scratch("invalid_components");
+    let invalid = dir.join("invalid.wat");
+    std::fs::write(
+        &invalid,
+        "(component\n  (func (export \"f\") (canon lift (core func 9))))\n",
+    )
+    .unwrap();
+    let r = invoke_component(&invalid, "f()");
+    assert_error(
+        &r,
+        &[
+            "invalid.wat: invalid component: unknown core function 9",
+            "(at offset 0x",
+        ],
+    );
+    let malformed = dir.join("malformed.wat");
+    std::fs::write(&malformed, "(component (frob))").unwrap();
+    let r = invoke_component(&malformed, "f()");
+    assert_error(&r, &["malformed.wat:1:13: "]);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A trap in a component function is reported as a module's trap is.
+#[test]
+fn component_trap_exits_134() {
+    let r = invoke_component(&data("component.wat"), "fail()");
+    assert_trap(&r, "unreachable", &["fail"]);
+}
+
+/// Without --invoke a component is refused until weft has WASI preview 2;
+/// so are the WASI and module-only options, and arguments after FILE.
+#[test]
+fn component_without_invoke_is_refused() {
+    let component = data("component.wat");
+    let r = run(&[&component]);
+    assert_error(
+        &r,
+        &[
+            "is a component: running its `wasi:cli/run` export is not supported yet",
+            "--invoke 'NAME(ARGS)'",
+        ],
+    );
+    let c = component.as_os_str();
+    let nothing = OsStr::new("nothing()");
+    let cases: [(Vec<&OsStr>, &str); 3] = [
+        (
+            vec![
+                "--dir".as_ref(),
+                ".".as_ref(),
+                "--invoke".as_ref(),
+                nothing,
+                c,
+            ],
+            "weft gives components no WASI yet",
+        ),
+        (
+            vec![
+                "-W".as_ref(),
+                "unknown-imports-default=y".as_ref(),
+                "--invoke".as_ref(),
+                nothing,
+                c,
+            ],
+            "a component's unknown imports always trap",
+        ),
+        (
+            vec!["--invoke".as_ref(), nothing, c, "1".as_ref()],
+            "a component's function takes its arguments inside --invoke",
+        ),
+    ];
+    for (args, message) in cases {
+        assert_error(&run(&args), &[message]);
+    }
+}
+
+/// The shared Rust component (wit-bindgen, `weft:test/types`): its list,
+/// result and variant functions through --invoke, resources refused, and
+/// the import it has no host for trapping when called.
+#[test]
+fn shared_resources_component_through_invoke() {
+    let component = shared("programs/components/resources/resources-guest.wasm");
+    let cases = [
+        (
+            r#"weft:test/types#echo-list(["a", "bc"])"#,
+            r#"["BC", "A"]"#,
+        ),
+        ("divide(1, 0)", r#"err("cannot divide 1 by 0")"#),
+        ("weft:test/types.divide(7, 2)", "ok(3)"),
+        ("area(rect({x: 2, y: 3}))", "6"),
+        ("classify(blue, {read, write})", r#"("blue:3", some(3))"#),
+    ];
+    for (call, printed) in cases {
+        assert_prints(&invoke_component(&component, call), &[printed]);
+    }
+    let r = invoke_component(&component, "sum-counters([])");
+    assert_error(
+        &r,
+        &[
+            "`weft:test/types#sum-counters` takes `cs`: list<borrow<resource>>, and resources have no WAVE form",
+        ],
+    );
+    let r = invoke_component(&component, "weft:test/types#[constructor]counter(1)");
+    assert_error(
+        &r,
+        &["returns own<resource>, and resources have no WAVE form"],
+    );
+    let r = invoke_component(&component, "run()");
+    assert_eq!(r.status, TRAP, "{r:#?}");
+    assert!(
+        r.stderr.starts_with(
+            "error: wasm trap: host error: the unknown import `[constructor]logger` was called"
+        ),
+        "{r:#?}"
+    );
 }
