@@ -372,6 +372,43 @@ fn stub<T: 'static>(defs: &mut Defs<T>, name: &str, ty: &ImportTy) {
 #[cfg(test)]
 mod tests {
     use super::semver_lite::Version;
+    use super::*;
+
+    /// A component importing `get` from interface `name`, exporting it again.
+    fn importer(name: &str) -> String {
+        format!(
+            r#"(component
+                (import "{name}" (instance $i (export "get" (func (result u32)))))
+                (alias export $i "get" (func $get))
+                (export "get" (func $get)))"#
+        )
+    }
+
+    fn linked(import: &str, host: &str) -> weft::Result<u32> {
+        let engine = Engine::default();
+        let component = Component::new(&engine, importer(import))?;
+        let mut linker = Linker::<()>::new(&engine);
+        linker
+            .instance(host)?
+            .func_wrap("get", |_, (): ()| Ok((7u32,)))?;
+        let mut store = weft::Store::new(&engine, ());
+        let instance = linker.instantiate(&mut store, &component)?;
+        let get = instance.get_typed_func::<(), (u32,)>(&store, "get")?;
+        Ok(get.call(&mut store, ())?.0)
+    }
+
+    #[test]
+    fn interfaces_link_by_semver_compatibility() {
+        assert_eq!(linked("x:y/z@0.2.6", "x:y/z@0.2.3").unwrap(), 7);
+        assert_eq!(linked("x:y/z@0.2.3", "x:y/z@0.2.6").unwrap(), 7);
+        assert_eq!(linked("x:y/z", "x:y/z").unwrap(), 7);
+        let err = linked("x:y/z@0.3.0", "x:y/z@0.2.6").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("component import `x:y/z@0.3.0` has not been defined"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn versions_link_within_their_compatible_range() {
