@@ -50,14 +50,35 @@ pub(crate) struct Signature {
     pub result_spill: bool,
     /// The result's flat types (when it does not spill).
     pub flat_results: Vec<Flat>,
+    /// Lowering the parameters may call the callee's `realloc` (strings,
+    /// lists, or a spill): only then must the callee be kept from calling
+    /// out meanwhile.
+    pub params_realloc: bool,
+}
+
+/// Whether storing a value of type `ty` allocates in guest memory.
+fn allocates(ty: &Type) -> bool {
+    match ty {
+        Type::String | Type::List(_) | Type::Map(..) => true,
+        Type::Record(fs) => fs.iter().any(|(_, t)| allocates(t)),
+        Type::Tuple(ts) => ts.iter().any(allocates),
+        Type::Variant(cs) => cs.iter().any(|(_, t)| t.as_ref().is_some_and(allocates)),
+        Type::Option(t) => allocates(t),
+        Type::Result { ok, err } => {
+            ok.as_deref().is_some_and(allocates) || err.as_deref().is_some_and(allocates)
+        }
+        _ => false,
+    }
 }
 
 impl Signature {
     pub fn new(ty: FuncType) -> Signature {
         let params: Vec<&Type> = ty.params.iter().map(|(_, t)| t).collect();
         let flat_results = flat_types(&ty.result.iter().collect::<Vec<_>>());
+        let params_spill = flat_types(&params).len() > MAX_FLAT_PARAMS;
         Signature {
-            params_spill: flat_types(&params).len() > MAX_FLAT_PARAMS,
+            params_realloc: params_spill || params.iter().any(|t| allocates(t)),
+            params_spill,
             result_spill: flat_results.len() > MAX_FLAT_RESULTS,
             flat_results,
             ty,
@@ -307,11 +328,7 @@ impl<T: 'static> AbiCx for GuestCx<'_, '_, T> {
                     }
                 };
                 // The instance that defines the type gets the representation.
-                if st
-                    .guest_resources
-                    .get(rt)
-                    .is_some_and(|r| r.instance == inst)
-                {
+                if rt.defined_by(inst) {
                     return Ok(rep);
                 }
                 let h = st.instances[inst as usize]
@@ -398,12 +415,12 @@ fn tuple(tys: &[&Type]) -> Type {
 }
 
 /// Closes `scope` after a call that ended with `outcome`.
-fn close<T>(
-    cx: &mut StoreContextMut<'_, T>,
+fn close(
+    st: &mut crate::state::State,
     scope: ScopeId,
     outcome: Result<Option<Val>>,
 ) -> Result<Option<Val>> {
-    let exit = state(cx).exit_scope(scope);
+    let exit = st.exit_scope(scope);
     let v = outcome?;
     exit.map_err(|e| trap(e.to_string()))?;
     Ok(v)
@@ -427,7 +444,7 @@ fn call_lifted<T: 'static>(
     let st = state(cx);
     st.contexts.pop();
     st.instances[inst].may_leave = true;
-    close(cx, scope, outcome)
+    close(st, scope, outcome)
 }
 
 fn run_lifted<T: 'static>(
@@ -447,7 +464,9 @@ fn run_lifted<T: 'static>(
         failed: None,
     };
     // Lower the arguments into the callee, which may not call out meanwhile.
-    state(g.cx).instances[inst].may_leave = false;
+    if sig.params_realloc {
+        state(g.cx).instances[inst].may_leave = false;
+    }
     let mut flat = take_buffer();
     let lowered = if !sig.params_spill {
         sig.ty
@@ -471,7 +490,9 @@ fn run_lifted<T: 'static>(
     if let Err(e) = lowered {
         return Err(g.fail(e, between));
     }
-    state(g.cx).instances[inst].may_leave = true;
+    if sig.params_realloc {
+        state(g.cx).instances[inst].may_leave = true;
+    }
     // At most 16 flat parameters (or one pointer) and one flat result.
     let mut cells = [0u64; MAX_FLAT_PARAMS];
     for (cell, v) in cells.iter_mut().zip(&flat) {
@@ -560,7 +581,7 @@ pub(crate) fn call_lowered<T: 'static>(
     let st = state(&mut cx);
     st.instances[inst].may_enter = true;
     st.instances[inst].may_leave = true;
-    close(&mut cx, scope, outcome).map(drop)
+    close(st, scope, outcome).map(drop)
 }
 
 fn run_lowered<T: 'static>(

@@ -100,7 +100,7 @@ pub(crate) fn destroy<T: 'static>(
             .clone();
         return dtor(cx.as_context_mut(), rep);
     }
-    let dtor = st.guest_resources.get(&ty).and_then(|r| r.dtor);
+    let dtor = st.guest_dtors.get(&ty).copied();
     match dtor {
         Some(f) => f.call(cx.as_context_mut(), &[weft::Val::I32(rep as i32)], &mut []),
         None => Ok(()),

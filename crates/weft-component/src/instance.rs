@@ -6,7 +6,7 @@
 use crate::func::{Func, Lifted, Options, Signature, call_lowered, lowered_core_type};
 use crate::handles::destroy;
 use crate::resources::{Dropped, ResourceType};
-use crate::state::{GuestResource, state};
+use crate::state::state;
 use crate::translate::{CoreSort, ImportTy, OptionIndices, Plan, Sort, Step};
 use crate::values::{FuncType, Type};
 use std::collections::HashMap;
@@ -400,12 +400,12 @@ pub(crate) fn instantiate<T: 'static>(
             Step::Type(None) => s.types.push(None),
             Step::Type(Some(def)) if def.outer => s.types.push(keys.get(&def.key).copied()),
             Step::Type(Some(def)) => {
-                let rt = ResourceType::fresh_guest();
+                let rt = ResourceType::fresh_guest(id);
                 keys.insert(def.key, rt);
-                let dtor = def.dtor.map(|i| s.core_funcs[i as usize]);
-                state(cx)
-                    .guest_resources
-                    .insert(rt, GuestResource { instance: id, dtor });
+                if let Some(dtor) = def.dtor {
+                    let f = s.core_funcs[dtor as usize];
+                    state(cx).guest_dtors.insert(rt, f);
+                }
                 s.types.push(Some(rt));
             }
             Step::Lift {

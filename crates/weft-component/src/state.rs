@@ -30,15 +30,6 @@ pub(crate) struct InstanceState {
     pub backpressure: u32,
 }
 
-/// What a guest-defined resource type needs to be destroyed.
-#[derive(Debug, Clone)]
-pub(crate) struct GuestResource {
-    /// The instance that defined it.
-    pub instance: u32,
-    /// Its `dtor`, if any.
-    pub dtor: Option<weft::Func>,
-}
-
 /// A host resource type's destructor: a `HostDtor<T>` for the store's `T`.
 pub(crate) type AnyDtor = Arc<dyn Any + Send + Sync>;
 
@@ -56,7 +47,8 @@ pub(crate) struct State {
     /// The task-local storage (`context.get`/`set`) of each lifted call in
     /// progress, innermost last.
     pub contexts: Vec<[u32; CONTEXT_SLOTS]>,
-    pub guest_resources: HashMap<ResourceType, GuestResource>,
+    /// The `dtor` of each guest resource type that has one.
+    pub guest_dtors: HashMap<ResourceType, weft::Func>,
     pub host_dtors: HashMap<ResourceType, AnyDtor>,
 }
 
@@ -72,23 +64,17 @@ impl State {
         self.instances.len() as u32 - 1
     }
 
-    /// The handle table of `id` (an instance, or [`HOST_TABLE`]).
-    pub fn table(&mut self, id: u32) -> &mut HandleTable {
-        if id == HOST_TABLE {
-            &mut self.host
-        } else {
-            &mut self.instances[id as usize].table
-        }
-    }
-
     /// Closes call scope `scope`: gives back the lends made for it, and
     /// fails if the callee kept a borrow.
     pub fn exit_scope(&mut self, scope: crate::resources::ScopeId) -> Result<(), ResourceError> {
-        let exited = self.scopes.exit(scope)?;
-        for (table, handle) in exited.lends {
-            self.table(table).unlend(handle)?;
-        }
-        exited.result
+        let (instances, host) = (&mut self.instances, &mut self.host);
+        self.scopes.exit(scope, |table, handle| {
+            if table == HOST_TABLE {
+                host.unlend(handle)
+            } else {
+                instances[table as usize].table.unlend(handle)
+            }
+        })
     }
 }
 

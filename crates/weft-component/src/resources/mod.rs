@@ -11,7 +11,7 @@ mod scopes;
 mod table;
 
 pub use resource_type::ResourceType;
-pub use scopes::{CallScopes, Exited, ScopeId};
+pub use scopes::{CallScopes, ScopeId};
 pub use table::{Dropped, HandleTable};
 
 /// Why a handle operation failed.

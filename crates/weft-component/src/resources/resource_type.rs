@@ -25,7 +25,13 @@ pub(crate) enum Origin {
 pub struct ResourceType {
     pub(crate) id: u64,
     pub(crate) origin: Origin,
+    /// The component instance (in its store) that defines a guest type;
+    /// `NO_OWNER` for others.
+    pub(crate) owner: u32,
 }
+
+/// The owner of a type no component instance defines.
+pub(crate) const NO_OWNER: u32 = u32::MAX;
 
 /// The Rust types that name host resources, by registration order.
 static HOST_TYPES: Mutex<Vec<TypeId>> = Mutex::new(Vec::new());
@@ -47,6 +53,7 @@ impl ResourceType {
         ResourceType {
             id: id as u64,
             origin: Origin::Host,
+            owner: NO_OWNER,
         }
     }
 
@@ -55,15 +62,24 @@ impl ResourceType {
         ResourceType {
             id: u64::MAX - GUEST_TYPES.fetch_add(1, Ordering::Relaxed),
             origin: Origin::Host,
+            owner: NO_OWNER,
         }
     }
 
-    /// A guest resource type no other instantiation shares.
-    pub(crate) fn fresh_guest() -> ResourceType {
+    /// A guest resource type no other instantiation shares, defined by
+    /// component instance `owner`.
+    pub(crate) fn fresh_guest(owner: u32) -> ResourceType {
         ResourceType {
             id: GUEST_TYPES.fetch_add(1, Ordering::Relaxed) + 1,
             origin: Origin::Guest,
+            owner,
         }
+    }
+
+    /// Whether component instance `instance` defines this type (and so
+    /// gets representations, not handles, of its borrows).
+    pub(crate) fn defined_by(&self, instance: u32) -> bool {
+        self.origin == Origin::Guest && self.owner == instance
     }
 
     /// The placeholder for the resource a translated component knows as
@@ -72,6 +88,7 @@ impl ResourceType {
         ResourceType {
             id: u64::from(key),
             origin: Origin::Unresolved,
+            owner: NO_OWNER,
         }
     }
 
@@ -106,8 +123,10 @@ mod tests {
         struct B;
         assert_eq!(ResourceType::host::<A>(), ResourceType::host::<A>());
         assert_ne!(ResourceType::host::<A>(), ResourceType::host::<B>());
-        assert_ne!(ResourceType::fresh_guest(), ResourceType::fresh_guest());
+        assert_ne!(ResourceType::fresh_guest(0), ResourceType::fresh_guest(0));
         assert!(ResourceType::host::<A>().is_host());
-        assert!(!ResourceType::fresh_guest().is_host());
+        assert!(!ResourceType::fresh_guest(0).is_host());
+        assert!(ResourceType::fresh_guest(3).defined_by(3));
+        assert!(!ResourceType::host::<A>().defined_by(NO_OWNER));
     }
 }

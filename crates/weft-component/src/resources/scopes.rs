@@ -24,20 +24,13 @@ struct Scope {
     lends: Vec<(u32, u32)>,
 }
 
-/// What closing a scope leaves the caller to do.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Exited {
-    /// Own handles, (table, handle), whose lend for this call ends: give
-    /// each back with `HandleTable::unlend`, whatever `result` says.
-    pub lends: Vec<(u32, u32)>,
-    /// `Err(BorrowsRemain)` if the callee kept a borrow: the call traps.
-    pub result: Result<(), ResourceError>,
-}
-
-/// The stack of open call scopes of one store.
+/// The stack of open call scopes of one store. Closed scopes keep their
+/// storage for the next call at their depth, so calls allocate nothing.
 #[derive(Debug, Default)]
 pub struct CallScopes {
+    /// The open scopes are `stack[..depth]`.
     stack: Vec<Scope>,
+    depth: usize,
     serial: u64,
 }
 
@@ -50,19 +43,28 @@ impl CallScopes {
     /// Opens the scope of a call that is starting.
     pub fn enter(&mut self) -> ScopeId {
         self.serial += 1;
-        self.stack.push(Scope {
+        let scope = Scope {
             serial: self.serial,
             borrows: 0,
             lends: Vec::new(),
-        });
+        };
+        match self.stack.get_mut(self.depth) {
+            Some(old) => {
+                old.serial = scope.serial;
+                old.borrows = 0;
+                old.lends.clear();
+            }
+            None => self.stack.push(scope),
+        }
+        self.depth += 1;
         ScopeId {
-            depth: (self.stack.len() - 1) as u32,
+            depth: (self.depth - 1) as u32,
             serial: self.serial,
         }
     }
 
     fn scope(&mut self, id: ScopeId) -> Result<&mut Scope, ResourceError> {
-        match self.stack.get_mut(id.depth as usize) {
+        match self.stack[..self.depth].get_mut(id.depth as usize) {
             Some(s) if s.serial == id.serial => Ok(s),
             _ => Err(ResourceError::NoScope),
         }
@@ -98,33 +100,40 @@ impl CallScopes {
     }
 
     /// Closes the scope of the call that is returning, which must be the
-    /// innermost one.
-    pub fn exit(&mut self, id: ScopeId) -> Result<Exited, ResourceError> {
-        if id.depth as usize + 1 != self.stack.len() {
+    /// innermost one: gives back each own handle lent for it through
+    /// `unlend(table, handle)`, then fails with `BorrowsRemain` if the
+    /// callee kept a borrow (the call traps).
+    pub fn exit(
+        &mut self,
+        id: ScopeId,
+        mut unlend: impl FnMut(u32, u32) -> Result<(), ResourceError>,
+    ) -> Result<(), ResourceError> {
+        if id.depth as usize + 1 != self.depth {
             return Err(ResourceError::NoScope);
         }
         self.scope(id)?;
-        let s = self.stack.pop().expect("checked above");
-        Ok(Exited {
-            lends: s.lends,
-            result: if s.borrows == 0 {
-                Ok(())
-            } else {
-                Err(ResourceError::BorrowsRemain)
-            },
-        })
+        self.depth -= 1;
+        let s = &self.stack[self.depth];
+        for &(table, handle) in &s.lends {
+            unlend(table, handle)?;
+        }
+        if s.borrows == 0 {
+            Ok(())
+        } else {
+            Err(ResourceError::BorrowsRemain)
+        }
     }
 
     /// Whether the call of `id` is still in progress.
     pub fn is_open(&self, id: ScopeId) -> bool {
-        self.stack
+        self.stack[..self.depth]
             .get(id.depth as usize)
             .is_some_and(|s| s.serial == id.serial)
     }
 
     /// How many calls are in progress.
     pub fn depth(&self) -> usize {
-        self.stack.len()
+        self.depth
     }
 }
 
@@ -139,14 +148,19 @@ mod tests {
         let inner = scopes.enter();
         scopes.add_borrow(inner).unwrap();
         scopes.record_lend(inner, 0, 5).unwrap();
+        let ok = |_, _| Ok(());
         assert_eq!(
-            scopes.exit(outer),
+            scopes.exit(outer, ok),
             Err(ResourceError::NoScope),
             "not innermost"
         );
-        let done = scopes.exit(inner).unwrap();
-        assert_eq!(done.lends, [(0, 5)]);
-        assert_eq!(done.result, Err(ResourceError::BorrowsRemain));
+        let mut lends = Vec::new();
+        let done = scopes.exit(inner, |t, h| {
+            lends.push((t, h));
+            Ok(())
+        });
+        assert_eq!(lends, [(0, 5)]);
+        assert_eq!(done, Err(ResourceError::BorrowsRemain));
         assert_eq!(
             ResourceError::BorrowsRemain.to_string(),
             "borrow handles still remain at the end of the call"
@@ -162,8 +176,8 @@ mod tests {
             Err(ResourceError::NoScope),
             "no underflow"
         );
-        assert_eq!(scopes.exit(again).unwrap().result, Ok(()));
-        assert_eq!(scopes.exit(outer).unwrap().result, Ok(()));
+        assert_eq!(scopes.exit(again, ok), Ok(()));
+        assert_eq!(scopes.exit(outer, ok), Ok(()));
         assert_eq!(scopes.depth(), 0);
     }
 }

@@ -235,15 +235,17 @@ impl HandleTable {
 mod tests {
     use super::*;
 
-    use super::super::resource_type::Origin;
+    use super::super::resource_type::{NO_OWNER, Origin};
 
     const GUEST: ResourceType = ResourceType {
         id: 1,
         origin: Origin::Guest,
+        owner: 0,
     };
     const HOST: ResourceType = ResourceType {
         id: 2,
         origin: Origin::Host,
+        owner: NO_OWNER,
     };
 
     #[test]
