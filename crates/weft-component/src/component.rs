@@ -2,11 +2,12 @@
 //! validator against the engine's core features plus the Component Model,
 //! and translated into the plan its instances are built from.
 
-use crate::translate::{Plan, Sort, translate};
+use crate::translate::{Plan, translate};
 use std::sync::Arc;
 use weft::{Engine, Error, Result};
 
-/// What a top-level import or export of a component is.
+/// What an import or export of a component is (each kind has an index
+/// space of its own).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ItemKind {
     /// A core module.
@@ -89,7 +90,7 @@ impl Component {
             .plan
             .imports
             .iter()
-            .map(|(n, k)| (n.as_str(), kind(*k)))
+            .map(|(n, k)| (n.as_str(), *k))
     }
 
     /// The names and kinds of the component's exports, in order.
@@ -98,18 +99,7 @@ impl Component {
             .plan
             .exports
             .iter()
-            .map(|(n, k)| (n.as_str(), kind(*k)))
-    }
-}
-
-fn kind(sort: Sort) -> ItemKind {
-    match sort {
-        Sort::Module => ItemKind::Module,
-        Sort::Func => ItemKind::Func,
-        Sort::Value => ItemKind::Value,
-        Sort::Type => ItemKind::Type,
-        Sort::Instance => ItemKind::Instance,
-        Sort::Component => ItemKind::Component,
+            .map(|(n, k)| (n.as_str(), *k))
     }
 }
 

@@ -3,11 +3,12 @@
 //! weft, lifted and lowered functions, nested component instances) and its
 //! exports, and [`Instance`], what the embedder gets back.
 
+use crate::component::ItemKind;
 use crate::func::{Func, Lifted, Options, Signature, call_lowered, lowered_core_type};
 use crate::handles::destroy;
 use crate::resources::{Dropped, ResourceType};
 use crate::state::state;
-use crate::translate::{CoreSort, ImportTy, OptionIndices, Plan, Sort, Step};
+use crate::translate::{CoreSort, ImportTy, OptionIndices, Plan, Step};
 use crate::values::{FuncType, Type};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,13 +25,13 @@ pub(crate) enum Item {
 }
 
 impl Item {
-    fn sort(&self) -> Sort {
+    fn sort(&self) -> ItemKind {
         match self {
-            Item::Module(_) => Sort::Module,
-            Item::Component(_) => Sort::Component,
-            Item::Instance(_) => Sort::Instance,
-            Item::Func(_) => Sort::Func,
-            Item::Type(_) => Sort::Type,
+            Item::Module(_) => ItemKind::Module,
+            Item::Component(_) => ItemKind::Component,
+            Item::Instance(_) => ItemKind::Instance,
+            Item::Func(_) => ItemKind::Func,
+            Item::Type(_) => ItemKind::Type,
         }
     }
 }
@@ -193,16 +194,20 @@ fn link_error(what: String) -> Error {
 }
 
 impl Spaces {
-    fn item(&self, sort: Sort, index: u32) -> Result<Item> {
+    fn item(&self, sort: ItemKind, index: u32) -> Result<Item> {
         let i = index as usize;
         let missing = || link_error(format!("no {sort:?} {index} in the component"));
         Ok(match sort {
-            Sort::Module => Item::Module(self.modules.get(i).ok_or_else(missing)?.clone()),
-            Sort::Component => Item::Component(self.components.get(i).ok_or_else(missing)?.clone()),
-            Sort::Instance => Item::Instance(self.instances.get(i).ok_or_else(missing)?.clone()),
-            Sort::Func => Item::Func(self.funcs.get(i).ok_or_else(missing)?.clone()),
-            Sort::Type => Item::Type(*self.types.get(i).ok_or_else(missing)?),
-            Sort::Value => return Err(Error::Unsupported("components: values".into())),
+            ItemKind::Module => Item::Module(self.modules.get(i).ok_or_else(missing)?.clone()),
+            ItemKind::Component => {
+                Item::Component(self.components.get(i).ok_or_else(missing)?.clone())
+            }
+            ItemKind::Instance => {
+                Item::Instance(self.instances.get(i).ok_or_else(missing)?.clone())
+            }
+            ItemKind::Func => Item::Func(self.funcs.get(i).ok_or_else(missing)?.clone()),
+            ItemKind::Type => Item::Type(*self.types.get(i).ok_or_else(missing)?),
+            ItemKind::Value => return Err(Error::Unsupported("components: values".into())),
         })
     }
 

@@ -6,6 +6,7 @@
 //! are placeholders keyed by wasmparser's resource identity; instantiation
 //! binds each key to the runtime type it stands for.
 
+use crate::component::ItemKind;
 use crate::resources::ResourceType;
 use crate::values::{FuncType, Type};
 use std::collections::HashMap;
@@ -14,17 +15,6 @@ use wasmparser as wp;
 use wasmparser::component_types as ct;
 use wasmparser::types::TypesRef;
 use weft::{Engine, Error, Result};
-
-/// The kinds of component-level items (one index space each).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Sort {
-    Module,
-    Func,
-    Value,
-    Type,
-    Instance,
-    Component,
-}
 
 /// The kinds of core items a component handles.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -51,7 +41,7 @@ pub(crate) enum Step {
     /// instantiation's arguments.
     Import {
         name: String,
-        sort: Sort,
+        sort: ItemKind,
         ty: ImportTy,
     },
     /// Pushes core module `n` of the plan.
@@ -74,7 +64,7 @@ pub(crate) enum Step {
     Alias {
         instance: u32,
         name: String,
-        sort: Sort,
+        sort: ItemKind,
         bind: Option<u32>,
     },
     /// Pushes nested component `n` of the plan, closed over the index
@@ -118,15 +108,15 @@ pub(crate) enum Step {
     /// Instantiates component `component` with named items as arguments.
     Instantiate {
         component: u32,
-        args: Vec<(String, Sort, u32)>,
+        args: Vec<(String, ItemKind, u32)>,
     },
     /// A component instance made of named items.
-    FromExports(Vec<(String, Sort, u32)>),
+    FromExports(Vec<(String, ItemKind, u32)>),
     /// Exports an item (which also gets a new index in its space); `bind`
     /// keys the exported type's resource identity.
     Export {
         name: String,
-        sort: Sort,
+        sort: ItemKind,
         index: u32,
         bind: Option<u32>,
     },
@@ -160,9 +150,9 @@ pub(crate) struct Plan {
     pub modules: Vec<weft::Module>,
     pub components: Vec<Arc<Plan>>,
     /// The top-level exports, by name.
-    pub exports: Vec<(String, Sort)>,
+    pub exports: Vec<(String, ItemKind)>,
     /// The imports, by name.
-    pub imports: Vec<(String, Sort)>,
+    pub imports: Vec<(String, ItemKind)>,
 }
 
 impl Plan {
@@ -286,14 +276,14 @@ fn finish(mut plan: Plan) -> Plan {
     plan
 }
 
-fn sort_of(kind: wp::ComponentExternalKind) -> Sort {
+fn sort_of(kind: wp::ComponentExternalKind) -> ItemKind {
     match kind {
-        wp::ComponentExternalKind::Module => Sort::Module,
-        wp::ComponentExternalKind::Func => Sort::Func,
-        wp::ComponentExternalKind::Value => Sort::Value,
-        wp::ComponentExternalKind::Type => Sort::Type,
-        wp::ComponentExternalKind::Instance => Sort::Instance,
-        wp::ComponentExternalKind::Component => Sort::Component,
+        wp::ComponentExternalKind::Module => ItemKind::Module,
+        wp::ComponentExternalKind::Func => ItemKind::Func,
+        wp::ComponentExternalKind::Value => ItemKind::Value,
+        wp::ComponentExternalKind::Type => ItemKind::Type,
+        wp::ComponentExternalKind::Instance => ItemKind::Instance,
+        wp::ComponentExternalKind::Component => ItemKind::Component,
     }
 }
 
@@ -357,14 +347,14 @@ fn section(
                     None => ImportTy::Other,
                 };
                 let sort = match import.ty {
-                    wp::ComponentTypeRef::Module(_) => Sort::Module,
-                    wp::ComponentTypeRef::Func(_) => Sort::Func,
-                    wp::ComponentTypeRef::Value(_) => Sort::Value,
-                    wp::ComponentTypeRef::Type(_) => Sort::Type,
-                    wp::ComponentTypeRef::Instance(_) => Sort::Instance,
-                    wp::ComponentTypeRef::Component(_) => Sort::Component,
+                    wp::ComponentTypeRef::Module(_) => ItemKind::Module,
+                    wp::ComponentTypeRef::Func(_) => ItemKind::Func,
+                    wp::ComponentTypeRef::Value(_) => ItemKind::Value,
+                    wp::ComponentTypeRef::Type(_) => ItemKind::Type,
+                    wp::ComponentTypeRef::Instance(_) => ItemKind::Instance,
+                    wp::ComponentTypeRef::Component(_) => ItemKind::Component,
                 };
-                if sort == Sort::Type {
+                if sort == ItemKind::Type {
                     frame.types += 1;
                 }
                 steps.push(Step::Import { name, sort, ty });
@@ -375,7 +365,7 @@ fn section(
                 let export = export.map_err(invalid)?;
                 let sort = sort_of(export.kind);
                 let bind = match sort {
-                    Sort::Type => {
+                    ItemKind::Type => {
                         frame.types += 1;
                         resource_key(types, keys, frame.types - 1)
                     }
@@ -437,7 +427,7 @@ fn section(
                     } => {
                         let sort = sort_of(kind);
                         let bind = match sort {
-                            Sort::Type => {
+                            ItemKind::Type => {
                                 frame.types += 1;
                                 resource_key(types, keys, frame.types - 1)
                             }

@@ -6,7 +6,8 @@
 use std::path::PathBuf;
 use weft::{Engine, Error, Store, StoreContextMut};
 use weft_component::{
-    Component, Func, Instance, Linker, Resource, ResourceAny, ResourceTable, ResourceType, Val,
+    Component, Func, Instance, Linker, LinkerInstance, Resource, ResourceAny, ResourceTable,
+    ResourceType, Val,
 };
 
 fn program(path: &str) -> PathBuf {
@@ -42,11 +43,9 @@ fn logger(cx: &mut StoreContextMut<'_, Host>, v: &Val) -> weft::Result<Resource<
     }
 }
 
-/// A linker with `weft:test/host-log` defined through `func_new`, and the
-/// WASI imports the component never calls stubbed.
-fn dynamic_linker(engine: &Engine, component: &Component) -> Linker<Host> {
-    let mut linker = Linker::new(engine);
-    let mut log = linker.instance("weft:test/host-log").unwrap();
+/// Defines the `logger` resource type, whose destructor removes the
+/// logger from the host's table and counts the drop.
+fn define_logger(log: &mut LinkerInstance<'_, Host>) {
     log.resource(
         "logger",
         ResourceType::host::<Logger>(),
@@ -60,6 +59,14 @@ fn dynamic_linker(engine: &Engine, component: &Component) -> Linker<Host> {
         },
     )
     .unwrap();
+}
+
+/// A linker with `weft:test/host-log` defined through `func_new`, and the
+/// WASI imports the component never calls stubbed.
+fn dynamic_linker(engine: &Engine, component: &Component) -> Linker<Host> {
+    let mut linker = Linker::new(engine);
+    let mut log = linker.instance("weft:test/host-log").unwrap();
+    define_logger(&mut log);
     log.func_new("[constructor]logger", |mut cx, args, results| {
         let prefix = string(&args[0])?;
         let r = cx
@@ -338,19 +345,7 @@ fn misuse_fails_cleanly() {
 fn typed_linker(engine: &Engine, component: &Component) -> Linker<Host> {
     let mut linker = Linker::new(engine);
     let mut log = linker.instance("weft:test/host-log").unwrap();
-    log.resource(
-        "logger",
-        ResourceType::host::<Logger>(),
-        |mut cx: StoreContextMut<'_, Host>, rep| {
-            cx.data_mut()
-                .table
-                .delete(Resource::<Logger>::new_own(rep))
-                .map_err(Error::host)?;
-            cx.data_mut().dropped += 1;
-            Ok(())
-        },
-    )
-    .unwrap();
+    define_logger(&mut log);
     let new = |cx: &mut StoreContextMut<'_, Host>, prefix: String| {
         cx.data_mut()
             .table

@@ -486,27 +486,36 @@ impl Runner {
     }
 
     fn check_results(&self, got: &Got, want: &[WastRet<'_>]) -> Result<()> {
-        let got = match got {
-            Got::Core(got) => got,
-            Got::Component(got) => return components::check_results(got, want),
-        };
-        if got.len() != want.len() {
-            bail!(
-                "expected {} results, got {}: {got:?}",
-                want.len(),
-                got.len()
-            );
+        match got {
+            Got::Core(got) => check_each(got, want, |g, w| match w {
+                WastRet::Core(w) => Ok(values::matches(&self.store, g, w)),
+                _ => bail!("a component value expected from a core function"),
+            }),
+            Got::Component(got) => check_each(got, want, components::matches),
         }
-        for (i, (g, w)) in got.iter().zip(want).enumerate() {
-            let WastRet::Core(w) = w else {
-                bail!("a component value expected from a core function")
-            };
-            if !values::matches(&self.store, g, w) {
-                bail!("result {i}: expected {w:?}, got {g:?}");
-            }
-        }
-        Ok(())
     }
+}
+
+/// Checks each result against what the script expects of it, with
+/// `matches`.
+fn check_each<G: std::fmt::Debug>(
+    got: &[G],
+    want: &[WastRet<'_>],
+    matches: impl Fn(&G, &WastRet<'_>) -> Result<bool>,
+) -> Result<()> {
+    if got.len() != want.len() {
+        bail!(
+            "expected {} results, got {}: {got:?}",
+            want.len(),
+            got.len()
+        );
+    }
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        if !matches(g, w).with_context(|| format!("result {i}"))? {
+            bail!("result {i}: expected {w:?}, got {g:?}");
+        }
+    }
+    Ok(())
 }
 
 /// The outcome of a module directive at `line` for later directives, and
