@@ -263,3 +263,67 @@ fn host_misuse_is_an_error_not_a_trap() {
     );
     assert_eq!(store.data().destroyed, [11], "no destructor ran twice");
 }
+
+/// Handles made and dropped through the whole runtime in random order:
+/// every guest destructor runs exactly once (the guest traps on a second
+/// run for one representation), and the instance keeps working.
+#[test]
+fn churn_through_the_runtime_runs_every_destructor_once() {
+    const N: u32 = 1_000_000;
+    let engine = Engine::default();
+    let component = Component::new(
+        &engine,
+        r#"(component
+          (core module $D
+            (memory (export "mem") 16)
+            (global $n (mut i32) (i32.const 0))
+            (func (export "dtor") (param i32)
+              (if (i32.load8_u (local.get 0)) (then unreachable))
+              (i32.store8 (local.get 0) (i32.const 1))
+              (global.set $n (i32.add (global.get $n) (i32.const 1))))
+            (func (export "count") (result i32) (global.get $n)))
+          (core instance $d (instantiate $D))
+          (type $r (resource (rep i32) (dtor (core func $d "dtor"))))
+          (core func $new (canon resource.new $r))
+          (core module $M
+            (import "" "new" (func $new (param i32) (result i32)))
+            (func (export "make") (param i32) (result i32) (call $new (local.get 0))))
+          (core instance $m (instantiate $M (with "" (instance (export "new" (func $new))))))
+          (export $R "r" (type $r))
+          (func (export "make") (param "rep" u32) (result (own $R)) (canon lift (core func $m "make")))
+          (func (export "count") (result u32) (canon lift (core func $d "count"))))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &component)
+        .unwrap();
+    let make = instance
+        .get_typed_func::<(u32,), (ResourceAny,)>(&store, "make")
+        .unwrap();
+    let count = instance
+        .get_typed_func::<(), (u32,)>(&store, "count")
+        .unwrap();
+    let mut live: Vec<ResourceAny> = Vec::new();
+    let (mut next, mut peak) = (0u32, 0usize);
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut random = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    while next < N || !live.is_empty() {
+        let make_one = next < N && (live.is_empty() || random() % 100 < 55);
+        if make_one {
+            live.push(make.call(&mut store, (next,)).unwrap().0);
+            next += 1;
+            peak = peak.max(live.len());
+        } else {
+            let i = (random() % live.len() as u64) as usize;
+            live.swap_remove(i).resource_drop(&mut store).unwrap();
+        }
+    }
+    assert_eq!(count.call(&mut store, ()).unwrap(), (N,));
+    assert!(peak < N as usize, "handles were reused while others lived");
+}
