@@ -476,3 +476,55 @@ pub fn lift(item: &Item) -> TokenStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    fn error(input: syn::DeriveInput) -> String {
+        match super::parse(input) {
+            Ok(_) => panic!("parsed"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn items_of_the_wrong_shape_are_refused() {
+        let err = error(syn::parse_quote!(
+            struct P {
+                x: u32,
+            }
+        ));
+        assert!(err.starts_with("say which component type"), "{err}");
+        let err = error(syn::parse_quote!(
+            #[component(record)]
+            struct P(u32);
+        ));
+        assert_eq!(err, "a record is a struct with named fields");
+        let err = error(syn::parse_quote!(
+            #[component(variant)]
+            enum V {
+                A(u32, u32),
+            }
+        ));
+        assert_eq!(err, "a variant case has no payload or one unnamed field");
+        let err = error(syn::parse_quote!(
+            #[component(enum)]
+            enum E {
+                A(u32),
+            }
+        ));
+        assert!(err.starts_with("an enum's cases carry no values"), "{err}");
+        let err = error(syn::parse_quote!(
+            #[component(enum)]
+            struct S {}
+        ));
+        assert!(err.contains("belong on an enum"), "{err}");
+        let err = error(syn::parse_quote!(
+            #[component(tuple)]
+            struct S {}
+        ));
+        assert!(
+            err.starts_with("expected `record`, `variant`, `enum`"),
+            "{err}"
+        );
+    }
+}

@@ -4,7 +4,7 @@
 //! struct per resource with `call_constructor` and `call_<method>`.
 
 use super::model::{Model, Side, Unit};
-use super::types::{Cx, docs};
+use super::types::Cx;
 use crate::names;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -43,13 +43,15 @@ pub fn call(
     } else {
         quote!(self.#field.call(store, (#(#names,)*)))
     };
-    let doc = docs(&func.docs, format!("Calls the guest's `{}`.", func.name));
+    let doc = cx.func_doc(func, "Calls the guest's");
+    // Clippy's limit is seven arguments, `self` and `store` included.
+    let allow = (names.len() + 2 > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     Ok(Call {
         field: quote!(#field: ::weft_component::TypedFunc<(#(#tys,)*), #results>),
         init: quote!(#field: instance.get_typed_func(store, #path)?),
         method: quote! {
             #doc
-            #[allow(clippy::too_many_arguments)]
+            #allow
             pub fn #method<T: 'static>(
                 &self,
                 store: impl ::weft::AsContextMut<Data = T>,

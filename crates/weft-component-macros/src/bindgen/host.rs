@@ -4,7 +4,7 @@
 //! `func_wrap` and `LinkerInstance::resource`.
 
 use super::model::{Model, Side, Unit};
-use super::types::{Cx, docs};
+use super::types::Cx;
 use crate::names;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -38,10 +38,12 @@ fn function(
     let sig = cx.sig(func)?;
     let (names, tys): (Vec<_>, Vec<_>) = sig.params.iter().cloned().unzip();
     let result = &sig.result;
-    let doc = docs(&func.docs, format!("The WIT function `{}`.", func.name));
+    let doc = cx.func_doc(func, "Implements");
+    // Clippy's limit is seven arguments, `self` included; WIT has none.
+    let allow = (names.len() + 1 > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     let decl = quote! {
         #doc
-        #[allow(clippy::too_many_arguments)]
+        #allow
         fn #method(&mut self, #(#names: #tys),*) -> ::weft::Result<#result>;
     };
     // Positional names in the closure, so a WIT parameter called `cx` or

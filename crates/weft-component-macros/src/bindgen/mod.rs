@@ -100,3 +100,43 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
         #modules
     })
 }
+
+#[cfg(test)]
+mod tests {
+    /// The error `bindgen!` reports for `input`.
+    fn error(input: &str) -> String {
+        let input: proc_macro2::TokenStream = input.parse().unwrap();
+        match super::expand(input) {
+            Ok(_) => panic!("expanded"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn what_cannot_be_generated_is_refused_with_a_reason() {
+        let err =
+            error(r#"{ inline: "package a:b; world w { import f: func(x: future<u32>); }" }"#);
+        assert!(err.contains("`future` types are not supported"), "{err}");
+        let err = error(r#"{ inline: "package a:b; world w { export f: async func(); }" }"#);
+        assert!(err.contains("only synchronous functions"), "{err}");
+        let err = error(r#"{ inline: "package a:b; world w {}", color: "red" }"#);
+        assert!(err.contains("unknown bindgen! option `color`"), "{err}");
+        let err = error(r#"{ inline: "package a:b; world w {}", world: "v" }"#);
+        assert!(err.starts_with("bindgen!: "), "{err}");
+        let err = error(r#"{ path: "no-such-wit" }"#);
+        assert!(err.contains("no-such-wit"), "{err}");
+    }
+
+    #[test]
+    fn a_with_entry_must_name_an_imported_resource() {
+        let wit = r#"inline: "package a:b; interface i { resource r; } world w { import i; }""#;
+        let err = error(&format!(r#"{{ {wit}, with: {{ "a:b/i/s": crate::S }} }}"#));
+        assert_eq!(
+            err,
+            "bindgen!: `with` names no imported resource `a:b/i/s` (imported resources: `a:b/i/r`)"
+        );
+        let input = format!(r#"{{ {wit}, with: {{ "a:b/i/r": crate::S }} }}"#);
+        let out = super::expand(input.parse().unwrap()).unwrap().to_string();
+        assert!(out.contains("pub type R = crate :: S ;"), "{out}");
+    }
+}

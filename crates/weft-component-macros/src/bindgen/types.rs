@@ -31,6 +31,34 @@ pub fn docs(docs: &Docs, default: String) -> TokenStream {
 }
 
 impl Cx<'_> {
+    /// What a function is, for its docs when the WIT has none: `verb`
+    /// says what the generated item does with it ("Calls", "Implements").
+    pub fn func_doc(&self, func: &wit_parser::Function, verb: &str) -> TokenStream {
+        let resource = |id: &TypeId| {
+            self.model.resolve.types[*id]
+                .name
+                .clone()
+                .unwrap_or_default()
+        };
+        let what = match &func.kind {
+            wit_parser::FunctionKind::Constructor(r) => {
+                format!("the constructor of `{}`", resource(r))
+            }
+            wit_parser::FunctionKind::Method(r) => {
+                format!("the method `{}` of `{}`", func.item_name(), resource(r))
+            }
+            wit_parser::FunctionKind::Static(r) => {
+                format!(
+                    "the static function `{}` of `{}`",
+                    func.item_name(),
+                    resource(r)
+                )
+            }
+            _ => format!("the function `{}`", func.name),
+        };
+        docs(&func.docs, format!("{verb} {what}."))
+    }
+
     /// A path from this module to item `ident` of module `target`: `self::`
     /// downwards and `super::` upwards, so that no path starts with a name
     /// a crate could also have (a package module named `weft` would).
