@@ -58,6 +58,87 @@
 //!     "type mismatch: enum `Color` has cases `red, leaf-green`, and the component's has `red, green`"
 //! );
 //! ```
+//!
+//! # Flags
+//!
+//! ```
+//! weft_component::flags! {
+//!     pub Perms {
+//!         const READ;
+//!         const WRITE;
+//!     }
+//! }
+//! assert_eq!((Perms::READ | Perms::WRITE).bits(), 0b11);
+//! ```
+//!
+//! # Bindings of a WIT world
+//!
+//! A host resource mapped to the embedder's type with `with`, so that a
+//! `ResourceTable` hands out the handles the generated traits take (see
+//! [`bindgen!`] for everything generated):
+//!
+//! ```
+//! mod bindings {
+//!     weft_component::bindgen!({
+//!         inline: "
+//!             package example:kv;
+//!             interface store {
+//!                 resource bucket {
+//!                     constructor(name: string);
+//!                     get: func(key: string) -> option<string>;
+//!                     set: func(key: string, value: string);
+//!                 }
+//!             }
+//!             world app {
+//!                 import store;
+//!                 export run: func() -> u32;
+//!             }
+//!         ",
+//!         with: { "example:kv/store/bucket": crate::Bucket },
+//!     });
+//! }
+//!
+//! use bindings::example::kv::store::{Host, HostBucket};
+//! use std::collections::HashMap;
+//! use weft::Error;
+//! use weft_component::{Linker, Resource, ResourceTable};
+//!
+//! pub struct Bucket(HashMap<String, String>);
+//!
+//! #[derive(Default)]
+//! struct State {
+//!     table: ResourceTable,
+//! }
+//!
+//! impl HostBucket for State {
+//!     fn new(&mut self, _name: String) -> weft::Result<Resource<Bucket>> {
+//!         self.table.push(Bucket(HashMap::new())).map_err(Error::host)
+//!     }
+//!     fn get(&mut self, b: Resource<Bucket>, key: String) -> weft::Result<Option<String>> {
+//!         Ok(self.table.get(&b).map_err(Error::host)?.0.get(&key).cloned())
+//!     }
+//!     fn set(&mut self, b: Resource<Bucket>, key: String, value: String) -> weft::Result<()> {
+//!         self.table.get_mut(&b).map_err(Error::host)?.0.insert(key, value);
+//!         Ok(())
+//!     }
+//!     fn drop(&mut self, b: Resource<Bucket>) -> weft::Result<()> {
+//!         self.table.delete(b).map_err(Error::host)?;
+//!         Ok(())
+//!     }
+//! }
+//!
+//! impl Host for State {}
+//!
+//! fn main() -> weft::Result<()> {
+//!     let engine = weft::Engine::default();
+//!     let mut linker = Linker::<State>::new(&engine);
+//!     bindings::App::add_to_linker(&mut linker, |s: &mut State| s)?;
+//!     // Then, with a component of world `app`:
+//!     // let app = bindings::App::instantiate(&mut store, &component, &linker)?;
+//!     // let n = app.call_run(&mut store)?;
+//!     Ok(())
+//! }
+//! ```
 
 mod bindgen;
 mod derive;
