@@ -38,3 +38,7 @@ pub use typed::{
 };
 pub use typed_func::TypedFunc;
 pub use values::{FuncType, Type, Val};
+// The derives for records, variants and enums, `flags!` and `bindgen!`,
+// documented in `weft-component-macros` (a crate of its own, as procedural
+// macros must be).
+pub use weft_component_macros::{ComponentType, Lift, Lower, bindgen, flags};

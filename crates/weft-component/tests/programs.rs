@@ -467,3 +467,133 @@ fn a_host_function_of_the_wrong_signature_does_not_link() {
         "{err}"
     );
 }
+
+/// The same world through `bindgen!`: the host implements the generated
+/// `weft:test/host-log` traits on `Host` (its `logger` mapped to `Logger`
+/// by `with`, so the `ResourceTable` hands out the generated handles), and
+/// the exports are called through the generated `Test`.
+mod bindings {
+    weft_component::bindgen!({
+        world: "test",
+        path: "../../../shared/programs/components/resources/wit",
+        with: { "weft:test/host-log/logger": crate::Logger },
+    });
+}
+
+impl bindings::weft::test::host_log::HostLogger for Host {
+    fn new(&mut self, prefix: String) -> weft::Result<Resource<Logger>> {
+        self.table
+            .push(Logger {
+                prefix,
+                messages: Vec::new(),
+            })
+            .map_err(Error::host)
+    }
+
+    fn log(&mut self, self_: Resource<Logger>, msg: String) -> weft::Result<()> {
+        let l = self.table.get_mut(&self_).map_err(Error::host)?;
+        l.messages.push(msg);
+        Ok(())
+    }
+
+    fn count(&mut self, self_: Resource<Logger>) -> weft::Result<u32> {
+        let l = self.table.get(&self_).map_err(Error::host)?;
+        Ok(l.messages.len() as u32)
+    }
+
+    fn drop(&mut self, rep: Resource<Logger>) -> weft::Result<()> {
+        self.table.delete(rep).map_err(Error::host)?;
+        self.dropped += 1;
+        Ok(())
+    }
+}
+
+impl bindings::weft::test::host_log::Host for Host {
+    fn make_default(&mut self) -> weft::Result<Resource<Logger>> {
+        bindings::weft::test::host_log::HostLogger::new(self, "default".into())
+    }
+
+    fn total(&mut self, l: Resource<Logger>) -> weft::Result<u32> {
+        self.table.get(&l).map_err(Error::host)?;
+        let n: usize = self.table.iter::<Logger>().map(|l| l.messages.len()).sum();
+        Ok(n as u32)
+    }
+}
+
+#[test]
+fn generated_bindings_run_the_same_program() {
+    use bindings::exports::weft::test::types::{Color, Perms, Point, Shape};
+
+    let engine = Engine::default();
+    let component =
+        Component::from_file(&engine, program("resources/resources-guest.wasm")).unwrap();
+    let mut linker = Linker::<Host>::new(&engine);
+    bindings::Test::add_to_linker(&mut linker, |h: &mut Host| h).unwrap();
+    linker.define_unknown_imports_as_traps(&component).unwrap();
+    let mut store = Store::new(&engine, Host::default());
+    let test = bindings::Test::instantiate(&mut store, &component, &linker).unwrap();
+
+    assert_eq!(test.call_run(&mut store).unwrap(), 321);
+    assert!(store.data().table.is_empty(), "no logger left in the table");
+    assert_eq!(store.data().dropped, 2, "each logger's destructor ran once");
+
+    let types = test.weft_test_types();
+    assert_eq!(
+        types
+            .call_echo_list(&mut store, vec!["a".into(), "bc".into()])
+            .unwrap(),
+        ["BC", "A"]
+    );
+    for (shape, want) in [
+        (Shape::Circle(2.0), 12.0),
+        (Shape::Rect(Point { x: 3, y: 4 }), 12.0),
+        (Shape::Empty, 0.0),
+    ] {
+        assert_eq!(types.call_area(&mut store, shape).unwrap(), want);
+    }
+    assert_eq!(
+        types
+            .call_classify(&mut store, Color::Green, Perms::READ | Perms::WRITE)
+            .unwrap(),
+        ("green:3".to_string(), Some(3))
+    );
+    assert_eq!(
+        types
+            .call_classify(&mut store, Color::Red, Perms::EXEC)
+            .unwrap(),
+        ("red:4".to_string(), None)
+    );
+    assert_eq!(types.call_divide(&mut store, 7, 2).unwrap(), Ok(3));
+    assert_eq!(
+        types.call_divide(&mut store, 1, 0).unwrap(),
+        Err("cannot divide 1 by 0".to_string())
+    );
+
+    let counter = types.counter();
+    let live = |store: &mut Store<Host>| types.call_live_counters(store).unwrap();
+    let a = counter.call_constructor(&mut store, 5).unwrap();
+    assert!(a.owned() && !a.ty().is_host());
+    assert_eq!(counter.call_inc(&mut store, a, 2).unwrap(), 7);
+    assert_eq!(counter.call_get(&mut store, a).unwrap(), 7);
+    let b = counter.call_constructor(&mut store, 10).unwrap();
+    assert_eq!(live(&mut store), 2);
+    let c = counter.call_merge(&mut store, a, b).unwrap();
+    assert_eq!(
+        live(&mut store),
+        2,
+        "b was consumed and destroyed, c was made"
+    );
+    assert_eq!(counter.call_get(&mut store, c).unwrap(), 17);
+    assert_eq!(
+        types.call_sum_counters(&mut store, vec![a, c, a]).unwrap(),
+        31
+    );
+    c.resource_drop(&mut store).unwrap();
+    assert_eq!(
+        live(&mut store),
+        1,
+        "dropping an own handle from the host ran the guest destructor"
+    );
+    a.resource_drop(&mut store).unwrap();
+    assert_eq!(live(&mut store), 0);
+}
