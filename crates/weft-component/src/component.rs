@@ -140,6 +140,12 @@ mod tests {
         };
         assert!(message.contains("unknown function 0"), "{message}");
         assert!(*offset > 8, "the offset points into the component");
+        // A core module section longer than the bytes there are (found by
+        // the component fuzz target).
+        let mut short = b"\0asm\x0d\0\x01\0".to_vec();
+        short.extend_from_slice(&[0x01, 0x80, 0x01, 0x00, 0x61, 0x73, 0x6d]);
+        let err = Component::from_binary(&engine, &short).unwrap_err();
+        assert!(matches!(err, Error::Invalid { .. }), "{err}");
         let module = Component::new(&engine, "(module)").unwrap_err();
         assert!(module.to_string().contains("core module"), "{module}");
         assert!(matches!(

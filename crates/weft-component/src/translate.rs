@@ -234,10 +234,15 @@ pub(crate) fn translate(engine: &Engine, binary: &[u8]) -> Result<Plan> {
             wp::Payload::ModuleSection {
                 unchecked_range, ..
             } => {
-                let module = weft::Module::new(
-                    engine,
-                    &binary[unchecked_range.start as usize..unchecked_range.end as usize],
-                )?;
+                // The parser has not checked the range against the bytes.
+                let bytes = binary
+                    .get(unchecked_range.start as usize..unchecked_range.end as usize)
+                    .ok_or_else(|| Error::Invalid {
+                        message: "core module section extends past the end of the component"
+                            .into(),
+                        offset: unchecked_range.start as usize,
+                    })?;
+                let module = weft::Module::from_binary(engine, bytes)?;
                 frame
                     .plan
                     .steps
