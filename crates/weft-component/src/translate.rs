@@ -238,8 +238,7 @@ pub(crate) fn translate(engine: &Engine, binary: &[u8]) -> Result<Plan> {
                 let bytes = binary
                     .get(unchecked_range.start as usize..unchecked_range.end as usize)
                     .ok_or_else(|| Error::Invalid {
-                        message: "core module section extends past the end of the component"
-                            .into(),
+                        message: "core module section extends past the end of the component".into(),
                         offset: unchecked_range.start as usize,
                     })?;
                 let module = weft::Module::from_binary(engine, bytes)?;
