@@ -109,6 +109,9 @@ pub struct WasiCtx {
     /// Where `random_get` takes its bytes: the host's secure source unless
     /// the embedder chose another.
     pub(crate) random: Option<RandomSource>,
+    /// Preview 2's resources: streams, pollables, descriptors, sockets.
+    #[cfg(feature = "p2")]
+    pub(crate) table: weft_component::ResourceTable,
 }
 
 /// A source of bytes for `random_get` that the embedder chose instead of
@@ -124,6 +127,20 @@ impl WasiCtx {
             env: Vec::new(),
             fds: Vec::new(),
             random: None,
+            #[cfg(feature = "p2")]
+            table: weft_component::ResourceTable::new(),
+        }
+    }
+
+    /// Fills `buf` from the context's random source (the host's secure
+    /// one unless the embedder chose another), for both preview 1 and 2.
+    pub(crate) fn fill_random(&mut self, buf: &mut [u8]) -> Result<(), getrandom::Error> {
+        match &mut self.random {
+            Some(source) => {
+                source(buf);
+                Ok(())
+            }
+            None => getrandom::fill(buf),
         }
     }
 
@@ -385,8 +402,8 @@ impl WasiCtxBuilder {
         let mut ctx = WasiCtx {
             args: b.args,
             env: b.env,
-            fds: Vec::new(),
             random: b.random,
+            ..WasiCtx::empty()
         };
         let stdio = [
             Descriptor::new(Handle::Input(b.stdin), rights::INPUT, 0),

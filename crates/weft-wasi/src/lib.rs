@@ -48,6 +48,8 @@ mod errno;
 mod fs;
 mod linker;
 mod memory;
+#[cfg(feature = "p2")]
+pub mod p2;
 mod path;
 mod poll;
 mod proc;

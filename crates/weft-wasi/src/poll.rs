@@ -108,13 +108,7 @@ pub fn random_get(
     len: u32,
 ) -> Result<(), Errno> {
     let buf = mem.slice_mut(buf, len)?;
-    match &mut ctx.random {
-        Some(source) => {
-            source(buf);
-            Ok(())
-        }
-        None => getrandom::fill(buf).map_err(|_| Errno::Io),
-    }
+    ctx.fill_random(buf).map_err(|_| Errno::Io)
 }
 
 /// `sched_yield()`.

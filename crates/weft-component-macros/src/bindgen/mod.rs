@@ -94,11 +94,16 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     let modules = tree.emit();
     // `include_str!` makes Cargo rebuild the crate when a WIT file changes.
     let sources = model.sources.iter().map(|p| p.display().to_string());
-    Ok(quote! {
+    let out = quote! {
         #(const _: &str = ::std::include_str!(#sources);)*
         #world
         #modules
-    })
+    };
+    // To read what was generated: `WEFT_BINDGEN_OUT=FILE cargo build`.
+    if let Some(path) = std::env::var_os("WEFT_BINDGEN_OUT") {
+        let _ = std::fs::write(path, out.to_string());
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
