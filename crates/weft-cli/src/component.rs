@@ -12,13 +12,14 @@
 //! preview 2, which weft does not give components yet.
 
 use crate::run::{Failure, RunArgs, one_line, show_str, text_error};
-use crate::wasi::WasmOptions;
+use crate::wasi::{GuestSetup, WasmOptions, build_ctx};
 use crate::wave::{WaveType, WaveVal, has_resource, type_name};
 use std::io::Write;
 use wasm_wave::parser::{ParserError, ParserErrorKind};
 use wasm_wave::untyped::UntypedFuncCall;
 use weft::{Engine, Error, Store};
 use weft_component::{Component, Func, Instance, ItemKind, Linker, Type, Val};
+use weft_wasi::WasiCtx;
 
 /// Whether a file's bytes hold a component: the binary format's header, or
 /// text whose first form is `(component ...)`.
@@ -86,16 +87,18 @@ fn skip_comment(bytes: &[u8]) -> &[u8] {
     &[]
 }
 
-/// Runs `weft run` on a component: checks the options, then calls the
-/// `--invoke` function and prints its result.
+/// Runs `weft run` on a component with WASI preview 2 (the same
+/// arguments, environment and directories as for a module): without
+/// `--invoke`, its `wasi:cli/run` export, whose exit status becomes
+/// weft's; with it, the named function, whose result is printed in WAVE.
 pub fn execute(
     args: &RunArgs,
     options: WasmOptions,
     engine: &Engine,
     bytes: &[u8],
     path: &str,
+    guest: &GuestSetup<'_>,
 ) -> Result<(), Failure> {
-    refuse_module_options(args, options)?;
     let component = Component::new(engine, bytes).map_err(|e| match e {
         Error::Text(msg) => Failure::Error(text_error(path, &msg)),
         // weft's error says "invalid module" whatever the bytes were.
@@ -105,32 +108,51 @@ pub fn execute(
         )),
         e => Failure::from_weft(e, path),
     })?;
-    let Some(invoke) = &args.invoke else {
-        return Err(Failure::Error(format!(
-            "{path} is a component: running its `wasi:cli/run` export is not supported yet \
-             (weft gives components no WASI yet); call one of its functions with \
-             --invoke 'NAME(ARGS)' ({})",
-            exports(&component)
-        )));
-    };
-    if !args.args.is_empty() {
-        return Err(Failure::Error(format!(
-            "a component's function takes its arguments inside --invoke, in WAVE \
-             (e.g. --invoke 'f(1, \"text\")'), not after {path}"
-        )));
-    }
     // The call's syntax is checked before instantiating, which may run code.
-    let call = Call::parse(invoke)?;
+    let call = match &args.invoke {
+        Some(invoke) => {
+            if !args.args.is_empty() {
+                return Err(Failure::Error(format!(
+                    "a component's function takes its arguments inside --invoke, in WAVE \
+                     (e.g. --invoke 'f(1, \"text\")'), not after {path}"
+                )));
+            }
+            Some(Call::parse(invoke)?)
+        }
+        None => None,
+    };
+    let ctx = build_ctx(guest).map_err(|e| Failure::Error(show_str(&e)))?;
     let mut linker = Linker::new(engine);
-    linker
-        .define_unknown_imports_as_traps(&component)
-        .map_err(|e| Failure::from_weft(e, &format!("{path}: cannot stub its imports")))?;
-    let mut store = Store::new(engine, ());
+    weft_wasi::p2::add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx)
+        .map_err(|e| Failure::from_weft(e, "cannot define WASI"))?;
+    // A called function's other imports trap if used (a library component
+    // often imports more than the function needs).
+    let stubbed = if options.unknown_imports_default {
+        linker.define_unknown_imports_as_default_values(&component)
+    } else if options.unknown_imports_trap || call.is_some() {
+        linker.define_unknown_imports_as_traps(&component)
+    } else {
+        Ok(())
+    };
+    stubbed.map_err(|e| Failure::from_weft(e, &format!("{path}: cannot stub its imports")))?;
+    let mut store = Store::new(engine, ctx);
     crate::limits::apply(&mut store, args.fuel, args.timeout, args.max_memory_size)
         .map_err(|e| Failure::Error(e.to_string()))?;
-    let instance = linker
-        .instantiate(&mut store, &component)
-        .map_err(|e| Failure::from_weft(e, &format!("{path}: cannot instantiate")))?;
+    let Some(call) = call else {
+        let status = weft_wasi::p2::run(&mut store, &component, &linker)
+            .map_err(|e| link_hint(Failure::from_weft(e, &format!("{path}: cannot run"))))?;
+        return if status == 0 {
+            Ok(())
+        } else {
+            Err(Failure::Exit(status))
+        };
+    };
+    let instance = linker.instantiate(&mut store, &component).map_err(|e| {
+        link_hint(Failure::from_weft(
+            e,
+            &format!("{path}: cannot instantiate"),
+        ))
+    })?;
     let (name, func) = find_func(&component, &instance, &store, &call.name)?;
     let params = call.args(&name, &func)?;
     if let Some(ty) = &func.ty().result
@@ -147,24 +169,16 @@ pub fn execute(
     print_result(results.first())
 }
 
-/// Refuses the options that only mean something for modules, rather than
-/// silently ignoring them.
-fn refuse_module_options(args: &RunArgs, options: WasmOptions) -> Result<(), Failure> {
-    if !args.dirs.is_empty() || !args.envs.is_empty() || args.inherit_env {
-        return Err(Failure::Error(
-            "--dir, --env and --inherit-env configure WASI preview 1 for modules; \
-             weft gives components no WASI yet"
-                .into(),
-        ));
+/// Adds to an undefined-import error how to run the component anyway.
+fn link_hint(f: Failure) -> Failure {
+    match f {
+        Failure::Error(m) if m.contains("has not been defined") => Failure::Error(format!(
+            "{m} (weft run provides WASI 0.2; -W unknown-imports-trap=y makes other \
+             imported functions trap when called, -W unknown-imports-default=y return \
+             zero values)"
+        )),
+        other => other,
     }
-    if options.unknown_imports_default {
-        return Err(Failure::Error(
-            "-W unknown-imports-default applies to modules only; \
-             a component's unknown imports always trap when called"
-                .into(),
-        ));
-    }
-    Ok(())
 }
 
 /// Prints the result, if any, as one line of WAVE.
@@ -337,7 +351,7 @@ fn describe(e: &ParserError, text: &str) -> String {
 fn find_func(
     component: &Component,
     instance: &Instance,
-    store: &Store<()>,
+    store: &Store<WasiCtx>,
     name: &str,
 ) -> Result<(String, Func), Failure> {
     let shown = show_str(name);

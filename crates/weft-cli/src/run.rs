@@ -187,7 +187,15 @@ fn execute(args: &RunArgs) -> Result<(), Failure> {
     let bytes = std::fs::read(&args.file)
         .map_err(|e| Failure::Error(format!("cannot read {path}: {e}")))?;
     if crate::component::is_component(&bytes) {
-        return crate::component::execute(args, options, &engine, &bytes, &path);
+        let guest = GuestSetup {
+            argv: std::iter::once(args.file.to_string_lossy().into_owned())
+                .chain(args.args.iter().cloned())
+                .collect(),
+            inherit_env: args.inherit_env,
+            env,
+            dirs: &dirs,
+        };
+        return crate::component::execute(args, options, &engine, &bytes, &path, &guest);
     }
     let module = load(&engine, bytes, &path)?;
     // Everything the command line says is checked against the module before

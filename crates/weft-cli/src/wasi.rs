@@ -55,6 +55,9 @@ pub struct WasmOptions {
     /// `-W unknown-imports-default=y`: every function import nothing
     /// defines becomes a function returning zeros.
     pub unknown_imports_default: bool,
+    /// `-W unknown-imports-trap=y`: every function import nothing defines
+    /// becomes a function that traps when called.
+    pub unknown_imports_trap: bool,
 }
 
 /// Parses the `-W KEY[=VALUE]` options (a bare KEY means `y`).
@@ -73,9 +76,11 @@ pub fn parse_wasm_options(specs: &[String]) -> Result<WasmOptions, String> {
         };
         match key {
             "unknown-imports-default" => opts.unknown_imports_default = flag,
+            "unknown-imports-trap" => opts.unknown_imports_trap = flag,
             _ => {
                 return Err(format!(
-                    "unknown -W option `{key}` (known: unknown-imports-default)"
+                    "unknown -W option `{key}` (known: unknown-imports-default, \
+                     unknown-imports-trap)"
                 ));
             }
         }
@@ -139,10 +144,13 @@ mod tests {
     fn wasm_options() {
         let on = WasmOptions {
             unknown_imports_default: true,
+            ..WasmOptions::default()
         };
         for spec in ["unknown-imports-default", "unknown-imports-default=y"] {
             assert_eq!(parse_wasm_options(&[spec.into()]), Ok(on));
         }
+        let trap = parse_wasm_options(&["unknown-imports-trap".into()]).unwrap();
+        assert!(trap.unknown_imports_trap && !trap.unknown_imports_default);
         assert_eq!(
             parse_wasm_options(&["unknown-imports-default=n".into()]),
             Ok(WasmOptions::default())

@@ -1248,50 +1248,21 @@ fn component_trap_exits_134() {
     assert_trap(&r, "unreachable", &["fail"]);
 }
 
-/// Without --invoke a component is refused until weft has WASI preview 2;
-/// so are the WASI and module-only options, and arguments after FILE.
+/// Without --invoke a component runs its `wasi:cli/run` export: one that
+/// has none is refused with that reason; arguments after FILE belong to
+/// --invoke's call.
 #[test]
-fn component_without_invoke_is_refused() {
+fn component_without_run_is_refused() {
     let component = data("component.wat");
     let r = run(&[&component]);
-    assert_error(
-        &r,
-        &[
-            "is a component: running its `wasi:cli/run` export is not supported yet",
-            "--invoke 'NAME(ARGS)'",
-        ],
-    );
+    assert_error(&r, &["exports no `wasi:cli/run@0.2` `run`"]);
     let c = component.as_os_str();
     let nothing = OsStr::new("nothing()");
-    let cases: [(Vec<&OsStr>, &str); 3] = [
-        (
-            vec![
-                "--dir".as_ref(),
-                ".".as_ref(),
-                "--invoke".as_ref(),
-                nothing,
-                c,
-            ],
-            "weft gives components no WASI yet",
-        ),
-        (
-            vec![
-                "-W".as_ref(),
-                "unknown-imports-default=y".as_ref(),
-                "--invoke".as_ref(),
-                nothing,
-                c,
-            ],
-            "a component's unknown imports always trap",
-        ),
-        (
-            vec!["--invoke".as_ref(), nothing, c, "1".as_ref()],
-            "a component's function takes its arguments inside --invoke",
-        ),
-    ];
-    for (args, message) in cases {
-        assert_error(&run(&args), &[message]);
-    }
+    let r = run(&["--invoke".as_ref(), nothing, c, "1".as_ref()]);
+    assert_error(
+        &r,
+        &["a component's function takes its arguments inside --invoke"],
+    );
 }
 
 /// The shared Rust component (wit-bindgen, `weft:test/types`): its list,

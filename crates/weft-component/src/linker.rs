@@ -50,20 +50,26 @@ impl<T> Defs<T> {
     /// The definition of `name`: exactly, or under a semver-compatible
     /// version of the same interface (`x@0.2.6` and `x@0.2.3`).
     fn lookup(&self, name: &str) -> Option<&Def<T>> {
-        if let Some((_, d)) = self.0.iter().find(|(n, _)| n == name) {
-            return Some(d);
+        self.position(name).map(|i| &self.0[i].1)
+    }
+
+    /// Where `lookup` finds `name`.
+    fn position(&self, name: &str) -> Option<usize> {
+        if let Some(i) = self.0.iter().position(|(n, _)| n == name) {
+            return Some(i);
         }
         let (base, Some(want)) = split_version(name) else {
             return None;
         };
         self.0
             .iter()
-            .filter_map(|(n, d)| match split_version(n) {
-                (b, Some(have)) if b == base && have.compatible(&want) => Some((have, d)),
+            .enumerate()
+            .filter_map(|(i, (n, _))| match split_version(n) {
+                (b, Some(have)) if b == base && have.compatible(&want) => Some((have, i)),
                 _ => None,
             })
             .max_by(|(a, _), (b, _)| a.cmp(b))
-            .map(|(_, d)| d)
+            .map(|(_, i)| i)
     }
 
     fn insert(&mut self, name: &str, def: Def<T>) -> Result<()> {
@@ -151,7 +157,22 @@ impl<T: 'static> Linker<T> {
     /// their own), so a component that imports more than it uses runs.
     pub fn define_unknown_imports_as_traps(&mut self, component: &Component) -> Result<()> {
         for (name, ty) in component.plan().import_types() {
-            stub(&mut self.defs, name, ty);
+            stub(&mut self.defs, name, ty, Stub::Traps);
+        }
+        Ok(())
+    }
+
+    /// Defines every function `component` imports and this linker does
+    /// not define as one that returns the zero value of its result type
+    /// (`Val::default_for`; a call that must return a resource traps), and
+    /// every other missing import as `define_unknown_imports_as_traps`
+    /// does.
+    pub fn define_unknown_imports_as_default_values(
+        &mut self,
+        component: &Component,
+    ) -> Result<()> {
+        for (name, ty) in component.plan().import_types() {
+            stub(&mut self.defs, name, ty, Stub::Defaults);
         }
         Ok(())
     }
@@ -315,6 +336,14 @@ fn build<T: 'static>(
                 .partition(|(_, t)| matches!(t, ImportTy::Type(_)));
             for (export, t) in types.into_iter().chain(rest) {
                 let path = format!("{name}#{export}");
+                // A type the interface uses from another (`use poll.{pollable}`)
+                // is the one already bound by that import.
+                if let ImportTy::Type(Some(k)) = t
+                    && let Some(rt) = keys.get(k)
+                {
+                    items.push((export.clone(), Item::Type(Some(*rt))));
+                    continue;
+                }
                 let d = defs.lookup(export).ok_or_else(|| {
                     Error::Usage(format!("component import `{path}` has not been defined"))
                 })?;
@@ -333,28 +362,48 @@ fn build<T: 'static>(
     })
 }
 
+/// What a stubbed function does.
+#[derive(Copy, Clone)]
+enum Stub {
+    Traps,
+    Defaults,
+}
+
 /// Defines what `defs` lacks of import `name` of type `ty` as stubs.
-fn stub<T: 'static>(defs: &mut Defs<T>, name: &str, ty: &ImportTy) {
-    let existing = defs.0.iter().position(|(n, _)| n == name);
+fn stub<T: 'static>(defs: &mut Defs<T>, name: &str, ty: &ImportTy, how: Stub) {
+    let existing = defs.position(name);
     match (existing, ty) {
         (Some(i), ImportTy::Instance(exports)) => {
             if let Def::Instance(inner) = &mut defs.0[i].1 {
                 for (export, t) in exports {
-                    stub(inner, export, t);
+                    stub(inner, export, t, how);
                 }
             }
         }
         (Some(_), _) => {}
-        (None, ImportTy::Func(_)) => {
+        (None, ImportTy::Func(fty)) => {
             let message = format!("the unknown import `{name}` was called");
-            let f: DynHostFn<T> =
-                Arc::new(move |_, _, _| Err(weft::__component_hooks::host_trap(message.clone())));
+            let result = fty.result.clone();
+            let f: DynHostFn<T> = Arc::new(move |_, _, out| {
+                let zero = match (how, &result) {
+                    (Stub::Defaults, None) => return Ok(()),
+                    (Stub::Defaults, Some(t)) => Val::default_for(t),
+                    (Stub::Traps, _) => None,
+                };
+                match (zero, out.first_mut()) {
+                    (Some(v), Some(slot)) => {
+                        *slot = v;
+                        Ok(())
+                    }
+                    _ => Err(weft::__component_hooks::host_trap(message.clone())),
+                }
+            });
             defs.0.push((name.to_string(), Def::Func(f, None)));
         }
         (None, ImportTy::Instance(exports)) => {
             let mut inner = Defs::default();
             for (export, t) in exports {
-                stub(&mut inner, export, t);
+                stub(&mut inner, export, t, how);
             }
             defs.0.push((name.to_string(), Def::Instance(inner)));
         }
@@ -395,6 +444,31 @@ mod tests {
         let instance = linker.instantiate(&mut store, &component)?;
         let get = instance.get_typed_func::<(), (u32,)>(&store, "get")?;
         Ok(get.call(&mut store, ())?.0)
+    }
+
+    #[test]
+    fn unknown_functions_become_zero_returning_or_trapping_stubs() {
+        let engine = Engine::default();
+        let component = Component::new(&engine, importer("x:y/z@0.1.0")).unwrap();
+        let call = |defaults: bool| -> weft::Result<u32> {
+            let mut linker = Linker::<()>::new(&engine);
+            if defaults {
+                linker.define_unknown_imports_as_default_values(&component)?;
+            } else {
+                linker.define_unknown_imports_as_traps(&component)?;
+            }
+            let mut store = weft::Store::new(&engine, ());
+            let instance = linker.instantiate(&mut store, &component)?;
+            let get = instance.get_typed_func::<(), (u32,)>(&store, "get")?;
+            Ok(get.call(&mut store, ())?.0)
+        };
+        assert_eq!(call(true).unwrap(), 0);
+        let err = call(false).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("the unknown import `get` was called"),
+            "{err}"
+        );
     }
 
     #[test]

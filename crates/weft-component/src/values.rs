@@ -123,3 +123,50 @@ pub enum Val {
     /// An `own` or `borrow` handle.
     Resource(ResourceAny),
 }
+
+impl Val {
+    /// The zero value of `ty` (false, 0, empty, the first case with its
+    /// zero payload, `ok` of the zero value); `None` for a resource, which
+    /// has none.
+    pub fn default_for(ty: &Type) -> Option<Val> {
+        let boxed = |t: &Option<Box<Type>>| -> Option<Option<Box<Val>>> {
+            match t {
+                Some(t) => Some(Some(Box::new(Val::default_for(t)?))),
+                None => Some(None),
+            }
+        };
+        Some(match ty {
+            Type::Bool => Val::Bool(false),
+            Type::S8 => Val::S8(0),
+            Type::U8 => Val::U8(0),
+            Type::S16 => Val::S16(0),
+            Type::U16 => Val::U16(0),
+            Type::S32 => Val::S32(0),
+            Type::U32 => Val::U32(0),
+            Type::S64 => Val::S64(0),
+            Type::U64 => Val::U64(0),
+            Type::Float32 => Val::Float32(0.0),
+            Type::Float64 => Val::Float64(0.0),
+            Type::Char => Val::Char('\0'),
+            Type::String => Val::String(String::new()),
+            Type::List(_) => Val::List(Vec::new()),
+            Type::Map(..) => Val::Map(Vec::new()),
+            Type::Record(fs) => Val::Record(
+                fs.iter()
+                    .map(|(n, t)| Some((n.clone(), Val::default_for(t)?)))
+                    .collect::<Option<_>>()?,
+            ),
+            Type::Tuple(ts) => Val::Tuple(ts.iter().map(Val::default_for).collect::<Option<_>>()?),
+            Type::Variant(cs) => {
+                let (name, payload) = cs.first()?;
+                let payload = payload.clone().map(Box::new);
+                Val::Variant(name.clone(), boxed(&payload)?)
+            }
+            Type::Enum(names) => Val::Enum(names.first()?.clone()),
+            Type::Option(_) => Val::Option(None),
+            Type::Result { ok, .. } => Val::Result(Ok(boxed(ok)?)),
+            Type::Flags(_) => Val::Flags(Vec::new()),
+            Type::Own(_) | Type::Borrow(_) => return None,
+        })
+    }
+}

@@ -43,6 +43,7 @@ pub(crate) trait Writer: Send {
 }
 
 /// What an `input-stream` reads.
+#[allow(dead_code, reason = "files and sockets are the other sources")]
 pub(crate) enum Source {
     /// The context's descriptor 0.
     Stdin,
@@ -56,6 +57,7 @@ pub struct InputStream {
 }
 
 /// What an `output-stream` writes.
+#[allow(dead_code, reason = "files and sockets are the other sinks")]
 pub(crate) enum Sink {
     /// The context's descriptor 1 or 2.
     Fd(u32),
@@ -69,6 +71,7 @@ pub struct OutputStream {
 }
 
 /// What a pollable waits for.
+#[allow(dead_code, reason = "sockets wait on their descriptors")]
 pub(crate) enum Wait {
     /// Nothing: ready now.
     Now,
