@@ -509,3 +509,10 @@ fn stream_errors_carry_their_code() {
     assert_eq!(error_code(Errno::Acces), ErrorCode::Access);
     assert_eq!(error_code(Errno::Rofs), ErrorCode::ReadOnly);
 }
+
+#[test]
+fn the_interfaces_link() {
+    let engine = weft::Engine::default();
+    let mut linker = weft_component::Linker::<WasiCtx>::new(&engine);
+    crate::p2::add_to_linker(&mut linker, |ctx| ctx).unwrap();
+}
