@@ -142,7 +142,7 @@ fn sync(d: &mut Descriptor, data: bool) -> Result<(), Errno> {
 }
 
 /// The directory `dir` opened as a file (to sync it or set its times).
-fn dir_as_file(dir: &cap_std::fs::Dir) -> Result<std::fs::File, Errno> {
+pub(crate) fn dir_as_file(dir: &cap_std::fs::Dir) -> Result<std::fs::File, Errno> {
     Ok(dir.try_clone()?.into_std_file())
 }
 
@@ -296,6 +296,16 @@ pub fn fd_filestat_set_times(
         Handle::Dir(dir) => dir_as_file(dir)?,
         _ => return Err(Errno::Badf),
     };
+    set_file_times(&file, a, m)
+}
+
+/// Changes the access and modification times of an open file or
+/// directory. Shared with preview 2's `set-times`.
+pub(crate) fn set_file_times(
+    file: &std::fs::File,
+    a: TimeChange,
+    m: TimeChange,
+) -> Result<(), Errno> {
     let now = SystemTime::now();
     let mut times = std::fs::FileTimes::new();
     match a {
@@ -548,14 +558,18 @@ pub fn fd_readdir(
 }
 
 /// One entry of a directory listing.
-struct Entry {
-    name: Vec<u8>,
-    ino: u64,
-    filetype: u8,
+pub(crate) struct Entry {
+    /// The entry's name, as the host's bytes.
+    pub(crate) name: Vec<u8>,
+    /// Its inode number.
+    pub(crate) ino: u64,
+    /// Its WASI file type (`filetype::*`).
+    pub(crate) filetype: u8,
 }
 
-/// The entries of `dir`: `.` and `..`, then the others sorted by name.
-fn list_dir(dir: &cap_std::fs::Dir) -> Result<Vec<Entry>, Errno> {
+/// The entries of `dir`: `.` and `..`, then the others sorted by name
+/// (preview 2's `read-directory` lists them without the first two).
+pub(crate) fn list_dir(dir: &cap_std::fs::Dir) -> Result<Vec<Entry>, Errno> {
     let ino = dir.dir_metadata()?.ino();
     let dot = |name: &[u8]| Entry {
         name: name.to_vec(),

@@ -15,7 +15,7 @@ use cap_fs_ext::{
     DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt, OpenOptionsSyncExt,
     SystemTimeSpec,
 };
-use cap_std::fs::{Dir, OpenOptions};
+use cap_std::fs::{Dir, Metadata, OpenOptions};
 
 /// The directory of descriptor `fd`, after checking it has `needed`.
 fn dir_with(ctx: &WasiCtx, fd: u32, needed: u64) -> Result<&Dir, Errno> {
@@ -61,12 +61,17 @@ pub fn path_filestat_get(
     let dir = dir_with(ctx, fd, rights::PATH_FILESTAT_GET)?;
     let follow = follow(flags)?;
     let path = mem.read_str(path, path_len)?;
-    let meta = if follow {
+    write_filestat(mem, buf, &stat_at(dir, path, follow)?)
+}
+
+/// The metadata of `path` beneath `dir`, or of the link itself when
+/// `follow` is false. Shared with preview 2's `stat-at`.
+pub(crate) fn stat_at(dir: &Dir, path: &str, follow: bool) -> Result<Metadata, Errno> {
+    Ok(if follow {
         dir.metadata(path)?
     } else {
         dir.symlink_metadata(path)?
-    };
-    write_filestat(mem, buf, &meta)
+    })
 }
 
 /// The cap-std form of a timestamp change.
@@ -97,6 +102,18 @@ pub fn path_filestat_set_times(
     let follow = follow(flags)?;
     let (a, m) = time_changes(atim, mtim, fst_flags)?;
     let path = mem.read_str(path, path_len)?;
+    set_times_at(dir, path, follow, a, m)
+}
+
+/// Changes the access and modification times of `path` beneath `dir`
+/// (of the link itself when `follow` is false). Shared with preview 2.
+pub(crate) fn set_times_at(
+    dir: &Dir,
+    path: &str,
+    follow: bool,
+    a: TimeChange,
+    m: TimeChange,
+) -> Result<(), Errno> {
     if follow {
         dir.set_times(path, time_spec(a), time_spec(m))?;
     } else {
@@ -122,11 +139,25 @@ pub fn path_link(
 ) -> Result<(), Errno> {
     let from = dir_with(ctx, old_fd, rights::PATH_LINK_SOURCE)?;
     let to = dir_with(ctx, new_fd, rights::PATH_LINK_TARGET)?;
-    if follow(old_flags)? {
-        return Err(Errno::Inval);
-    }
+    let follow = follow(old_flags)?;
     let old_path = mem.read_str(old_path, old_len)?;
     let new_path = mem.read_str(new_path, new_len)?;
+    link_at(from, old_path, follow, to, new_path)
+}
+
+/// Hard-links `old_path` beneath `from` as `new_path` beneath `to`.
+/// Following a symbolic link at the source is `EINVAL`: cap-std links the
+/// path itself. Shared with preview 2's `link-at`.
+pub(crate) fn link_at(
+    from: &Dir,
+    old_path: &str,
+    follow: bool,
+    to: &Dir,
+    new_path: &str,
+) -> Result<(), Errno> {
+    if follow {
+        return Err(Errno::Inval);
+    }
     from.hard_link(old_path, to, new_path)?;
     Ok(())
 }
@@ -172,24 +203,7 @@ pub fn path_open(
     let (base, inheriting) = (base & d.inheriting, inheriting & d.inheriting);
     mem.check_array(opened, 1, 4)?;
     let path = mem.read_str(path, path_len)?;
-
-    let handle = if o & oflags::DIRECTORY != 0 {
-        if o & (oflags::CREAT | oflags::EXCL | oflags::TRUNC) != 0 {
-            return Err(Errno::Inval);
-        }
-        // As POSIX `open(O_DIRECTORY | O_RDWR)`: a directory is never
-        // opened for writing.
-        if base & rights::FD_WRITE != 0 {
-            return Err(Errno::Isdir);
-        }
-        Handle::Dir(if follow {
-            dir.open_dir(path)?
-        } else {
-            dir.open_dir_nofollow(path)?
-        })
-    } else {
-        open_file(dir, path, o, base, fdf, follow)?
-    };
+    let handle = open_at(dir, path, o, base, fdf, follow)?;
     let mut desc = match handle {
         Handle::Dir(d) => Descriptor::new(
             Handle::Dir(d),
@@ -201,6 +215,37 @@ pub fn path_open(
     desc.flags = fdf;
     let new_fd = ctx.insert(desc)?;
     mem.write_u32(opened, new_fd)
+}
+
+/// Opens `path` beneath `dir` with open flags `o` (valid ones: the caller
+/// checked), for the access rights `base` asks for and with descriptor
+/// flags `fdf`: a directory (`O_DIRECTORY`, or a path that names one) or a
+/// file. Shared with preview 2's `open-at`, which states its flags in
+/// these terms.
+pub(crate) fn open_at(
+    dir: &Dir,
+    path: &str,
+    o: u16,
+    base: u64,
+    fdf: u16,
+    follow: bool,
+) -> Result<Handle, Errno> {
+    if o & oflags::DIRECTORY == 0 {
+        return open_file(dir, path, o, base, fdf, follow);
+    }
+    if o & (oflags::CREAT | oflags::EXCL | oflags::TRUNC) != 0 {
+        return Err(Errno::Inval);
+    }
+    // As POSIX `open(O_DIRECTORY | O_RDWR)`: a directory is never
+    // opened for writing.
+    if base & rights::FD_WRITE != 0 {
+        return Err(Errno::Isdir);
+    }
+    Ok(Handle::Dir(if follow {
+        dir.open_dir(path)?
+    } else {
+        dir.open_dir_nofollow(path)?
+    }))
 }
 
 /// Opens `path` beneath `dir` as a file, or as a directory if it is one.
@@ -279,10 +324,18 @@ pub fn path_readlink(
     let path = mem.read_str(path, path_len)?;
     mem.slice(buf, buf_len)?;
     mem.check_array(bufused, 1, 4)?;
-    let target = crate::fs::name_bytes(dir.read_link_contents(path)?.into_os_string());
+    let target = readlink_at(dir, path)?;
     let n = target.len().min(buf_len as usize);
     mem.write_bytes(buf, &target[..n])?;
     mem.write_u32(bufused, n as u32)
+}
+
+/// The contents of the symbolic link `path` beneath `dir`, as bytes.
+/// Shared with preview 2's `readlink-at`.
+pub(crate) fn readlink_at(dir: &Dir, path: &str) -> Result<Vec<u8>, Errno> {
+    Ok(crate::fs::name_bytes(
+        dir.read_link_contents(path)?.into_os_string(),
+    ))
 }
 
 /// `path_remove_directory(fd, path, path_len)`.
@@ -335,6 +388,13 @@ pub fn path_symlink(
     let dir = dir_with(ctx, fd, rights::PATH_SYMLINK)?;
     let old_path = mem.read_str(old_path, old_len)?;
     let new_path = mem.read_str(new_path, new_len)?;
+    symlink_at(dir, old_path, new_path)
+}
+
+/// Creates `new_path` beneath `dir` pointing at `old_path`. An absolute
+/// target is refused (`ENOTCAPABLE`): it could only name something
+/// outside the sandbox. Shared with preview 2's `symlink-at`.
+pub(crate) fn symlink_at(dir: &Dir, old_path: &str, new_path: &str) -> Result<(), Errno> {
     if old_path.starts_with('/') {
         return Err(Errno::Notcapable);
     }

@@ -23,6 +23,8 @@ const WRITE_BUDGET: u64 = 1 << 20;
 /// `wasi:io/error`: what went wrong with a stream, as text.
 pub struct IoError {
     pub(crate) message: String,
+    /// The host error as an errno, for `filesystem-error-code`.
+    pub(crate) errno: Option<crate::Errno>,
 }
 
 /// A source of bytes other than stdin (a file, a socket).
@@ -131,6 +133,7 @@ impl WasiCtx {
     fn stream_failed(&mut self, e: io::Error) -> Result<StreamError> {
         let err = self.push_resource(IoError {
             message: e.to_string(),
+            errno: Some(crate::errno::from_io_error(&e)),
         })?;
         Ok(StreamError::LastOperationFailed(err))
     }

@@ -24,6 +24,7 @@
 
 mod cli;
 mod clocks;
+pub(crate) mod filesystem;
 pub(crate) mod io;
 mod random;
 
@@ -39,6 +40,8 @@ pub(crate) mod bindings {
         world: "weft:wasi/wasi-host",
         path: "wit",
         with: {
+            "wasi:filesystem/types/descriptor": crate::p2::filesystem::Descriptor,
+            "wasi:filesystem/types/directory-entry-stream": crate::p2::filesystem::DirectoryEntryStream,
             "wasi:io/error/error": crate::p2::io::IoError,
             "wasi:io/poll/pollable": crate::p2::io::Pollable,
             "wasi:io/streams/input-stream": crate::p2::io::InputStream,
@@ -69,6 +72,8 @@ pub fn add_to_linker<T: 'static>(
     wasi::io::streams::add_to_linker(linker, get)?;
     wasi::clocks::monotonic_clock::add_to_linker(linker, get)?;
     wasi::clocks::wall_clock::add_to_linker(linker, get)?;
+    wasi::filesystem::types::add_to_linker(linker, get)?;
+    wasi::filesystem::preopens::add_to_linker(linker, get)?;
     wasi::random::random::add_to_linker(linker, get)?;
     wasi::random::insecure::add_to_linker(linker, get)?;
     wasi::random::insecure_seed::add_to_linker(linker, get)?;
