@@ -1305,3 +1305,6 @@ fn shared_resources_component_through_invoke() {
         "{r:#?}"
     );
 }
+
+#[path = "cli/components.rs"]
+mod components;

@@ -285,10 +285,14 @@ impl<T: 'static> crate::instance::ImportSource<T> for Defs<T> {
         ty: &ImportTy,
         keys: &mut Keys,
     ) -> Result<Item> {
-        let def = self.lookup(name).ok_or_else(|| {
-            Error::Usage(format!("component import `{name}` has not been defined"))
-        })?;
-        build(cx, name, def, ty, keys)
+        match (self.lookup(name), ty) {
+            (Some(def), _) => build(cx, name, def, ty, keys),
+            // A type that is not a resource has no runtime identity.
+            (None, ImportTy::Type(None)) => Ok(Item::Type(None)),
+            (None, _) => Err(Error::Usage(format!(
+                "component import `{name}` has not been defined"
+            ))),
+        }
     }
 }
 
@@ -338,11 +342,17 @@ fn build<T: 'static>(
                 let path = format!("{name}#{export}");
                 // A type the interface uses from another (`use poll.{pollable}`)
                 // is the one already bound by that import.
-                if let ImportTy::Type(Some(k)) = t
-                    && let Some(rt) = keys.get(k)
-                {
-                    items.push((export.clone(), Item::Type(Some(*rt))));
-                    continue;
+                match t {
+                    ImportTy::Type(Some(k)) if keys.contains_key(k) => {
+                        items.push((export.clone(), Item::Type(keys.get(k).copied())));
+                        continue;
+                    }
+                    // A type that is not a resource has no runtime identity.
+                    ImportTy::Type(None) => {
+                        items.push((export.clone(), Item::Type(None)));
+                        continue;
+                    }
+                    _ => {}
                 }
                 let d = defs.lookup(export).ok_or_else(|| {
                     Error::Usage(format!("component import `{path}` has not been defined"))
