@@ -6,6 +6,8 @@
 
 #[path = "../support/cprog.rs"]
 mod cprog;
+#[cfg(feature = "p2")]
+mod p2;
 mod suite;
 
 use std::io::{Read, Write};
