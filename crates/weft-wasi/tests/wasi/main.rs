@@ -4,6 +4,9 @@
 //! functions with wild pointers and lengths, bad descriptors and bad
 //! flags, or use sockets.
 
+#[cfg(feature = "p2")]
+#[path = "../support/component.rs"]
+mod component;
 #[path = "../support/cprog.rs"]
 mod cprog;
 #[cfg(feature = "p2")]
