@@ -112,6 +112,22 @@ pub struct WasiCtx {
     /// Preview 2's resources: streams, pollables, descriptors, sockets.
     #[cfg(feature = "p2")]
     pub(crate) table: weft_component::ResourceTable,
+    /// What of the host's network preview 2's `wasi:sockets` may use.
+    #[cfg_attr(not(feature = "p2"), allow(dead_code))]
+    pub(crate) net: NetworkGrants,
+}
+
+/// What of the host's network a guest was granted: nothing unless the
+/// embedder said so. Preview 1 creates no sockets, so only preview 2's
+/// `wasi:sockets` looks at these.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct NetworkGrants {
+    /// TCP sockets: create, bind, connect, listen.
+    pub tcp: bool,
+    /// UDP sockets: create, bind, send.
+    pub udp: bool,
+    /// Name resolution through the host's resolver.
+    pub ip_name_lookup: bool,
 }
 
 /// A source of bytes for `random_get` that the embedder chose instead of
@@ -129,6 +145,7 @@ impl WasiCtx {
             random: None,
             #[cfg(feature = "p2")]
             table: weft_component::ResourceTable::new(),
+            net: NetworkGrants::default(),
         }
     }
 
@@ -238,6 +255,7 @@ pub struct WasiCtxBuilder {
     preopens: Vec<(Dir, String)>,
     listeners: Vec<TcpListener>,
     random: Option<RandomSource>,
+    net: NetworkGrants,
 }
 
 impl Default for WasiCtxBuilder {
@@ -267,6 +285,7 @@ impl WasiCtxBuilder {
             preopens: Vec::new(),
             listeners: Vec::new(),
             random: None,
+            net: NetworkGrants::default(),
         }
     }
 
@@ -394,6 +413,42 @@ impl WasiCtxBuilder {
         self
     }
 
+    /// Grants the guest the host's network, every address of it, as
+    /// wasmtime's `-S inherit-network` does, and with it everything
+    /// `wasi:sockets` offers: TCP, UDP and (which wasmtime grants
+    /// separately) name lookup; a later `allow_*(false)` takes one back. Without a grant a guest may still ask for its
+    /// `instance-network`, but creating, binding or connecting a socket or
+    /// resolving a name fails with `access-denied`. Preview 2 only:
+    /// preview 1 guests use only the sockets they were handed.
+    pub fn inherit_network(&mut self) -> &mut Self {
+        self.net = NetworkGrants {
+            tcp: true,
+            udp: true,
+            ip_name_lookup: true,
+        };
+        self
+    }
+
+    /// Allows or forbids TCP sockets (`wasi:sockets/tcp`) to any address.
+    pub fn allow_tcp(&mut self, allow: bool) -> &mut Self {
+        self.net.tcp = allow;
+        self
+    }
+
+    /// Allows or forbids UDP sockets (`wasi:sockets/udp`) to any address.
+    pub fn allow_udp(&mut self, allow: bool) -> &mut Self {
+        self.net.udp = allow;
+        self
+    }
+
+    /// Allows or forbids resolving names with the host's resolver
+    /// (`wasi:sockets/ip-name-lookup`); a guest may learn through it which
+    /// names the host's network knows.
+    pub fn allow_ip_name_lookup(&mut self, allow: bool) -> &mut Self {
+        self.net.ip_name_lookup = allow;
+        self
+    }
+
     /// The context. Descriptors 0, 1 and 2 are stdin, stdout and stderr;
     /// the preopened directories follow in the order they were granted,
     /// then the sockets. The builder is left empty, as from `new`.
@@ -403,6 +458,7 @@ impl WasiCtxBuilder {
             args: b.args,
             env: b.env,
             random: b.random,
+            net: b.net,
             ..WasiCtx::empty()
         };
         let stdio = [

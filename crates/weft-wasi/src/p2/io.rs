@@ -7,6 +7,8 @@
 use super::bindings::wasi::io::{error, poll, streams};
 use crate::WasiCtx;
 use crate::stdio::{Readiness, wait_for_stdin};
+#[cfg(unix)]
+use rustix::event::PollFlags;
 use std::io;
 #[cfg(unix)]
 use std::os::fd::AsFd;
@@ -84,6 +86,12 @@ pub(crate) enum Wait {
     /// A host socket or file readable (`false`) or writable (`true`).
     #[cfg(unix)]
     Fd(Arc<dyn AsFd + Send + Sync>, bool),
+    /// A host socket readable or writable, whichever comes first. A TCP
+    /// socket's one pollable serves connect (writable when done) and
+    /// accept (readable when a peer waits), and guests make it before
+    /// they know which they will wait for.
+    #[cfg(unix)]
+    FdAny(Arc<dyn AsFd + Send + Sync>),
 }
 
 /// A `pollable`.
@@ -394,7 +402,12 @@ impl WasiCtx {
                 _ => true,
             },
             #[cfg(unix)]
-            Wait::Fd(fd, write) => fds_ready(&[(&**fd, *write)], Some(std::time::Duration::ZERO)),
+            Wait::Fd(fd, write) => fds_ready(
+                &[(&**fd, interest(*write))],
+                Some(std::time::Duration::ZERO),
+            ),
+            #[cfg(unix)]
+            Wait::FdAny(fd) => fds_ready(&[(&**fd, ANY)], Some(std::time::Duration::ZERO)),
         }
     }
 
@@ -416,10 +429,11 @@ impl WasiCtx {
                 .min();
             #[cfg(unix)]
             {
-                let fds: Vec<(&dyn AsFd, bool)> = waits
+                let fds: Vec<(&dyn AsFd, PollFlags)> = waits
                     .iter()
                     .filter_map(|w| match w {
-                        Wait::Fd(fd, write) => Some((&**fd as &dyn AsFd, *write)),
+                        Wait::Fd(fd, write) => Some((&**fd as &dyn AsFd, interest(*write))),
+                        Wait::FdAny(fd) => Some((&**fd as &dyn AsFd, ANY)),
                         _ => None,
                     })
                     .collect();
@@ -448,20 +462,24 @@ impl WasiCtx {
 #[cfg(unix)]
 const STDIN_SLICE: std::time::Duration = std::time::Duration::from_millis(10);
 
-/// Waits until one of `fds` is ready or `timeout` passes; whether one is.
+/// The poll(2) events of a wait for reading (`false`) or writing (`true`).
 #[cfg(unix)]
-fn fds_ready(fds: &[(&dyn AsFd, bool)], timeout: Option<std::time::Duration>) -> bool {
-    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+fn interest(write: bool) -> PollFlags {
+    if write { PollFlags::OUT } else { PollFlags::IN }
+}
+
+/// The poll(2) events of [`Wait::FdAny`].
+#[cfg(unix)]
+const ANY: PollFlags = PollFlags::IN.union(PollFlags::OUT);
+
+/// Waits until one of `fds` is ready for its events or `timeout` passes;
+/// whether one is.
+#[cfg(unix)]
+fn fds_ready(fds: &[(&dyn AsFd, PollFlags)], timeout: Option<std::time::Duration>) -> bool {
+    use rustix::event::{PollFd, Timespec, poll};
     let mut polls: Vec<PollFd<'_>> = fds
         .iter()
-        .map(|(fd, write)| {
-            let flags = if *write {
-                PollFlags::OUT
-            } else {
-                PollFlags::IN
-            };
-            PollFd::from_borrowed_fd(fd.as_fd(), flags)
-        })
+        .map(|(fd, flags)| PollFd::from_borrowed_fd(fd.as_fd(), *flags))
         .collect();
     let timeout = timeout.map(|t| Timespec {
         tv_sec: t.as_secs() as i64,

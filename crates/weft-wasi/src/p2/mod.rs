@@ -27,6 +27,7 @@ mod clocks;
 pub(crate) mod filesystem;
 pub(crate) mod io;
 mod random;
+mod sockets;
 
 use crate::WasiCtx;
 use weft::{AsContextMut, Result};
@@ -46,6 +47,12 @@ pub(crate) mod bindings {
             "wasi:io/poll/pollable": crate::p2::io::Pollable,
             "wasi:io/streams/input-stream": crate::p2::io::InputStream,
             "wasi:io/streams/output-stream": crate::p2::io::OutputStream,
+            "wasi:sockets/network/network": crate::p2::sockets::Network,
+            "wasi:sockets/tcp/tcp-socket": crate::p2::sockets::TcpSocket,
+            "wasi:sockets/udp/udp-socket": crate::p2::sockets::UdpSocket,
+            "wasi:sockets/udp/incoming-datagram-stream": crate::p2::sockets::IncomingDatagramStream,
+            "wasi:sockets/udp/outgoing-datagram-stream": crate::p2::sockets::OutgoingDatagramStream,
+            "wasi:sockets/ip-name-lookup/resolve-address-stream": crate::p2::sockets::ResolveAddressStream,
         },
     });
 }
@@ -77,6 +84,13 @@ pub fn add_to_linker<T: 'static>(
     wasi::random::random::add_to_linker(linker, get)?;
     wasi::random::insecure::add_to_linker(linker, get)?;
     wasi::random::insecure_seed::add_to_linker(linker, get)?;
+    wasi::sockets::network::add_to_linker(linker, get)?;
+    wasi::sockets::instance_network::add_to_linker(linker, get)?;
+    wasi::sockets::tcp::add_to_linker(linker, get)?;
+    wasi::sockets::tcp_create_socket::add_to_linker(linker, get)?;
+    wasi::sockets::udp::add_to_linker(linker, get)?;
+    wasi::sockets::udp_create_socket::add_to_linker(linker, get)?;
+    wasi::sockets::ip_name_lookup::add_to_linker(linker, get)?;
     Ok(())
 }
 
