@@ -4,7 +4,8 @@
 
 use crate::values::{parse_arg, show};
 use crate::wasi::{
-    GuestSetup, Preopen, WasmOptions, build_ctx, parse_dir, parse_env, parse_wasm_options,
+    GuestSetup, Preopen, WasmOptions, build_ctx, parse_dir, parse_env, parse_wasi_options,
+    parse_wasm_options,
 };
 use clap::Args;
 use std::io::Write;
@@ -81,6 +82,10 @@ pub struct RunArgs {
     /// import nothing defines a function returning zeros
     #[arg(short = 'W', value_name = "OPTION[=y|n]")]
     pub(crate) options: Vec<String>,
+    /// WASI option, for components: `inherit-network` (all networking),
+    /// `tcp`, `udp`, `allow-ip-name-lookup`; nothing is granted unless asked
+    #[arg(short = 'S', value_name = "OPTION[=y|n]")]
+    pub(crate) wasi_options: Vec<String>,
     /// Stop the program after it executes about N Wasm instructions (trap
     /// "all fuel consumed", status 134)
     #[arg(long, value_name = "N")]
@@ -165,6 +170,7 @@ struct Target {
 fn execute(args: &RunArgs) -> Result<(), Failure> {
     let path = show_path(&args.file);
     let options = parse_wasm_options(&args.options).map_err(Failure::Error)?;
+    let network = parse_wasi_options(&args.wasi_options).map_err(Failure::Error)?;
     let dirs = args
         .dirs
         .iter()
@@ -194,6 +200,7 @@ fn execute(args: &RunArgs) -> Result<(), Failure> {
             inherit_env: args.inherit_env,
             env,
             dirs: &dirs,
+            network,
         };
         return crate::component::execute(args, options, &engine, &bytes, &path, &guest);
     }
@@ -220,6 +227,7 @@ fn execute(args: &RunArgs) -> Result<(), Failure> {
         inherit_env: args.inherit_env,
         env,
         dirs: &dirs,
+        network,
     })
     .map_err(|e| Failure::Error(show_str(&e)))?;
     let linker = linker(&engine, &module, options)?;

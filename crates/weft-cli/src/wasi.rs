@@ -88,6 +88,49 @@ pub fn parse_wasm_options(specs: &[String]) -> Result<WasmOptions, String> {
     Ok(opts)
 }
 
+/// The networking a guest is granted (`-S`): none unless asked.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Network {
+    /// `inherit-network`: everything.
+    pub inherit: bool,
+    /// `tcp`: TCP sockets.
+    pub tcp: bool,
+    /// `udp`: UDP sockets.
+    pub udp: bool,
+    /// `allow-ip-name-lookup`: name resolution.
+    pub lookup: bool,
+}
+
+/// Parses the `-S KEY[=VALUE]` options (a bare KEY means `y`).
+pub fn parse_wasi_options(specs: &[String]) -> Result<Network, String> {
+    let mut net = Network::default();
+    for spec in specs {
+        let (key, value) = spec.split_once('=').unwrap_or((spec, "y"));
+        let flag = match value {
+            "y" | "yes" | "true" => true,
+            "n" | "no" | "false" => false,
+            _ => {
+                return Err(format!(
+                    "invalid value `{value}` for -S {key}: expected y or n"
+                ));
+            }
+        };
+        match key {
+            "inherit-network" => net.inherit = flag,
+            "tcp" => net.tcp = flag,
+            "udp" => net.udp = flag,
+            "allow-ip-name-lookup" => net.lookup = flag,
+            _ => {
+                return Err(format!(
+                    "unknown -S option `{key}` (known: inherit-network, tcp, udp, \
+                     allow-ip-name-lookup)"
+                ));
+            }
+        }
+    }
+    Ok(net)
+}
+
 /// What the guest gets: its argv, environment and directories.
 pub struct GuestSetup<'a> {
     /// `argv`, from the program's name on.
@@ -98,6 +141,8 @@ pub struct GuestSetup<'a> {
     pub env: Vec<(String, String)>,
     /// The `--dir` directories.
     pub dirs: &'a [Preopen],
+    /// The networking granted (`-S`).
+    pub network: Network,
 }
 
 /// Builds the guest's context with the host's stdio. A directory that
@@ -109,6 +154,13 @@ pub fn build_ctx(setup: &GuestSetup<'_>) -> Result<WasiCtx, String> {
         b.inherit_env();
     }
     b.envs(setup.env.iter().map(|(k, v)| (k, v)));
+    if setup.network.inherit {
+        b.inherit_network();
+    }
+    let net = setup.network;
+    b.allow_tcp(net.inherit || net.tcp)
+        .allow_udp(net.inherit || net.udp)
+        .allow_ip_name_lookup(net.inherit || net.lookup);
     for dir in setup.dirs {
         b.preopened_dir(&dir.host, &dir.guest)
             .map_err(|e| format!("cannot open directory `{}` given to --dir: {e}", dir.host))?;

@@ -80,10 +80,7 @@ fn py_cli_prints_its_expected_output() {
     let mut preopen = dir.clone().into_os_string();
     preopen.push("::.");
     let r = run(&[
-        // Sockets, which it imports but does not use, are not there yet.
-        OsString::from("-W"),
-        "unknown-imports-trap=y".into(),
-        "--dir".into(),
+        OsString::from("--dir"),
         preopen,
         "--env".into(),
         "GREETING=hi".into(),
@@ -94,4 +91,30 @@ fn py_cli_prints_its_expected_output() {
     let expected = std::fs::read_to_string(program.join("stdout.expected")).unwrap();
     assert_eq!((r.status, &r.stdout), (0, &expected), "{r:#?}");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `tcp-echo` (Rust, wasi:sockets): with TCP granted it binds port 0 on
+/// 127.0.0.1, connects to itself and echoes; without (the default) every
+/// socket is refused with `access-denied` and it exits with status 1.
+#[test]
+fn tcp_echo_runs_when_granted_and_is_denied_by_default() {
+    let program = shared("programs/components/tcp-echo");
+    let wasm = program.join("tcp-echo.wasm");
+    let expected = |f: &str| std::fs::read_to_string(program.join(f)).unwrap();
+    for grant in ["inherit-network", "tcp"] {
+        let r = run(&[OsStr::new("-S"), OsStr::new(grant), wasm.as_os_str()]);
+        assert_eq!(
+            (r.status, &r.stdout),
+            (0, &expected("stdout.expected")),
+            "-S {grant}: {r:#?}"
+        );
+    }
+    let r = run(&[&wasm]);
+    assert_eq!(
+        (r.status, &r.stdout),
+        (1, &expected("stdout-denied.expected")),
+        "{r:#?}"
+    );
+    let r = run(&[OsStr::new("-S"), OsStr::new("sockets"), wasm.as_os_str()]);
+    assert_error(&r, &["unknown -S option `sockets`"]);
 }
