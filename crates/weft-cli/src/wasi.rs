@@ -60,32 +60,54 @@ pub struct WasmOptions {
     pub unknown_imports_trap: bool,
 }
 
-/// Parses the `-W KEY[=VALUE]` options (a bare KEY means `y`).
-pub fn parse_wasm_options(specs: &[String]) -> Result<WasmOptions, String> {
-    let mut opts = WasmOptions::default();
+/// An option's key and the switch of `T` it sets.
+type Switch<T> = (&'static str, fn(&mut T) -> &mut bool);
+
+/// Parses `-FLAG KEY[=y|n]` options (a bare KEY means `y`): each key of
+/// `known` names the switch it sets in `T`.
+fn parse_switches<T: Default>(
+    flag: char,
+    specs: &[String],
+    known: &[Switch<T>],
+) -> Result<T, String> {
+    let mut out = T::default();
     for spec in specs {
         let (key, value) = spec.split_once('=').unwrap_or((spec, "y"));
-        let flag = match value {
+        let on = match value {
             "y" | "yes" | "true" => true,
             "n" | "no" | "false" => false,
             _ => {
                 return Err(format!(
-                    "invalid value `{value}` for -W {key}: expected y or n"
+                    "invalid value `{value}` for -{flag} {key}: expected y or n"
                 ));
             }
         };
-        match key {
-            "unknown-imports-default" => opts.unknown_imports_default = flag,
-            "unknown-imports-trap" => opts.unknown_imports_trap = flag,
-            _ => {
-                return Err(format!(
-                    "unknown -W option `{key}` (known: unknown-imports-default, \
-                     unknown-imports-trap)"
-                ));
-            }
-        }
+        let Some((_, field)) = known.iter().find(|(k, _)| *k == key) else {
+            let names: Vec<&str> = known.iter().map(|(k, _)| *k).collect();
+            return Err(format!(
+                "unknown -{flag} option `{key}` (known: {})",
+                names.join(", ")
+            ));
+        };
+        *field(&mut out) = on;
     }
-    Ok(opts)
+    Ok(out)
+}
+
+/// Parses the `-W KEY[=VALUE]` options.
+pub fn parse_wasm_options(specs: &[String]) -> Result<WasmOptions, String> {
+    parse_switches(
+        'W',
+        specs,
+        &[
+            ("unknown-imports-default", |o: &mut WasmOptions| {
+                &mut o.unknown_imports_default
+            }),
+            ("unknown-imports-trap", |o: &mut WasmOptions| {
+                &mut o.unknown_imports_trap
+            }),
+        ],
+    )
 }
 
 /// The networking a guest is granted (`-S`): none unless asked.
@@ -101,34 +123,18 @@ pub struct Network {
     pub lookup: bool,
 }
 
-/// Parses the `-S KEY[=VALUE]` options (a bare KEY means `y`).
+/// Parses the `-S KEY[=VALUE]` options.
 pub fn parse_wasi_options(specs: &[String]) -> Result<Network, String> {
-    let mut net = Network::default();
-    for spec in specs {
-        let (key, value) = spec.split_once('=').unwrap_or((spec, "y"));
-        let flag = match value {
-            "y" | "yes" | "true" => true,
-            "n" | "no" | "false" => false,
-            _ => {
-                return Err(format!(
-                    "invalid value `{value}` for -S {key}: expected y or n"
-                ));
-            }
-        };
-        match key {
-            "inherit-network" => net.inherit = flag,
-            "tcp" => net.tcp = flag,
-            "udp" => net.udp = flag,
-            "allow-ip-name-lookup" => net.lookup = flag,
-            _ => {
-                return Err(format!(
-                    "unknown -S option `{key}` (known: inherit-network, tcp, udp, \
-                     allow-ip-name-lookup)"
-                ));
-            }
-        }
-    }
-    Ok(net)
+    parse_switches(
+        'S',
+        specs,
+        &[
+            ("inherit-network", |n: &mut Network| &mut n.inherit),
+            ("tcp", |n: &mut Network| &mut n.tcp),
+            ("udp", |n: &mut Network| &mut n.udp),
+            ("allow-ip-name-lookup", |n: &mut Network| &mut n.lookup),
+        ],
+    )
 }
 
 /// What the guest gets: its argv, environment and directories.
