@@ -2,7 +2,7 @@
 //! file descriptors), and `WasiCtxBuilder`, which grants it what it may
 //! reach of the host.
 
-use crate::abi::{fdflags, filetype, rights};
+use crate::abi::{fdflags, rights};
 use crate::errno::Errno;
 use crate::stdio::{Input, Output, OutputBuffer};
 use cap_std::fs::Dir;
@@ -59,21 +59,6 @@ impl Descriptor {
             Ok(())
         } else {
             Err(Errno::Notcapable)
-        }
-    }
-
-    /// The descriptor's WASI file type.
-    pub(crate) fn filetype(&self) -> u8 {
-        match &self.handle {
-            Handle::Input(i) if i.is_terminal() => filetype::CHARACTER_DEVICE,
-            Handle::Output(o) if o.is_terminal() => filetype::CHARACTER_DEVICE,
-            Handle::Input(_) | Handle::Output(_) => filetype::UNKNOWN,
-            Handle::File(f) => f
-                .metadata()
-                .map(|m| crate::fs::filetype_of(&m.file_type()))
-                .unwrap_or(filetype::REGULAR_FILE),
-            Handle::Dir(_) => filetype::DIRECTORY,
-            Handle::Listener(_) | Handle::Stream(_) => filetype::SOCKET_STREAM,
         }
     }
 

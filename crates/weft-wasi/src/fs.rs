@@ -169,7 +169,7 @@ pub fn fd_fdstat_get(
 ) -> Result<(), Errno> {
     let d = ctx.get(fd)?;
     let mut b = [0u8; size::FDSTAT as usize];
-    b[0] = d.filetype();
+    b[0] = filetype(d);
     b[2..4].copy_from_slice(&d.flags.to_le_bytes());
     b[8..16].copy_from_slice(&d.base.to_le_bytes());
     b[16..24].copy_from_slice(&d.inheriting.to_le_bytes());
@@ -225,7 +225,7 @@ pub fn fd_filestat_get(
         Handle::File(f) => write_filestat(mem, ptr, &f.metadata()?),
         Handle::Dir(dir) => write_filestat(mem, ptr, &dir.dir_metadata()?),
         _ => FileStat {
-            filetype: d.filetype(),
+            filetype: filetype(d),
             ..FileStat::default()
         }
         .write(mem, ptr),
@@ -714,4 +714,20 @@ fn write_bufs(out: &mut impl Write, bufs: &[&[u8]]) -> Result<usize, Errno> {
         }
     }
     Ok(total)
+}
+
+/// The preview-1 file type of descriptor `d` (the context knows no ABI:
+/// this mapping is preview 1's).
+pub(crate) fn filetype(d: &Descriptor) -> u8 {
+    match &d.handle {
+        Handle::Input(i) if i.is_terminal() => filetype::CHARACTER_DEVICE,
+        Handle::Output(o) if o.is_terminal() => filetype::CHARACTER_DEVICE,
+        Handle::Input(_) | Handle::Output(_) => filetype::UNKNOWN,
+        Handle::File(f) => f
+            .metadata()
+            .map(|m| filetype_of(&m.file_type()))
+            .unwrap_or(filetype::REGULAR_FILE),
+        Handle::Dir(_) => filetype::DIRECTORY,
+        Handle::Listener(_) | Handle::Stream(_) => filetype::SOCKET_STREAM,
+    }
 }
