@@ -42,22 +42,14 @@
 
 #![warn(missing_docs)]
 
-pub mod abi;
-mod ctx;
-mod errno;
-mod fs;
-mod linker;
-mod memory;
+mod host;
+mod p1;
 #[cfg(feature = "p2")]
 pub mod p2;
-mod path;
-mod poll;
-mod proc;
-mod sock;
-mod stdio;
 
-pub use ctx::{RandomSource, WasiCtx, WasiCtxBuilder};
-pub use errno::Errno;
-pub use linker::{FUNCTIONS, add_to_linker};
-pub use proc::I32Exit;
-pub use stdio::OutputBuffer;
+pub use host::ctx::{RandomSource, WasiCtx, WasiCtxBuilder};
+pub use host::errno::Errno;
+pub use host::stdio::OutputBuffer;
+pub use p1::abi;
+pub use p1::linker::{FUNCTIONS, add_to_linker};
+pub use p1::proc::I32Exit;

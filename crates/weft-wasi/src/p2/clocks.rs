@@ -1,22 +1,22 @@
-//! `wasi:clocks`: the host's monotonic and wall clocks (the ones preview 1
-//! reads), and pollables that are ready at a moment of the monotonic clock.
+//! `wasi:clocks`: the host's monotonic and wall clocks (`host::clock`,
+//! which preview 1 reads too), and pollables that are ready at a moment
+//! of the monotonic clock.
 
 use super::bindings::wasi::clocks::{monotonic_clock, wall_clock};
 use super::io::{Pollable, Wait};
 use crate::WasiCtx;
-use crate::abi::clockid;
-use crate::poll::now;
+use crate::host::clock::{Clock, now};
 use std::time::{Duration, Instant};
 use weft::Result;
 use weft_component::Resource;
 
-fn clock(id: u32) -> u64 {
-    now(id).unwrap_or(0)
+fn clock(c: Clock) -> u64 {
+    now(c).unwrap_or(0)
 }
 
 impl monotonic_clock::Host for WasiCtx {
     fn now(&mut self) -> Result<u64> {
-        Ok(clock(clockid::MONOTONIC))
+        Ok(clock(Clock::Monotonic))
     }
 
     fn resolution(&mut self) -> Result<u64> {
@@ -24,7 +24,7 @@ impl monotonic_clock::Host for WasiCtx {
     }
 
     fn subscribe_instant(&mut self, when: u64) -> Result<Resource<Pollable>> {
-        let wait = Duration::from_nanos(when.saturating_sub(clock(clockid::MONOTONIC)));
+        let wait = Duration::from_nanos(when.saturating_sub(clock(Clock::Monotonic)));
         self.subscribe_duration(wait.as_nanos() as u64)
     }
 
@@ -41,7 +41,7 @@ impl monotonic_clock::Host for WasiCtx {
 
 impl wall_clock::Host for WasiCtx {
     fn now(&mut self) -> Result<wall_clock::Datetime> {
-        let ns = clock(clockid::REALTIME);
+        let ns = clock(Clock::Realtime);
         Ok(wall_clock::Datetime {
             seconds: ns / 1_000_000_000,
             nanoseconds: (ns % 1_000_000_000) as u32,

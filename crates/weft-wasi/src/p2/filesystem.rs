@@ -1,12 +1,12 @@
 //! `wasi:filesystem`: descriptors of files and directories, and the
 //! context's preopened directories.
 //!
-//! Paths are resolved as preview 1 resolves them, by the same helpers
-//! (`crate::path`, `crate::fs`): beneath a cap-std directory capability,
-//! so that absolute paths, `..` above the directory and symbolic links
-//! leading out of it fail (`not-permitted`, preview 1's `ENOTCAPABLE`).
-//! Host errors map to `error-code` through preview 1's errno mapping and
-//! one table, [`error_code`].
+//! Paths are resolved by the host layer preview 1 uses too
+//! (`crate::host::fs`): beneath a cap-std directory capability, so that
+//! absolute paths, `..` above the directory and symbolic links leading
+//! out of it fail (`not-permitted`, preview 1's `ENOTCAPABLE`). Host
+//! errors map to `error-code` through the host's errno mapping
+//! (`crate::host::errno`) and one table, [`error_code`].
 //!
 //! What a descriptor may do is its `descriptor-flags`: `read` and `write`
 //! for files, `mutate-directory` for directories. A preopened directory
@@ -15,12 +15,12 @@
 use super::bindings::wasi::clocks::wall_clock::Datetime;
 use super::bindings::wasi::filesystem::{preopens, types};
 use super::io::{InputStream, IoError, OutputStream, Reader, Sink, Source, Wait, Writer};
-use crate::abi::{fdflags, filetype, oflags, rights};
-use crate::ctx::{Handle, WasiCtx};
-use crate::errno::Errno;
-use crate::fs::{Entry, TimeChange};
+use crate::host::ctx::{Handle, WasiCtx};
+use crate::host::errno::Errno;
+use crate::host::fs::{Entry, FileKind, Open, TimeChange, kind_of};
+use crate::p1::abi::rights;
 use cap_fs_ext::DirExt;
-use cap_std::fs::{Dir, File, FileExt, FileTypeExt, Metadata, MetadataExt};
+use cap_std::fs::{Dir, File, FileExt, Metadata, MetadataExt};
 use std::hash::{BuildHasher, RandomState};
 use std::io;
 use std::sync::{Arc, OnceLock};
@@ -220,7 +220,7 @@ impl Descriptor {
     fn std_file(&self) -> Fs<std::fs::File> {
         Ok(match &self.kind {
             Kind::File(f) => f.try_clone()?.into_std(),
-            Kind::Dir(d) => crate::fs::dir_as_file(d)?,
+            Kind::Dir(d) => crate::host::fs::dir_as_file(d)?,
         })
     }
 
@@ -239,40 +239,22 @@ impl Descriptor {
         if changes && !self.flags.contains(DescriptorFlags::MUTATE_DIRECTORY) {
             return Err(ErrorCode::ReadOnly.into());
         }
-        // Stated in preview 1's terms for the open it shares.
-        let mut o = 0;
-        for (p2, p1) in [
-            (OpenFlags::CREATE, oflags::CREAT),
-            (OpenFlags::DIRECTORY, oflags::DIRECTORY),
-            (OpenFlags::EXCLUSIVE, oflags::EXCL),
-            (OpenFlags::TRUNCATE, oflags::TRUNC),
-        ] {
-            if open_flags.contains(p2) {
-                o |= p1;
-            }
-        }
-        let mut base = 0;
-        if flags.contains(DescriptorFlags::READ) {
-            base |= rights::FD_READ | rights::FD_READDIR;
-        }
-        if flags.contains(DescriptorFlags::WRITE) {
-            base |= rights::FD_WRITE;
-        }
-        let mut fdf = 0;
-        for (p2, p1) in [
-            (DescriptorFlags::FILE_INTEGRITY_SYNC, fdflags::SYNC),
-            (DescriptorFlags::DATA_INTEGRITY_SYNC, fdflags::DSYNC),
-            (DescriptorFlags::REQUESTED_WRITE_SYNC, fdflags::RSYNC),
-        ] {
-            if flags.contains(p2) {
-                fdf |= p1;
-            }
-        }
-        let follow = path_flags.contains(PathFlags::SYMLINK_FOLLOW);
-        let kind = match crate::path::open_at(dir, path, o, base, fdf, follow)? {
+        let how = Open {
+            directory: open_flags.contains(OpenFlags::DIRECTORY),
+            create: open_flags.contains(OpenFlags::CREATE),
+            exclusive: open_flags.contains(OpenFlags::EXCLUSIVE),
+            truncate: open_flags.contains(OpenFlags::TRUNCATE),
+            read: flags.contains(DescriptorFlags::READ),
+            write: flags.contains(DescriptorFlags::WRITE),
+            sync: flags.contains(DescriptorFlags::FILE_INTEGRITY_SYNC),
+            dsync: flags.contains(DescriptorFlags::DATA_INTEGRITY_SYNC),
+            rsync: flags.contains(DescriptorFlags::REQUESTED_WRITE_SYNC),
+            follow: path_flags.contains(PathFlags::SYMLINK_FOLLOW),
+        };
+        let kind = match crate::host::fs::open_at(dir, path, &how)? {
             Handle::File(f) => Kind::File(Arc::new(f)),
             Handle::Dir(d) => Kind::Dir(Arc::new(d)),
-            // `path::open_at` opens only files and directories.
+            // `host::fs::open_at` opens only files and directories.
             _ => return Err(ErrorCode::Io.into()),
         };
         let kept = match kind {
@@ -355,23 +337,20 @@ impl Writer for FileWriter {
 
 /// The preview-2 type of a host file type.
 fn descriptor_type(ft: &cap_std::fs::FileType) -> DescriptorType {
-    // Preview 1 has no FIFO type; preview 2 has.
-    if ft.is_fifo() {
-        return DescriptorType::Fifo;
-    }
-    type_of(crate::fs::filetype_of(ft))
+    type_of(kind_of(ft))
 }
 
-/// The preview-2 type of a preview-1 `filetype`.
-fn type_of(t: u8) -> DescriptorType {
-    match t {
-        filetype::BLOCK_DEVICE => DescriptorType::BlockDevice,
-        filetype::CHARACTER_DEVICE => DescriptorType::CharacterDevice,
-        filetype::DIRECTORY => DescriptorType::Directory,
-        filetype::REGULAR_FILE => DescriptorType::RegularFile,
-        filetype::SOCKET_DGRAM | filetype::SOCKET_STREAM => DescriptorType::Socket,
-        filetype::SYMBOLIC_LINK => DescriptorType::SymbolicLink,
-        _ => DescriptorType::Unknown,
+/// The preview-2 type of a host file kind.
+fn type_of(kind: FileKind) -> DescriptorType {
+    match kind {
+        FileKind::BlockDevice => DescriptorType::BlockDevice,
+        FileKind::CharacterDevice => DescriptorType::CharacterDevice,
+        FileKind::Directory => DescriptorType::Directory,
+        FileKind::Fifo => DescriptorType::Fifo,
+        FileKind::RegularFile => DescriptorType::RegularFile,
+        FileKind::Socket => DescriptorType::Socket,
+        FileKind::SymbolicLink => DescriptorType::SymbolicLink,
+        FileKind::Unknown => DescriptorType::Unknown,
     }
 }
 
@@ -564,7 +543,7 @@ impl types::HostDescriptor for WasiCtx {
         let d = self.descriptor(&fd)?;
         done((|| {
             let (a, m) = (time_change(atim)?, time_change(mtim)?);
-            Ok(crate::fs::set_file_times(&d.std_file()?, a, m)?)
+            Ok(crate::host::fs::set_file_times(&d.std_file()?, a, m)?)
         })())
     }
 
@@ -615,7 +594,7 @@ impl types::HostDescriptor for WasiCtx {
             if !d.flags.contains(DescriptorFlags::READ) {
                 return Err(ErrorCode::NotPermitted.into());
             }
-            let mut entries = crate::fs::list_dir(dir)?.into_iter();
+            let mut entries = crate::host::fs::list_dir(dir)?.into_iter();
             // Preview 2 lists neither `.` nor `..`.
             entries.nth(1);
             Ok(DirectoryEntryStream { entries })
@@ -654,7 +633,7 @@ impl types::HostDescriptor for WasiCtx {
         let d = self.descriptor(&fd)?;
         let follow = path_flags.contains(PathFlags::SYMLINK_FOLLOW);
         done(d.dir().and_then(|dir| {
-            let m = crate::path::stat_at(dir, &path, follow)?;
+            let m = crate::host::fs::stat_at(dir, &path, follow)?;
             Ok(stat_of(&m))
         }))
     }
@@ -672,7 +651,7 @@ impl types::HostDescriptor for WasiCtx {
         done((|| {
             let dir = d.mutable_dir()?;
             let (a, m) = (time_change(atim)?, time_change(mtim)?);
-            Ok(crate::path::set_times_at(dir, &path, follow, a, m)?)
+            Ok(crate::host::fs::set_times_at(dir, &path, follow, a, m)?)
         })())
     }
 
@@ -689,7 +668,7 @@ impl types::HostDescriptor for WasiCtx {
         let follow = old_path_flags.contains(PathFlags::SYMLINK_FOLLOW);
         done((|| {
             let (from, to) = (from.dir()?, to.mutable_dir()?);
-            Ok(crate::path::link_at(
+            Ok(crate::host::fs::link_at(
                 from, &old_path, follow, to, &new_path,
             )?)
         })())
@@ -717,7 +696,7 @@ impl types::HostDescriptor for WasiCtx {
     ) -> Result<std::result::Result<String, ErrorCode>> {
         let d = self.descriptor(&fd)?;
         done(d.dir().and_then(|dir| {
-            let target = crate::path::readlink_at(dir, &path)?;
+            let target = crate::host::fs::readlink_at(dir, &path)?;
             if target.starts_with(b"/") {
                 return Err(ErrorCode::NotPermitted.into());
             }
@@ -758,7 +737,7 @@ impl types::HostDescriptor for WasiCtx {
         let d = self.descriptor(&fd)?;
         done(
             d.mutable_dir()
-                .and_then(|dir| Ok(crate::path::symlink_at(dir, &old_path, &new_path)?)),
+                .and_then(|dir| Ok(crate::host::fs::symlink_at(dir, &old_path, &new_path)?)),
         )
     }
 
@@ -809,7 +788,7 @@ impl types::HostDescriptor for WasiCtx {
         let d = self.descriptor(&fd)?;
         let follow = path_flags.contains(PathFlags::SYMLINK_FOLLOW);
         done(d.dir().and_then(|dir| {
-            let m = crate::path::stat_at(dir, &path, follow)?;
+            let m = crate::host::fs::stat_at(dir, &path, follow)?;
             Ok(metadata_hash(&m))
         }))
     }
@@ -831,7 +810,7 @@ impl types::HostDirectoryEntryStream for WasiCtx {
         };
         Ok(match String::from_utf8(e.name) {
             Ok(name) => Ok(Some(DirectoryEntry {
-                type_: type_of(e.filetype),
+                type_: type_of(e.kind),
                 name,
             })),
             Err(_) => Err(ErrorCode::IllegalByteSequence),

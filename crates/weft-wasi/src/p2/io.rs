@@ -6,7 +6,7 @@
 
 use super::bindings::wasi::io::{error, poll, streams};
 use crate::WasiCtx;
-use crate::stdio::{Readiness, wait_for_stdin};
+use crate::host::stdio::{Readiness, wait_for_stdin};
 #[cfg(unix)]
 use rustix::event::PollFlags;
 use std::io;
@@ -141,7 +141,7 @@ impl WasiCtx {
     fn stream_failed(&mut self, e: io::Error) -> Result<StreamError> {
         let err = self.push_resource(IoError {
             message: e.to_string(),
-            errno: Some(crate::errno::from_io_error(&e)),
+            errno: Some(crate::host::errno::from_io_error(&e)),
         })?;
         Ok(StreamError::LastOperationFailed(err))
     }
@@ -163,7 +163,7 @@ impl WasiCtx {
                 let Some(Some(d)) = self.fds.first_mut() else {
                     return Ok(Err(StreamError::Closed));
                 };
-                let crate::ctx::Handle::Input(input) = &mut d.handle else {
+                let crate::host::ctx::Handle::Input(input) = &mut d.handle else {
                     return Ok(Err(StreamError::Closed));
                 };
                 let mut buf = vec![0; len];
@@ -207,7 +207,7 @@ impl WasiCtx {
                 .and_then(|()| if flush { w.flush() } else { Ok(()) }),
             Sink::Fd(fd) => match self.fds.get_mut(*fd as usize) {
                 Some(Some(d)) => match &mut d.handle {
-                    crate::ctx::Handle::Output(out) => out
+                    crate::host::ctx::Handle::Output(out) => out
                         .write(&[bytes])
                         .and_then(|_| if flush { out.flush() } else { Ok(()) }),
                     _ => Err(io::Error::other("not an output stream")),
@@ -396,7 +396,9 @@ impl WasiCtx {
             Wait::At(t) => Instant::now() >= *t,
             Wait::Stdin => match self.fds.first() {
                 Some(Some(d)) => match &d.handle {
-                    crate::ctx::Handle::Input(i) => !matches!(i.readiness(), Readiness::Pending),
+                    crate::host::ctx::Handle::Input(i) => {
+                        !matches!(i.readiness(), Readiness::Pending)
+                    }
                     _ => true,
                 },
                 _ => true,

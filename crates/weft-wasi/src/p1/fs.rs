@@ -1,31 +1,33 @@
-//! The `fd_*` functions: reading, writing, seeking, statting and listing
-//! open descriptors, and the descriptor table operations (`fd_close`,
-//! `fd_renumber`, `fd_prestat_*`).
+//! Preview 1's `fd_*` functions: reading, writing, seeking, statting and
+//! listing open descriptors, and the descriptor table operations
+//! (`fd_close`, `fd_renumber`, `fd_prestat_*`), with preview 1's file
+//! types, `filestat` layout and timestamp flags.
 
-use crate::abi::{advice, fdflags, filetype, fstflags, preopentype, rights, size, whence};
-use crate::ctx::{Descriptor, Handle, WasiCtx, valid_fdflags};
-use crate::errno::Errno;
-use crate::memory::{GuestMemory, IoVec};
-use cap_std::fs::{FileExt, FileTypeExt, Metadata, MetadataExt};
+use crate::host::ctx::{Descriptor, Handle, WasiCtx, valid_fdflags};
+use crate::host::errno::Errno;
+use crate::host::fs::{FileKind, TimeChange, dir_as_file, kind_of, list_dir, set_file_times};
+use crate::p1::abi::{advice, fdflags, filetype, fstflags, preopentype, rights, size, whence};
+use crate::p1::memory::{GuestMemory, IoVec};
+use cap_std::fs::{FileExt, Metadata, MetadataExt};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::time::{Duration, SystemTime};
 
-/// The WASI file type of a host file type.
+/// The preview-1 file type of a host file type.
 pub(crate) fn filetype_of(ft: &cap_std::fs::FileType) -> u8 {
-    if ft.is_symlink() {
-        filetype::SYMBOLIC_LINK
-    } else if ft.is_dir() {
-        filetype::DIRECTORY
-    } else if ft.is_file() {
-        filetype::REGULAR_FILE
-    } else if ft.is_block_device() {
-        filetype::BLOCK_DEVICE
-    } else if ft.is_char_device() {
-        filetype::CHARACTER_DEVICE
-    } else if ft.is_socket() {
-        filetype::SOCKET_STREAM
-    } else {
-        filetype::UNKNOWN
+    filetype_of_kind(kind_of(ft))
+}
+
+/// The preview-1 file type of a host file kind (preview 1 has no FIFO
+/// type, and reports sockets as stream sockets).
+fn filetype_of_kind(kind: FileKind) -> u8 {
+    match kind {
+        FileKind::SymbolicLink => filetype::SYMBOLIC_LINK,
+        FileKind::Directory => filetype::DIRECTORY,
+        FileKind::RegularFile => filetype::REGULAR_FILE,
+        FileKind::BlockDevice => filetype::BLOCK_DEVICE,
+        FileKind::CharacterDevice => filetype::CHARACTER_DEVICE,
+        FileKind::Socket => filetype::SOCKET_STREAM,
+        FileKind::Fifo | FileKind::Unknown => filetype::UNKNOWN,
     }
 }
 
@@ -141,11 +143,6 @@ fn sync(d: &mut Descriptor, data: bool) -> Result<(), Errno> {
     Ok(())
 }
 
-/// The directory `dir` opened as a file (to sync it or set its times).
-pub(crate) fn dir_as_file(dir: &cap_std::fs::Dir) -> Result<std::fs::File, Errno> {
-    Ok(dir.try_clone()?.into_std_file())
-}
-
 /// `fd_datasync(fd)`.
 pub fn fd_datasync(ctx: &mut WasiCtx, fd: u32) -> Result<(), Errno> {
     let d = ctx.get_mut(fd)?;
@@ -243,16 +240,6 @@ pub fn fd_filestat_set_size(ctx: &mut WasiCtx, fd: u32, size: u64) -> Result<(),
     Ok(())
 }
 
-/// A timestamp change of `*_set_times`: keep, now, or a given time.
-pub(crate) enum TimeChange {
-    /// Leave the timestamp as it is.
-    Keep,
-    /// Set it to the current time.
-    Now,
-    /// Set it to this time.
-    At(SystemTime),
-}
-
 /// The access and modification time changes `fst_flags` asks for
 /// (`EINVAL` if a time is both given and "now", or for unknown flags).
 pub(crate) fn time_changes(
@@ -296,30 +283,7 @@ pub fn fd_filestat_set_times(
         Handle::Dir(dir) => dir_as_file(dir)?,
         _ => return Err(Errno::Badf),
     };
-    set_file_times(&file, a, m)
-}
-
-/// Changes the access and modification times of an open file or
-/// directory. Shared with preview 2's `set-times`.
-pub(crate) fn set_file_times(
-    file: &std::fs::File,
-    a: TimeChange,
-    m: TimeChange,
-) -> Result<(), Errno> {
-    let now = SystemTime::now();
-    let mut times = std::fs::FileTimes::new();
-    match a {
-        TimeChange::Keep => {}
-        TimeChange::Now => times = times.set_accessed(now),
-        TimeChange::At(t) => times = times.set_accessed(t),
-    }
-    match m {
-        TimeChange::Keep => {}
-        TimeChange::Now => times = times.set_modified(now),
-        TimeChange::At(t) => times = times.set_modified(t),
-    }
-    file.set_times(times)?;
-    Ok(())
+    Ok(set_file_times(&file, a, m)?)
 }
 
 /// Reads from `f` at `offset` into each iovec until one is not filled.
@@ -548,68 +512,13 @@ pub fn fd_readdir(
         header[0..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
         header[8..16].copy_from_slice(&e.ino.to_le_bytes());
         header[16..20].copy_from_slice(&(e.name.len() as u32).to_le_bytes());
-        header[20] = e.filetype;
+        header[20] = filetype_of_kind(e.kind);
         out.extend_from_slice(&header);
         out.extend_from_slice(&e.name);
     }
     out.truncate(buf_len as usize);
     mem.write_bytes(buf, &out)?;
     mem.write_u32(bufused, out.len() as u32)
-}
-
-/// One entry of a directory listing.
-pub(crate) struct Entry {
-    /// The entry's name, as the host's bytes.
-    pub(crate) name: Vec<u8>,
-    /// Its inode number.
-    pub(crate) ino: u64,
-    /// Its WASI file type (`filetype::*`).
-    pub(crate) filetype: u8,
-}
-
-/// The entries of `dir`: `.` and `..`, then the others sorted by name
-/// (preview 2's `read-directory` lists them without the first two).
-pub(crate) fn list_dir(dir: &cap_std::fs::Dir) -> Result<Vec<Entry>, Errno> {
-    let ino = dir.dir_metadata()?.ino();
-    let dot = |name: &[u8]| Entry {
-        name: name.to_vec(),
-        ino,
-        filetype: filetype::DIRECTORY,
-    };
-    let mut rest = Vec::new();
-    for e in dir.entries()? {
-        let e = e?;
-        let name = name_bytes(e.file_name());
-        let filetype = e
-            .file_type()
-            .map(|t| filetype_of(&t))
-            .unwrap_or(filetype::UNKNOWN);
-        #[cfg(unix)]
-        let ino = rustix::fs::DirEntryExt::ino(&e);
-        #[cfg(not(unix))]
-        let ino = 0;
-        rest.push(Entry {
-            name,
-            ino,
-            filetype,
-        });
-    }
-    rest.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut all = vec![dot(b"."), dot(b"..")];
-    all.extend(rest);
-    Ok(all)
-}
-
-/// The bytes of a file name.
-pub(crate) fn name_bytes(name: std::ffi::OsString) -> Vec<u8> {
-    #[cfg(unix)]
-    {
-        std::os::unix::ffi::OsStringExt::into_vec(name)
-    }
-    #[cfg(not(unix))]
-    {
-        name.to_string_lossy().into_owned().into_bytes()
-    }
 }
 
 /// `fd_renumber(from, to)`: moves descriptor `from` to number `to`,

@@ -1,71 +1,30 @@
-//! Time, randomness and waiting: `clock_res_get`, `clock_time_get`,
-//! `random_get`, `poll_oneoff` and `sched_yield`.
+//! Preview 1's time, randomness and waiting: `clock_res_get`,
+//! `clock_time_get`, `random_get`, `poll_oneoff` and `sched_yield`, over
+//! the host clocks (`host::clock`) and the context's random source.
 
-use crate::abi::{clockid, eventrwflags, eventtype, size, subclockflags};
-use crate::ctx::{Handle, WasiCtx};
-use crate::errno::Errno;
-use crate::memory::GuestMemory;
-use crate::stdio::{Readiness, wait_for_stdin};
-use std::time::{Duration, Instant, SystemTime};
+use crate::host::clock::{Clock, now as host_now};
+use crate::host::ctx::{Handle, WasiCtx};
+use crate::host::errno::Errno;
+use crate::host::stdio::{Readiness, wait_for_stdin};
+use crate::p1::abi::{clockid, eventrwflags, eventtype, size, subclockflags};
+use crate::p1::memory::GuestMemory;
+use std::time::{Duration, Instant};
 
-/// Nanoseconds of a `Duration`, saturating.
-fn nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+/// The host clock of preview-1 clock `id` (`EINVAL` for unknown clocks).
+fn clock(id: u32) -> Result<Clock, Errno> {
+    Ok(match id {
+        clockid::REALTIME => Clock::Realtime,
+        clockid::MONOTONIC => Clock::Monotonic,
+        clockid::PROCESS_CPUTIME_ID => Clock::ProcessCpu,
+        clockid::THREAD_CPUTIME_ID => Clock::ThreadCpu,
+        _ => return Err(Errno::Inval),
+    })
 }
 
 /// The current time of clock `id` in nanoseconds (`EINVAL` for unknown
-/// clocks). The monotonic and CPU-time clocks are the host's own.
-pub fn now(id: u32) -> Result<u64, Errno> {
-    match id {
-        clockid::REALTIME => Ok(SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(nanos)
-            .unwrap_or(0)),
-        clockid::MONOTONIC => Ok(monotonic()),
-        clockid::PROCESS_CPUTIME_ID | clockid::THREAD_CPUTIME_ID => cpu_time(id),
-        _ => Err(Errno::Inval),
-    }
-}
-
-/// The host's monotonic clock in nanoseconds.
-#[cfg(unix)]
-fn monotonic() -> u64 {
-    timespec(rustix::time::clock_gettime(
-        rustix::time::ClockId::Monotonic,
-    ))
-}
-
-/// The host's monotonic clock in nanoseconds (from the first use).
-#[cfg(not(unix))]
-fn monotonic() -> u64 {
-    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-    nanos(START.get_or_init(Instant::now).elapsed())
-}
-
-/// Nanoseconds of a POSIX `timespec`.
-#[cfg(unix)]
-fn timespec(t: rustix::time::Timespec) -> u64 {
-    let secs = u64::try_from(t.tv_sec).unwrap_or(0);
-    let nsecs = u64::try_from(t.tv_nsec).unwrap_or(0);
-    secs.saturating_mul(1_000_000_000).saturating_add(nsecs)
-}
-
-/// CPU time of the process or the calling thread (the guest runs on it).
-#[cfg(unix)]
-fn cpu_time(id: u32) -> Result<u64, Errno> {
-    use rustix::time::{ClockId, clock_gettime};
-    let clock = if id == clockid::PROCESS_CPUTIME_ID {
-        ClockId::ProcessCPUTime
-    } else {
-        ClockId::ThreadCPUTime
-    };
-    Ok(timespec(clock_gettime(clock)))
-}
-
-/// CPU time clocks are not available on this host.
-#[cfg(not(unix))]
-fn cpu_time(_id: u32) -> Result<u64, Errno> {
-    Err(Errno::Notsup)
+/// clocks, `ENOTSUP` for CPU time on hosts without it).
+fn now(id: u32) -> Result<u64, Errno> {
+    Ok(host_now(clock(id)?)?)
 }
 
 /// `clock_res_get(id, resolution_ptr)`.
@@ -78,7 +37,7 @@ pub fn clock_res_get(
     let res = match id {
         clockid::REALTIME | clockid::MONOTONIC => 1_000,
         clockid::PROCESS_CPUTIME_ID | clockid::THREAD_CPUTIME_ID => {
-            cpu_time(id)?;
+            now(id)?;
             1_000
         }
         _ => return Err(Errno::Inval),
@@ -179,7 +138,7 @@ fn read_subscription(mem: &GuestMemory<'_>, ptr: u32) -> Result<(u64, Subscripti
 /// to report for it.
 fn fd_ready(ctx: &WasiCtx, fd: u32, read: bool) -> Result<Option<(u64, bool)>, Errno> {
     let d = ctx.get(fd)?;
-    d.require(crate::abi::rights::POLL_FD_READWRITE)?;
+    d.require(crate::p1::abi::rights::POLL_FD_READWRITE)?;
     Ok(match (&d.handle, read) {
         (Handle::Input(input), true) => match input.readiness() {
             Readiness::Ready { nbytes, hangup } => Some((nbytes, hangup)),

@@ -2,12 +2,12 @@
 //! `weft::Linker<T>`, each a host function that finds the guest's memory
 //! and its `WasiCtx` and calls the implementation.
 
-use crate::abi::MODULE;
-use crate::ctx::WasiCtx;
-use crate::errno::Errno;
-use crate::memory::GuestMemory;
-use crate::proc::{I32Exit, Raise};
-use crate::{fs, path, poll, proc, sock};
+use crate::host::ctx::WasiCtx;
+use crate::host::errno::Errno;
+use crate::p1::abi::MODULE;
+use crate::p1::memory::GuestMemory;
+use crate::p1::proc::{I32Exit, Raise};
+use crate::p1::{fs, path, poll, proc, sock};
 use std::sync::Arc;
 use weft::{Caller, Extern, Linker};
 

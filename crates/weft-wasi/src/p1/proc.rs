@@ -1,11 +1,11 @@
-//! Arguments, environment, and the end of the guest: `args_*`,
+//! Preview 1's arguments, environment and end of the guest: `args_*`,
 //! `environ_*`, `proc_exit`, `proc_raise`, and the [`I32Exit`] error that
 //! carries an exit status out of the interpreter.
 
-use crate::abi::signal;
-use crate::ctx::WasiCtx;
-use crate::errno::Errno;
-use crate::memory::GuestMemory;
+use crate::host::ctx::WasiCtx;
+use crate::host::errno::Errno;
+use crate::p1::abi::signal;
+use crate::p1::memory::GuestMemory;
 use std::fmt;
 
 /// The error a WASI host function returns to stop the guest with an exit

@@ -1,5 +1,7 @@
-//! `Errno`: the error codes WASI functions return, and how host I/O errors
-//! map onto them.
+//! `Errno`: the POSIX error codes (numbered as preview 1 numbers them)
+//! that the descriptor table returns and preview 1's functions return, and
+//! the one mapping of host I/O errors onto them, which preview 2's
+//! `error-code` table (`p2::filesystem::error_code`) starts from.
 
 use std::fmt;
 use std::io;

@@ -1,10 +1,13 @@
 //! `WasiCtx`, the state of one WASI guest (arguments, environment, open
-//! file descriptors), and `WasiCtxBuilder`, which grants it what it may
-//! reach of the host.
+//! descriptors, random source, network grants, preview 2's resources),
+//! and `WasiCtxBuilder`, which grants it what it may reach of the host;
+//! both bindings run on it. The descriptor table still states a
+//! descriptor's rights and flags in preview 1's terms (`p1::abi`) and its
+//! errors as [`Errno`]s.
 
-use crate::abi::{fdflags, rights};
-use crate::errno::Errno;
-use crate::stdio::{Input, Output, OutputBuffer};
+use crate::host::errno::Errno;
+use crate::host::stdio::{Input, Output, OutputBuffer};
+use crate::p1::abi::{fdflags, rights};
 use cap_std::fs::Dir;
 use std::collections::VecDeque;
 use std::io;

@@ -1,13 +1,13 @@
-//! Sockets: `sock_accept`, `sock_recv`, `sock_send` and `sock_shutdown`
+//! Preview 1's sockets: `sock_accept`, `sock_recv`, `sock_send` and `sock_shutdown`
 //! on TCP sockets the embedder granted (see
 //! [`WasiCtxBuilder::preopened_listener`](crate::WasiCtxBuilder::preopened_listener)).
 //! A guest cannot create sockets of its own; on any other descriptor these
 //! functions fail with `ENOTSOCK`.
 
-use crate::abi::{fdflags, riflags, rights, sdflags};
-use crate::ctx::{Descriptor, Handle, WasiCtx};
-use crate::errno::Errno;
-use crate::memory::GuestMemory;
+use crate::host::ctx::{Descriptor, Handle, WasiCtx};
+use crate::host::errno::Errno;
+use crate::p1::abi::{fdflags, riflags, rights, sdflags};
+use crate::p1::memory::GuestMemory;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 

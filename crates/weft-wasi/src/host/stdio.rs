@@ -1,5 +1,6 @@
-//! The guest's standard streams: the host's own stdin/stdout/stderr, an
-//! in-memory input, capture buffers for tests, or nothing.
+//! The guest's standard streams, for both bindings: the host's own
+//! stdin/stdout/stderr, an in-memory input, capture buffers for tests, or
+//! nothing.
 //!
 //! The host's stdin is read by one background thread per process, and only
 //! when a guest asks for data (a read, or a poll for readiness): a poll can

@@ -1,4 +1,4 @@
-//! The numbers of the `wasi_snapshot_preview1` ABI: file types, rights,
+//! Preview 1's numbers (`wasi_snapshot_preview1`): file types, rights,
 //! flags, clock ids, event types, and the sizes and field offsets of the
 //! structures guests pass by pointer.
 //!

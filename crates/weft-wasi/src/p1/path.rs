@@ -1,21 +1,20 @@
-//! The `path_*` functions: opening, creating, removing, renaming, linking
-//! and statting paths relative to a directory descriptor.
+//! Preview 1's `path_*` functions: opening, creating, removing, renaming,
+//! linking and statting paths relative to a directory descriptor, checked
+//! against its rights, then done by the host layer (`host::fs`).
 //!
 //! Every path is resolved by cap-std beneath its directory capability:
 //! absolute paths, `..` above the directory and symbolic links that lead
 //! outside it fail with `ENOTCAPABLE`, so a guest reaches nothing of the
 //! host it was not granted.
 
-use crate::abi::{fdflags, lookupflags, oflags, rights};
-use crate::ctx::{Descriptor, Handle, WasiCtx, valid_fdflags};
-use crate::errno::Errno;
-use crate::fs::{TimeChange, time_changes, write_filestat};
-use crate::memory::GuestMemory;
-use cap_fs_ext::{
-    DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt, OpenOptionsSyncExt,
-    SystemTimeSpec,
-};
-use cap_std::fs::{Dir, Metadata, OpenOptions};
+use crate::host::ctx::{Descriptor, Handle, WasiCtx, valid_fdflags};
+use crate::host::errno::Errno;
+use crate::host::fs::{Open, link_at, open_at, readlink_at, set_times_at, stat_at, symlink_at};
+use crate::p1::abi::{fdflags, lookupflags, oflags, rights};
+use crate::p1::fs::{time_changes, write_filestat};
+use crate::p1::memory::GuestMemory;
+use cap_fs_ext::DirExt;
+use cap_std::fs::Dir;
 
 /// The directory of descriptor `fd`, after checking it has `needed`.
 fn dir_with(ctx: &WasiCtx, fd: u32, needed: u64) -> Result<&Dir, Errno> {
@@ -64,27 +63,6 @@ pub fn path_filestat_get(
     write_filestat(mem, buf, &stat_at(dir, path, follow)?)
 }
 
-/// The metadata of `path` beneath `dir`, or of the link itself when
-/// `follow` is false. Shared with preview 2's `stat-at`.
-pub(crate) fn stat_at(dir: &Dir, path: &str, follow: bool) -> Result<Metadata, Errno> {
-    Ok(if follow {
-        dir.metadata(path)?
-    } else {
-        dir.symlink_metadata(path)?
-    })
-}
-
-/// The cap-std form of a timestamp change.
-fn time_spec(change: TimeChange) -> Option<SystemTimeSpec> {
-    match change {
-        TimeChange::Keep => None,
-        TimeChange::Now => Some(SystemTimeSpec::SymbolicNow),
-        TimeChange::At(t) => Some(SystemTimeSpec::Absolute(
-            cap_std::time::SystemTime::from_std(t),
-        )),
-    }
-}
-
 /// `path_filestat_set_times(fd, flags, path, path_len, atim, mtim, fst_flags)`.
 #[allow(clippy::too_many_arguments)] // The WASI signature.
 pub fn path_filestat_set_times(
@@ -102,24 +80,7 @@ pub fn path_filestat_set_times(
     let follow = follow(flags)?;
     let (a, m) = time_changes(atim, mtim, fst_flags)?;
     let path = mem.read_str(path, path_len)?;
-    set_times_at(dir, path, follow, a, m)
-}
-
-/// Changes the access and modification times of `path` beneath `dir`
-/// (of the link itself when `follow` is false). Shared with preview 2.
-pub(crate) fn set_times_at(
-    dir: &Dir,
-    path: &str,
-    follow: bool,
-    a: TimeChange,
-    m: TimeChange,
-) -> Result<(), Errno> {
-    if follow {
-        dir.set_times(path, time_spec(a), time_spec(m))?;
-    } else {
-        dir.set_symlink_times(path, time_spec(a), time_spec(m))?;
-    }
-    Ok(())
+    Ok(set_times_at(dir, path, follow, a, m)?)
 }
 
 /// `path_link(old_fd, old_flags, old_path, old_path_len, new_fd, new_path,
@@ -142,24 +103,7 @@ pub fn path_link(
     let follow = follow(old_flags)?;
     let old_path = mem.read_str(old_path, old_len)?;
     let new_path = mem.read_str(new_path, new_len)?;
-    link_at(from, old_path, follow, to, new_path)
-}
-
-/// Hard-links `old_path` beneath `from` as `new_path` beneath `to`.
-/// Following a symbolic link at the source is `EINVAL`: cap-std links the
-/// path itself. Shared with preview 2's `link-at`.
-pub(crate) fn link_at(
-    from: &Dir,
-    old_path: &str,
-    follow: bool,
-    to: &Dir,
-    new_path: &str,
-) -> Result<(), Errno> {
-    if follow {
-        return Err(Errno::Inval);
-    }
-    from.hard_link(old_path, to, new_path)?;
-    Ok(())
+    Ok(link_at(from, old_path, follow, to, new_path)?)
 }
 
 /// `path_open(fd, dirflags, path, path_len, oflags, fs_rights_base,
@@ -203,7 +147,19 @@ pub fn path_open(
     let (base, inheriting) = (base & d.inheriting, inheriting & d.inheriting);
     mem.check_array(opened, 1, 4)?;
     let path = mem.read_str(path, path_len)?;
-    let handle = open_at(dir, path, o, base, fdf, follow)?;
+    let how = Open {
+        directory: o & oflags::DIRECTORY != 0,
+        create: o & oflags::CREAT != 0,
+        exclusive: o & oflags::EXCL != 0,
+        truncate: o & oflags::TRUNC != 0,
+        read: base & (rights::FD_READ | rights::FD_READDIR) != 0,
+        write: base & (rights::FD_WRITE | rights::FD_ALLOCATE | rights::FD_FILESTAT_SET_SIZE) != 0,
+        sync: fdf & fdflags::SYNC != 0,
+        dsync: fdf & fdflags::DSYNC != 0,
+        rsync: fdf & fdflags::RSYNC != 0,
+        follow,
+    };
+    let handle = open_at(dir, path, &how)?;
     let mut desc = match handle {
         Handle::Dir(d) => Descriptor::new(
             Handle::Dir(d),
@@ -215,96 +171,6 @@ pub fn path_open(
     desc.flags = fdf;
     let new_fd = ctx.insert(desc)?;
     mem.write_u32(opened, new_fd)
-}
-
-/// Opens `path` beneath `dir` with open flags `o` (valid ones: the caller
-/// checked), for the access rights `base` asks for and with descriptor
-/// flags `fdf`: a directory (`O_DIRECTORY`, or a path that names one) or a
-/// file. Shared with preview 2's `open-at`, which states its flags in
-/// these terms.
-pub(crate) fn open_at(
-    dir: &Dir,
-    path: &str,
-    o: u16,
-    base: u64,
-    fdf: u16,
-    follow: bool,
-) -> Result<Handle, Errno> {
-    if o & oflags::DIRECTORY == 0 {
-        return open_file(dir, path, o, base, fdf, follow);
-    }
-    if o & (oflags::CREAT | oflags::EXCL | oflags::TRUNC) != 0 {
-        return Err(Errno::Inval);
-    }
-    // As POSIX `open(O_DIRECTORY | O_RDWR)`: a directory is never
-    // opened for writing.
-    if base & rights::FD_WRITE != 0 {
-        return Err(Errno::Isdir);
-    }
-    Ok(Handle::Dir(if follow {
-        dir.open_dir(path)?
-    } else {
-        dir.open_dir_nofollow(path)?
-    }))
-}
-
-/// Opens `path` beneath `dir` as a file, or as a directory if it is one.
-fn open_file(
-    dir: &Dir,
-    path: &str,
-    o: u16,
-    base: u64,
-    fdf: u16,
-    follow: bool,
-) -> Result<Handle, Errno> {
-    let read = base & (rights::FD_READ | rights::FD_READDIR) != 0;
-    let mut write =
-        base & (rights::FD_WRITE | rights::FD_ALLOCATE | rights::FD_FILESTAT_SET_SIZE) != 0;
-    let create = o & oflags::CREAT != 0;
-    let trunc = o & oflags::TRUNC != 0;
-    if trunc {
-        // POSIX leaves O_TRUNC without write access undefined; the host
-        // needs write access to truncate.
-        write = true;
-    }
-    let mut opts = OpenOptions::new();
-    opts.read(read || !write);
-    opts.write(write);
-    // `APPEND` is not passed to the host: it is the descriptor's flag,
-    // applied by each write (`fs::fd_write`), so that
-    // `fd_fdstat_set_flags` can turn it on and off, and so that it combines
-    // with `O_TRUNC` (which the host refuses together with append mode).
-    opts.truncate(trunc);
-    if create && o & oflags::EXCL != 0 {
-        opts.create_new(true);
-    } else if create {
-        opts.create(true);
-    }
-    opts.follow(if follow {
-        FollowSymlinks::Yes
-    } else {
-        FollowSymlinks::No
-    });
-    opts.maybe_dir(true);
-    opts.sync(fdf & fdflags::SYNC != 0);
-    opts.dsync(fdf & fdflags::DSYNC != 0);
-    opts.rsync(fdf & fdflags::RSYNC != 0);
-    if create && !write {
-        // The host creates files only with write access: create it with
-        // a separate handle, then open it as asked.
-        let mut creator = opts.clone();
-        creator.write(true);
-        drop(dir.open_with(path, &creator)?);
-        opts.create(false).create_new(false);
-    }
-    let file = dir.open_with(path, &opts)?;
-    if file.metadata()?.is_dir() {
-        if write {
-            return Err(Errno::Isdir);
-        }
-        return Ok(Handle::Dir(Dir::from_std_file(file.into_std())));
-    }
-    Ok(Handle::File(file))
 }
 
 /// `path_readlink(fd, path, path_len, buf, buf_len, bufused_ptr)`: the
@@ -328,14 +194,6 @@ pub fn path_readlink(
     let n = target.len().min(buf_len as usize);
     mem.write_bytes(buf, &target[..n])?;
     mem.write_u32(bufused, n as u32)
-}
-
-/// The contents of the symbolic link `path` beneath `dir`, as bytes.
-/// Shared with preview 2's `readlink-at`.
-pub(crate) fn readlink_at(dir: &Dir, path: &str) -> Result<Vec<u8>, Errno> {
-    Ok(crate::fs::name_bytes(
-        dir.read_link_contents(path)?.into_os_string(),
-    ))
 }
 
 /// `path_remove_directory(fd, path, path_len)`.
@@ -388,18 +246,7 @@ pub fn path_symlink(
     let dir = dir_with(ctx, fd, rights::PATH_SYMLINK)?;
     let old_path = mem.read_str(old_path, old_len)?;
     let new_path = mem.read_str(new_path, new_len)?;
-    symlink_at(dir, old_path, new_path)
-}
-
-/// Creates `new_path` beneath `dir` pointing at `old_path`. An absolute
-/// target is refused (`ENOTCAPABLE`): it could only name something
-/// outside the sandbox. Shared with preview 2's `symlink-at`.
-pub(crate) fn symlink_at(dir: &Dir, old_path: &str, new_path: &str) -> Result<(), Errno> {
-    if old_path.starts_with('/') {
-        return Err(Errno::Notcapable);
-    }
-    dir.symlink(old_path, new_path)?;
-    Ok(())
+    Ok(symlink_at(dir, old_path, new_path)?)
 }
 
 /// `path_unlink_file(fd, path, path_len)`.

@@ -1,10 +1,10 @@
-//! Bounds-checked access to a guest's linear memory.
+//! Preview 1's bounds-checked access to a guest's linear memory.
 //!
 //! Every pointer and length a guest passes is untrusted: each access checks
 //! `ptr + len` against the memory's size in 64-bit arithmetic, and anything
 //! outside it is `EFAULT`, never a host panic.
 
-use crate::errno::Errno;
+use crate::host::errno::Errno;
 
 /// A guest's linear memory, borrowed for the duration of one WASI call.
 pub struct GuestMemory<'a> {
@@ -121,10 +121,10 @@ impl<'a> GuestMemory<'a> {
     /// any buffer is out of bounds, `EINVAL` if their total length does not
     /// fit the 32-bit `size` a transfer is reported in.
     pub fn iovecs(&self, ptr: u32, count: u32) -> Result<Vec<IoVec>, Errno> {
-        self.check_array(ptr, count, crate::abi::size::IOVEC)?;
+        self.check_array(ptr, count, crate::p1::abi::size::IOVEC)?;
         let iovs = (0..count)
             .map(|i| {
-                let at = ptr + i * crate::abi::size::IOVEC;
+                let at = ptr + i * crate::p1::abi::size::IOVEC;
                 let iov = IoVec {
                     ptr: self.read_u32(at)?,
                     len: self.read_u32(at + 4)?,
