@@ -79,7 +79,9 @@ pub struct RunArgs {
     #[arg(long)]
     pub(crate) inherit_env: bool,
     /// Runtime option: `unknown-imports-default=y` makes every function
-    /// import nothing defines a function returning zeros
+    /// import nothing defines a function returning zeros;
+    /// `eager-translation=y` translates every function before running
+    /// instead of each on its first call
     #[arg(short = 'W', value_name = "OPTION[=y|n]")]
     pub(crate) options: Vec<String>,
     /// WASI option, for components: `inherit-network` (all networking),
@@ -186,6 +188,9 @@ fn execute(args: &RunArgs) -> Result<(), Failure> {
     let mut config = Config::new();
     config.consume_fuel(args.fuel.is_some());
     config.epoch_interruption(args.timeout.is_some());
+    if options.eager_translation {
+        config.compilation_mode(weft::CompilationMode::Eager);
+    }
     if let Some(bytes) = args.max_wasm_stack {
         config.max_wasm_stack(bytes);
     }

@@ -58,6 +58,9 @@ pub struct WasmOptions {
     /// `-W unknown-imports-trap=y`: every function import nothing defines
     /// becomes a function that traps when called.
     pub unknown_imports_trap: bool,
+    /// `-W eager-translation=y`: translate every function body before
+    /// running (instead of each on its first call).
+    pub eager_translation: bool,
 }
 
 /// An option's key and the switch of `T` it sets.
@@ -105,6 +108,9 @@ pub fn parse_wasm_options(specs: &[String]) -> Result<WasmOptions, String> {
             }),
             ("unknown-imports-trap", |o: &mut WasmOptions| {
                 &mut o.unknown_imports_trap
+            }),
+            ("eager-translation", |o: &mut WasmOptions| {
+                &mut o.eager_translation
             }),
         ],
     )

@@ -210,7 +210,19 @@ struct Runner {
 
 impl Runner {
     fn new(config: &Config) -> Result<Runner> {
-        let engine = Engine::new(config);
+        // `WEFT_COMPILATION_MODE=eager` (or `lazy`) runs scripts with that
+        // translation mode, so CI can run the suites in both.
+        let mut config = config.clone();
+        match std::env::var("WEFT_COMPILATION_MODE").as_deref() {
+            Ok("eager") => {
+                config.compilation_mode(weft::CompilationMode::Eager);
+            }
+            Ok("lazy") => {
+                config.compilation_mode(weft::CompilationMode::LazyTranslation);
+            }
+            _ => {}
+        }
+        let engine = Engine::new(&config);
         let mut store = Store::new(&engine, ());
         // Scripts run to completion: with fuel or epochs on (to test the
         // instrumentation), give unlimited fuel and no deadline.

@@ -14,6 +14,21 @@ pub struct Config {
     pub(crate) epoch_interruption: bool,
     pub(crate) debug_ir: bool,
     pub(crate) max_gc_heap: usize,
+    pub(crate) compilation_mode: CompilationMode,
+}
+
+/// When a module's function bodies are translated to weft's IR (the names
+/// are wasmi's). Either way [`Module::new`](crate::Module::new) validates
+/// the whole module, so an invalid one is rejected up front.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum CompilationMode {
+    /// Every body is translated by `Module::new`.
+    Eager,
+    /// Each body is translated on its function's first call (from any
+    /// store or thread, once per module); functions never called are
+    /// never translated. The default: a module starts sooner.
+    #[default]
+    LazyTranslation,
 }
 
 impl Default for Config {
@@ -95,7 +110,17 @@ impl Config {
             epoch_interruption: false,
             debug_ir: false,
             max_gc_heap: crate::gc::HEAP_LIMIT,
+            compilation_mode: CompilationMode::default(),
         }
+    }
+
+    /// When function bodies are translated: on each function's first call
+    /// ([`CompilationMode::LazyTranslation`], the default) or all by
+    /// [`Module::new`](crate::Module::new) ([`CompilationMode::Eager`]).
+    /// Validation is always eager.
+    pub fn compilation_mode(&mut self, mode: CompilationMode) -> &mut Self {
+        self.compilation_mode = mode;
+        self
     }
 
     /// The most bytes a store's GC heap (structs, arrays, `externref`

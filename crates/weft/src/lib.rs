@@ -42,7 +42,7 @@ mod type_registry;
 mod types;
 mod values;
 
-pub use engine::{Config, Engine};
+pub use engine::{CompilationMode, Config, Engine};
 pub use error::{Error, FrameInfo, LinkError, Result, Trap, TrapKind};
 pub use exception::{Exception, Tag};
 pub use externals::{Global, Memory, Table};

@@ -3,13 +3,16 @@
 //!
 //! Bytes go through `wasmparser` once: each section is validated and its
 //! declarations converted to weft's types; each function body is validated
-//! and translated to weft's IR in the same pass.
+//! and, with eager translation, translated to weft's IR in the same pass.
+//! With lazy translation (the default, `Config::compilation_mode`) a body
+//! is only validated here, and translated on its function's first call
+//! (`ModuleInner::translated`, from the executor's `lazy_entry` stub).
 
 use crate::const_expr::ConstExpr;
-use crate::engine::Engine;
+use crate::engine::{CompilationMode, Engine};
 use crate::error::{Error, Result};
-use crate::ir::isa::Call;
-use crate::ir::{CompiledFunc, InstrPos, field, patch_operand};
+use crate::ir::isa::{self, Call, Index};
+use crate::ir::{CodeBuilder, CompiledFunc, FuncEntry, InstrPos, field, h, patch_operand};
 use crate::translate::translate_function;
 use crate::type_registry::{convert_ref, convert_val};
 use crate::types::*;
@@ -83,8 +86,31 @@ pub(crate) struct ModuleInner {
     pub start: Option<u32>,
     pub elems: Vec<ElemSegment>,
     pub datas: Vec<DataSegment>,
-    pub compiled: Vec<CompiledFunc>,
+    /// The code of each defined function, by defined-function index
+    /// (boxed once complete: the executor points at the entries).
+    pub code: Box<[FuncEntry]>,
+    /// What lazy translation reads; `None` with eager translation.
+    lazy: Option<LazyBodies>,
     pub func_names: HashMap<u32, String>,
+    /// How many bodies were translated after `Module::new` (for tests).
+    #[cfg(test)]
+    lazy_translations: std::sync::atomic::AtomicU32,
+}
+
+/// The validated, not yet translated, function bodies of a module.
+struct LazyBodies {
+    /// A copy of the code section and its offset in the module.
+    section: Box<[u8]>,
+    section_offset: usize,
+    /// The module's validation state, which every body is validated
+    /// against (`None` if the module has no bodies).
+    resources: Option<wp::ValidatorResources>,
+    /// Each body's type index and byte range in the module, by
+    /// defined-function index.
+    bodies: Vec<(u32, std::ops::Range<usize>)>,
+    /// One `lazy_entry` instruction per defined function: where calls go
+    /// until it is translated. Only the entries read it, through pointers.
+    _stubs: Box<[u64]>,
 }
 
 /// The type of something a module imports or exports.
@@ -206,8 +232,8 @@ impl Module {
         };
         let mut out = String::new();
         let mut found = false;
-        for f in m.compiled.iter() {
-            let index = f.func_index;
+        for def in 0..m.code.len() as u32 {
+            let index = m.num_imported_funcs + def;
             let debug = self.func_name(index);
             let mut names: Vec<&str> = exported(index).collect();
             names.extend(debug.filter(|d| !names.contains(d)));
@@ -215,6 +241,7 @@ impl Module {
                 continue;
             }
             found = true;
+            let f = m.translated(def).ok()?;
             let listing = f.listing.as_ref()?;
             out.push_str(&format!("func {index}"));
             for n in &names {
@@ -236,6 +263,52 @@ impl Module {
 }
 
 impl ModuleInner {
+    /// Defined function `def`, translated now if it was not yet (once,
+    /// however many stores and threads ask at the same time), with calls
+    /// pointed at its code. The error only a weft bug can cause.
+    pub(crate) fn translated(&self, def: u32) -> std::result::Result<&CompiledFunc, &str> {
+        let entry = &self.code[def as usize];
+        let f = entry
+            .compiled
+            .get_or_init(|| self.translate_lazily(def))
+            .as_ref()
+            .map_err(String::as_str)?;
+        entry.publish(f);
+        Ok(f)
+    }
+
+    /// Validates and translates body `def` again, now with the module
+    /// complete, and links its direct calls.
+    fn translate_lazily(&self, def: u32) -> std::result::Result<CompiledFunc, String> {
+        let lazy = self
+            .lazy
+            .as_ref()
+            .ok_or("an eagerly translated function without code")?;
+        #[cfg(test)]
+        self.lazy_translations
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let features = self.engine.config().features;
+        let (ty, range) = lazy.bodies[def as usize].clone();
+        let bytes =
+            &lazy.section[range.start - lazy.section_offset..range.end - lazy.section_offset];
+        let body = wp::FunctionBody::new(wp::BinaryReader::new_features(
+            bytes,
+            range.start as u64,
+            features,
+        ));
+        let index = self.num_imported_funcs + def;
+        let mut fv = wp::FuncToValidate {
+            resources: lazy.resources.clone().ok_or("no validation state")?,
+            index,
+            ty,
+            features,
+        }
+        .into_validator(Default::default());
+        let mut f = translate_function(self, index, &mut fv, &body).map_err(|e| e.to_string())?;
+        link_direct_calls(&mut f, &self.code);
+        Ok(f)
+    }
+
     pub(crate) fn func_type(&self, id: TypeId) -> FuncType {
         self.engine
             .types()
@@ -336,9 +409,17 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
         start: None,
         elems: Vec::new(),
         datas: Vec::new(),
-        compiled: Vec::new(),
+        code: Box::new([]),
+        lazy: None,
         func_names: HashMap::new(),
+        #[cfg(test)]
+        lazy_translations: Default::default(),
     };
+    let lazy = engine.config().compilation_mode == CompilationMode::LazyTranslation;
+    let mut compiled = Vec::new();
+    let mut section = (Box::default(), 0);
+    let mut resources = None;
+    let mut bodies = Vec::new();
     let mut allocs = wp::FuncValidatorAllocations::default();
     let mut names = None;
     // The parser too must only accept the engine's features (some
@@ -348,38 +429,97 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
     for payload in parser.parse_all(bytes) {
         let payload = payload?;
         if let wp::ValidPayload::Func(to_validate, body) = validator.payload(&payload)? {
+            if lazy {
+                resources.get_or_insert_with(|| to_validate.resources.clone());
+                let r = body.range();
+                bodies.push((to_validate.ty, r.start as usize..r.end as usize));
+            }
             let mut fv = to_validate.into_validator(std::mem::take(&mut allocs));
-            let index = fv.index();
-            let compiled = translate_function(&m, index, &mut fv, &body)?;
-            m.compiled.push(compiled);
+            if lazy {
+                fv.validate(&body)?;
+            } else {
+                let index = fv.index();
+                compiled.push(translate_function(&m, index, &mut fv, &body)?);
+            }
             allocs = fv.into_allocations();
             continue;
+        }
+        if let wp::Payload::CodeSectionStart {
+            unchecked_range, ..
+        } = &payload
+            && lazy
+        {
+            // (A range past the end fails to parse next.)
+            let range = unchecked_range.start as usize..unchecked_range.end as usize;
+            if let Some(code) = bytes.get(range.clone()) {
+                section = (code.into(), range.start);
+            }
         }
         declare(&mut m, payload, &mut names)?;
     }
     if let Some(reader) = names {
         read_names(&mut m, reader);
     }
-    link_direct_calls(&mut m.compiled);
+    let num_defined = m.funcs.len() - m.num_imported_funcs as usize;
+    // One stub per defined function, so each knows which one it is.
+    let mut b = CodeBuilder::new(false);
+    let mut stub_at = Vec::new();
+    if lazy {
+        for def in 0..num_defined as u32 {
+            stub_at.push(b.emit(
+                h!(crate::exec::lazy_entry),
+                isa::LazyEntry { func: Index(def) },
+            ));
+        }
+    }
+    let stubs = b.finish().0;
+    let params = |def: usize| {
+        let ft = m.func_type(m.funcs[m.num_imported_funcs as usize + def]);
+        ft.params()
+            .iter()
+            .map(|&p| if p == ValType::V128 { 2 } else { 1 })
+            .sum::<u32>()
+    };
+    m.code = (0..num_defined)
+        .map(|def| {
+            let stub = stub_at
+                .get(def)
+                .map_or(std::ptr::null(), |&p: &InstrPos| stubs[p.0..].as_ptr());
+            FuncEntry::new(stub, params(def))
+        })
+        .collect();
+    // The entries are in place now (boxed): link and publish eager code.
+    for (def, mut f) in compiled.into_iter().enumerate() {
+        link_direct_calls(&mut f, &m.code);
+        let entry = &m.code[def];
+        if entry.compiled.set(Ok(f)).is_ok()
+            && let Some(f) = entry.translated()
+        {
+            entry.publish(f);
+        }
+    }
+    if lazy {
+        m.lazy = Some(LazyBodies {
+            section: section.0,
+            section_offset: section.1,
+            resources,
+            bodies,
+            _stubs: stubs,
+        });
+    }
     Ok(m)
 }
 
-/// Writes each direct call's callee address into the call instruction.
-/// The addresses stay valid: the vector is complete and only its owner
-/// moves from here on, not its buffer.
-fn link_direct_calls(compiled: &mut [CompiledFunc]) {
-    let addrs: Vec<u64> = compiled
-        .iter()
-        .map(|f| f as *const CompiledFunc as usize as u64)
-        .collect();
-    for f in compiled.iter_mut() {
-        for &(pos, callee) in f.direct_calls.iter() {
-            let pos = InstrPos(pos as usize);
-            let addr = addrs[callee as usize];
-            let k = field!(Call.callee);
-            patch_operand(&mut f.code, pos, k, addr as u32);
-            patch_operand(&mut f.code, pos, k + 1, (addr >> 32) as u32);
-        }
+/// Writes the address of each direct call's callee entry into the call
+/// instruction. The addresses stay valid: the entries are boxed and live
+/// as long as the module.
+fn link_direct_calls(f: &mut CompiledFunc, entries: &[FuncEntry]) {
+    for &(pos, callee) in f.direct_calls.iter() {
+        let pos = InstrPos(pos as usize);
+        let addr = &entries[callee as usize] as *const FuncEntry as usize as u64;
+        let k = field!(Call.callee);
+        patch_operand(&mut f.code, pos, k, addr as u32);
+        patch_operand(&mut f.code, pos, k + 1, (addr >> 32) as u32);
     }
 }
 
@@ -573,5 +713,79 @@ fn read_names(m: &mut ModuleInner, reader: wp::NameSectionReader<'_>) {
             Ok(_) => {}
             Err(_) => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{CompilationMode, Config, Engine, Linker, Module, Store};
+    use std::sync::atomic::Ordering;
+    use std::sync::{Arc, Barrier};
+
+    const WAT: &str = r#"(module
+        (func $fib (export "fib") (param i32) (result i32)
+            (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+                (then (local.get 0))
+                (else (return_call $add
+                    (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                    (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+        (func $add (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+        (func $never (export "never") (result i32) (i32.const 1)))"#;
+
+    fn translations(module: &Module) -> u32 {
+        module.inner().lazy_translations.load(Ordering::Relaxed)
+    }
+
+    fn fib(module: &Module) -> i32 {
+        let mut store = Store::new(module.engine(), ());
+        let instance = Linker::new(module.engine())
+            .instantiate(&mut store, module)
+            .expect("instantiates");
+        let fib = instance
+            .get_typed_func::<i32, i32>(&store, "fib")
+            .expect("exported");
+        fib.call(&mut store, 15).expect("runs")
+    }
+
+    /// Functions are translated on their first call, once per module
+    /// however many stores and threads call at the same time, and never
+    /// if never called.
+    #[test]
+    fn a_function_is_translated_once_from_two_threads() {
+        let engine = Engine::default();
+        let module = Module::new(&engine, WAT).expect("valid");
+        assert_eq!(translations(&module), 0, "nothing translated up front");
+        let start = Arc::new(Barrier::new(2));
+        let threads: Vec<_> = (0..2)
+            .map(|_| {
+                let (module, start) = (module.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    fib(&module)
+                })
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().expect("no panic"), 610);
+        }
+        // `fib` and `add` (called directly and by a tail call), not `never`.
+        assert_eq!(translations(&module), 2);
+        assert!(module.inner().code[2].translated().is_none());
+        assert_eq!(fib(&module), 610);
+        assert_eq!(translations(&module), 2, "later stores reuse the code");
+    }
+
+    #[test]
+    fn eager_translation_translates_everything_in_module_new() {
+        let mut config = Config::new();
+        config.compilation_mode(CompilationMode::Eager);
+        let module = Module::new(&Engine::new(&config), WAT).expect("valid");
+        assert!(module.inner().code.iter().all(|f| f.translated().is_some()));
+        assert_eq!(fib(&module), 610);
+        assert_eq!(translations(&module), 0);
+        assert_eq!(
+            Config::new().compilation_mode,
+            CompilationMode::LazyTranslation
+        );
     }
 }

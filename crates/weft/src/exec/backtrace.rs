@@ -57,8 +57,9 @@ pub(super) fn backtrace(ctx: &mut Ctx) -> Vec<FrameInfo> {
 /// `ip` in it.
 pub(super) fn function_at(rt: &InstanceRt, ip: Ip) -> Option<(&CompiledFunc, usize)> {
     rt.defined.iter().find_map(|&f| {
-        // SAFETY: compiled functions live as long as their module.
-        let f = unsafe { &*f };
+        // SAFETY: function entries live as long as their module. (A
+        // function not translated yet has no frames.)
+        let f = unsafe { &*f }.translated()?;
         let start = f.code.as_ptr() as usize;
         let word = (ip as usize).wrapping_sub(start) / 8;
         (ip as usize >= start && word < f.code.len()).then_some((f, word))

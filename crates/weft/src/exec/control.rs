@@ -7,7 +7,7 @@ use super::{
     Ctx, Exit, Fp, Frame, HostCall, InstanceRt, Ip, decode, decode_at, get, next, set, trap,
 };
 use crate::error::TrapKind;
-use crate::ir::CompiledFunc;
+use crate::ir::FuncEntry;
 use crate::ir::GUARD_WORDS;
 use crate::ir::isa::{
     Br, BrAddCmp, BrCmp, BrTable, BrZero, Call, CallImport, CallIndirect, CallRef, CheckEpoch,
@@ -201,20 +201,20 @@ unsafe fn enter(
     next_ip: Ip,
     fp: Fp,
     base: u32,
-    func: *const CompiledFunc,
+    func: *const FuncEntry,
     inst: *const InstanceRt,
     mem_len: (*mut u8, usize),
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
-    // SAFETY: compiled functions live as long as their module, which the
+    // SAFETY: function entries live as long as their module, which the
     // store keeps alive.
-    let f = unsafe { &*func };
+    let (code, frame_size) = unsafe { &*func }.entry();
     let new_fp = fp.wrapping_add(base as usize);
     let (stack_end, caller_inst) = (ctx.stack_end, ctx.inst);
     let frames = &mut ctx.stacks().frames;
     let n = frames.len();
-    if new_fp.wrapping_add(f.frame_size as usize) > stack_end || n == frames.capacity() {
+    if new_fp.wrapping_add(frame_size as usize) > stack_end || n == frames.capacity() {
         trap!(ip, ctx, TrapKind::StackExhausted);
     }
     // SAFETY: `n < capacity`, so the slot is allocated.
@@ -229,7 +229,7 @@ unsafe fn enter(
     let switched = inst != ctx.inst;
     ctx.inst = inst;
     let (mem, len) = if switched { ctx.mem0() } else { mem_len };
-    next!(f.code.as_ptr(), new_fp, mem, len, ctx, acc)
+    next!(code, new_fp, mem, len, ctx, acc)
 }
 
 /// Replaces the current frame's function with `func` (a tail call), moving
@@ -240,7 +240,7 @@ unsafe fn enter_tail(
     ip: Ip,
     fp: Fp,
     base: u32,
-    func: *const CompiledFunc,
+    func: *const FuncEntry,
     inst: *const InstanceRt,
     mem_len: (*mut u8, usize),
     ctx: &mut Ctx,
@@ -248,7 +248,8 @@ unsafe fn enter_tail(
 ) -> Exit {
     // SAFETY: see `enter`.
     let f = unsafe { &*func };
-    if fp.wrapping_add(f.frame_size as usize) > ctx.stack_end {
+    let (code, frame_size) = f.entry();
+    if fp.wrapping_add(frame_size as usize) > ctx.stack_end {
         trap!(ip, ctx, TrapKind::StackExhausted);
     }
     // SAFETY: arguments and destination both lie inside the current frame
@@ -257,7 +258,39 @@ unsafe fn enter_tail(
     let switched = inst != ctx.inst;
     ctx.inst = inst;
     let (mem, len) = if switched { ctx.mem0() } else { mem_len };
-    next!(f.code.as_ptr(), fp, mem, len, ctx, acc)
+    next!(code, fp, mem, len, ctx, acc)
+}
+
+/// The code of a function not translated yet (its entry's stub, see
+/// `FuncEntry`), entered like the function itself, its frame in place:
+/// translates the function (once for its module, whichever store or
+/// thread calls first; later calls go straight to the code), checks the
+/// frame's real size and continues in the code.
+#[cold]
+pub(crate) unsafe fn lazy_entry(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
+    let (o, _) = decode!(ip, crate::ir::isa::LazyEntry);
+    let index = ctx.inst().index;
+    let module: *const crate::module::ModuleInner =
+        ctx.store().instances[index as usize].module.inner();
+    // SAFETY: the store keeps its instances' modules alive while their
+    // code runs, and a module is immutable but for its entries' atomics.
+    let module = unsafe { &*module };
+    let f = match module.translated(o.func.0) {
+        Ok(f) => f,
+        Err(e) => panic!("a validated function failed to translate: {e}"),
+    };
+    let code = f.code.as_ptr();
+    if fp.wrapping_add(f.frame_size as usize) > ctx.stack_end {
+        trap!(code, ctx, TrapKind::StackExhausted);
+    }
+    next!(code, fp, mem, len, ctx, acc)
 }
 
 /// Calls store function `id` with arguments at `fp + base`.
@@ -346,8 +379,8 @@ pub(crate) unsafe fn call<K: CallKind>(
 
 /// The callee of a direct call: the address the module patched in.
 #[inline(always)]
-fn callee(o: &Call, ctx: &Ctx) -> *const CompiledFunc {
-    let addr = o.callee.0.get() as usize as *const CompiledFunc;
+fn callee(o: &Call, ctx: &Ctx) -> *const FuncEntry {
+    let addr = o.callee.0.get() as usize as *const FuncEntry;
     #[cfg(feature = "checked")]
     assert!(
         std::ptr::eq(addr, ctx.inst().defined[o.func.0 as usize]),

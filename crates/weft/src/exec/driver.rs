@@ -8,7 +8,7 @@ use super::state::{ExecState, Frame, HOST_STACK_BUDGET, HostSite, InstanceRt, St
 use super::{Ctx, Exit, Fp, HostCall, Ip, RawHandler, unwind};
 use crate::error::{Trap, TrapKind};
 use crate::exception::Exception;
-use crate::ir::CompiledFunc;
+use crate::ir::FuncEntry;
 use crate::store::{FuncKind, StoreInner};
 use crate::{Error, Result};
 use std::any::Any;
@@ -97,9 +97,20 @@ fn run_entry(
 ) -> Result<()> {
     let inst: *const InstanceRt = &*store.exec.instances[inst_index as usize];
     // SAFETY: `inst` points into a box the store owns.
-    let func: *const CompiledFunc = unsafe { (&(*inst).defined)[def_index as usize] };
-    // SAFETY: compiled functions live in modules the store keeps alive.
-    let f = unsafe { &*func };
+    let func: *const FuncEntry = unsafe { (&(*inst).defined)[def_index as usize] };
+    // SAFETY: function entries live in modules the store keeps alive.
+    let f = match unsafe { &*func }.translated() {
+        Some(f) => f,
+        None => {
+            let module = store.instances[inst_index as usize].module.clone();
+            module
+                .inner()
+                .translated(def_index)
+                .map_err(|e| Error::Unsupported(e.to_string()))?;
+            // SAFETY: as above; now translated.
+            unsafe { &*func }.translated().expect("translated")
+        }
+    };
     // SAFETY: the stacks box lives as long as the store; no handler runs.
     let s = unsafe { &mut *stacks };
     let base = s.top;

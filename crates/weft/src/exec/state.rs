@@ -4,7 +4,7 @@
 
 use super::driver::exit_handler;
 use super::{Fp, Ip, RawHandler};
-use crate::ir::CompiledFunc;
+use crate::ir::FuncEntry;
 use crate::store::{GlobalInstance, MemoryInstance, StoreInner, TableInstance};
 
 /// One activation on weft's frame stack.
@@ -37,8 +37,9 @@ pub(crate) struct InstanceRt {
     pub index: u32,
     /// Store function ids of the module's function index space.
     pub funcs: Box<[u32]>,
-    /// Code of the module's own functions, by defined-function index.
-    pub defined: Box<[*const CompiledFunc]>,
+    /// Code of the module's own functions, by defined-function index
+    /// (entries in the module, translated or not).
+    pub defined: Box<[*const FuncEntry]>,
     pub globals: Box<[*mut GlobalInstance]>,
     /// Store tag ids of the module's tag index space.
     pub tags: Box<[u32]>,
@@ -140,11 +141,7 @@ impl ExecState {
 pub(crate) fn register_instance(store: &mut StoreInner, index: u32) {
     let data = &store.instances[index as usize];
     let module = data.module.inner();
-    let defined = module
-        .compiled
-        .iter()
-        .map(|f| f as *const CompiledFunc)
-        .collect();
+    let defined = module.code.iter().map(|f| f as *const FuncEntry).collect();
     let globals = data
         .globals
         .iter()

@@ -376,6 +376,9 @@ instructions! {
     /// `callee` points at (patched in once the module is complete), with
     /// the arguments from slot `base` on.
     Call = "call" { base: Slot, func: Index, callee: CodeAddr }
+    /// The code of defined function `func` until it is translated:
+    /// translate it, then continue in its code (lazy translation).
+    LazyEntry = "lazy_entry" { func: Index }
     /// Call (or tail-call) entry `func` of the function index space.
     CallImport = "call_import" { base: Slot, func: Index }
     /// Call (or tail-call) the function at `index` of `table`, of engine

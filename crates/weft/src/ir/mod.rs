@@ -16,6 +16,68 @@ pub(crate) use builder::CodeBuilder;
 pub(crate) use isa::{Handler, field, h};
 pub(crate) use listing::Listing;
 
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+
+/// A defined function's code as calls find it: the executor holds
+/// pointers to these (`InstanceRt::defined`, direct calls' `callee`), one
+/// per function of the module, at an address that never changes while the
+/// module lives.
+///
+/// Until the function is translated (`Config::compilation_mode`), `code`
+/// points at its lazy stub: one `lazy_entry` instruction that translates
+/// the function and continues in its code, so a call needs no test of its
+/// own. Translation happens once per module, whichever store or thread
+/// calls first ([`OnceLock`]); then `code` points at the translated code,
+/// which never moves or is freed while the module lives.
+pub(crate) struct FuncEntry {
+    /// Where a call continues: the lazy stub or the translated code.
+    /// Written (`Release`) after `frame_size`.
+    code: AtomicPtr<u64>,
+    /// Frame slots the code needs; the parameters' until translated (the
+    /// stub checks the real size before it enters the code).
+    frame_size: AtomicU32,
+    /// Number of parameter slots (known from the type alone).
+    pub num_params: u32,
+    /// The translated function, or why translation failed (which only a
+    /// weft bug can make happen: the body was validated).
+    pub compiled: OnceLock<Result<CompiledFunc, String>>,
+}
+
+impl FuncEntry {
+    /// An entry whose calls go to `stub` until the function is translated.
+    pub(crate) fn new(stub: *const u64, num_params: u32) -> FuncEntry {
+        FuncEntry {
+            code: AtomicPtr::new(stub.cast_mut()),
+            frame_size: AtomicU32::new(num_params),
+            num_params,
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// Where a call enters, and the frame slots to check for it. Once
+    /// the code is the translated code, the size is its frame's.
+    #[inline(always)]
+    pub(crate) fn entry(&self) -> (*const u64, u32) {
+        let code = self.code.load(Ordering::Acquire);
+        (code, self.frame_size.load(Ordering::Relaxed))
+    }
+
+    /// The translated function, if it has been translated.
+    pub(crate) fn translated(&self) -> Option<&CompiledFunc> {
+        self.compiled.get().and_then(|r| r.as_ref().ok())
+    }
+
+    /// Points calls at `f`, this entry's translated code. Idempotent, so
+    /// every thread that saw the translation may do it.
+    pub(crate) fn publish(&self, f: &CompiledFunc) {
+        debug_assert_eq!(f.num_params, self.num_params);
+        self.frame_size.store(f.frame_size, Ordering::Relaxed);
+        self.code
+            .store(f.code.as_ptr().cast_mut(), Ordering::Release);
+    }
+}
+
 /// A translated function, ready to run.
 pub(crate) struct CompiledFunc {
     /// The instruction stream.

@@ -23,9 +23,9 @@ mod traps;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use weft::{
-    Caller, Config, Engine, Error, Extern, ExternRef, ExternType, Func, FuncType, Global,
-    GlobalType, Instance, LinkError, Linker, Memory, MemoryType, Module, Mutability, Ref, RefType,
-    RootScope, Store, Table, TableType, Trap, TrapKind, TypedFunc, Val, ValType,
+    Caller, CompilationMode, Config, Engine, Error, Extern, ExternRef, ExternType, Func, FuncType,
+    Global, GlobalType, Instance, LinkError, Linker, Memory, MemoryType, Module, Mutability, Ref,
+    RefType, RootScope, Store, Table, TableType, Trap, TrapKind, TypedFunc, Val, ValType,
 };
 
 // ---------------------------------------------------------------------------

@@ -289,3 +289,29 @@ fn module_from_other_engine_is_refused() -> weft::Result<()> {
     assert!(matches!(err, Error::Usage(_)), "{err:?}");
     Ok(())
 }
+
+/// Lazy translation still validates every body up front: a module whose
+/// invalid body is never called is rejected by `Module::new`, with the
+/// same error and offset as under eager translation.
+#[test]
+fn lazy_translation_rejects_an_invalid_body_up_front() {
+    let wat = r#"(module
+        (func (export "ok") (result i32) i32.const 1)
+        (func (result i32) i64.const 7)
+        (func (export "also_ok")))"#;
+    let binary = wat::parse_str(wat).unwrap();
+    let mut errors = Vec::new();
+    for mode in [CompilationMode::LazyTranslation, CompilationMode::Eager] {
+        let mut config = Config::new();
+        config.compilation_mode(mode);
+        let engine = Engine::new(&config);
+        match Module::new(&engine, &binary).err() {
+            Some(Error::Invalid { offset, message }) => {
+                assert!(message.contains("type mismatch"), "{message}");
+                errors.push((offset, message));
+            }
+            other => panic!("{mode:?}: expected Error::Invalid, got {other:?}"),
+        }
+    }
+    assert_eq!(errors[0], errors[1], "lazy and eager report the same error");
+}
