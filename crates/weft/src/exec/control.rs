@@ -207,11 +207,13 @@ unsafe fn enter(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
+    // Read before the entry's acquiring load, so that the compiler can see
+    // `inst == caller_inst` for calls within an instance.
+    let (stack_end, caller_inst) = (ctx.stack_end, ctx.inst);
     // SAFETY: function entries live as long as their module, which the
     // store keeps alive.
     let (code, frame_size) = unsafe { &*func }.entry();
     let new_fp = fp.wrapping_add(base as usize);
-    let (stack_end, caller_inst) = (ctx.stack_end, ctx.inst);
     let frames = &mut ctx.stacks().frames;
     let n = frames.len();
     if new_fp.wrapping_add(frame_size as usize) > stack_end || n == frames.capacity() {
@@ -226,9 +228,13 @@ unsafe fn enter(
         });
         frames.set_len(n + 1);
     }
-    let switched = inst != ctx.inst;
-    ctx.inst = inst;
-    let (mem, len) = if switched { ctx.mem0() } else { mem_len };
+    // Within an instance, `ctx.inst` is already the callee's.
+    let (mem, len) = if inst != caller_inst {
+        ctx.inst = inst;
+        ctx.mem0()
+    } else {
+        mem_len
+    };
     next!(code, new_fp, mem, len, ctx, acc)
 }
 
