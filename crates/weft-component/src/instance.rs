@@ -598,20 +598,28 @@ impl Instance {
         }
     }
 
+    /// The export at `path`: a name, or names into exported instances
+    /// joined by `#`.
+    fn export_at(&self, path: &str) -> Option<&Item> {
+        let mut parts = path.split('#');
+        let mut item = self.exports.get(parts.next()?)?;
+        for part in parts {
+            let Item::Instance(inner) = item else {
+                return None;
+            };
+            item = inner.get(part)?;
+        }
+        Some(item)
+    }
+
     /// The exported function `name`; `name` may also be a path into
     /// exported instances, `"instance#func"` (e.g.
     /// `"wasi:cli/run@0.2.0#run"`).
     pub fn get_func(&self, _store: impl AsContext, name: &str) -> Option<Func> {
-        let mut exports = &*self.exports;
-        let mut parts = name.split('#').peekable();
-        while let Some(part) = parts.next() {
-            match (exports.get(part)?, parts.peek()) {
-                (Item::Func(f), None) => return Some(f.clone()),
-                (Item::Instance(inner), Some(_)) => exports = inner,
-                _ => return None,
-            }
+        match self.export_at(name)? {
+            Item::Func(f) => Some(f.clone()),
+            _ => None,
         }
-        None
     }
 
     /// The exported function `name` with Rust parameter types `P` and
@@ -634,16 +642,10 @@ impl Instance {
     /// The exported resource type `name` (a path as for
     /// [`get_func`](Instance::get_func)).
     pub fn get_resource(&self, _store: impl AsContext, name: &str) -> Option<ResourceType> {
-        let mut exports = &*self.exports;
-        let mut parts = name.split('#').peekable();
-        while let Some(part) = parts.next() {
-            match (exports.get(part)?, parts.peek()) {
-                (Item::Type(t), None) => return *t,
-                (Item::Instance(inner), Some(_)) => exports = inner,
-                _ => return None,
-            }
+        match self.export_at(name)? {
+            Item::Type(t) => *t,
+            _ => None,
         }
-        None
     }
 
     /// The names of the instance's exports.

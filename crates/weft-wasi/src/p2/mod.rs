@@ -102,20 +102,11 @@ pub fn run<T: 'static>(
     linker: &Linker<T>,
 ) -> Result<i32> {
     let instance = linker.instantiate(&mut store, component)?;
-    let run = ["wasi:cli/run@0.2.0", "wasi:cli/run@0.2.12"]
-        .iter()
-        .chain(&[""])
-        .find_map(|v| {
-            let name = if v.is_empty() {
-                instance
-                    .export_names()
-                    .find(|n| n.starts_with("wasi:cli/run@0.2."))?
-                    .to_string()
-            } else {
-                v.to_string()
-            };
-            instance.get_func(&store, &format!("{name}#run"))
-        })
+    // Whichever 0.2.x of `wasi:cli/run` the component exports.
+    let run = instance
+        .export_names()
+        .find(|n| n.starts_with("wasi:cli/run@0.2."))
+        .and_then(|name| instance.get_func(&store, &format!("{name}#run")))
         .ok_or_else(|| {
             weft::Error::Usage("the component exports no `wasi:cli/run@0.2` `run`".into())
         })?;

@@ -252,6 +252,8 @@ unsafe fn enter_tail(
     ctx: &mut Ctx,
     acc: u64,
 ) -> Exit {
+    // As in `enter`: the caller's instance is read before the entry.
+    let caller_inst = ctx.inst;
     // SAFETY: see `enter`.
     let f = unsafe { &*func };
     let (code, frame_size) = f.entry();
@@ -261,9 +263,12 @@ unsafe fn enter_tail(
     // SAFETY: arguments and destination both lie inside the current frame
     // or the checked extent of the new one; `copy` allows overlap.
     unsafe { std::ptr::copy(fp.add(base as usize), fp, f.num_params as usize) };
-    let switched = inst != ctx.inst;
-    ctx.inst = inst;
-    let (mem, len) = if switched { ctx.mem0() } else { mem_len };
+    let (mem, len) = if inst != caller_inst {
+        ctx.inst = inst;
+        ctx.mem0()
+    } else {
+        mem_len
+    };
     next!(code, fp, mem, len, ctx, acc)
 }
 
