@@ -20,6 +20,9 @@ fuzz_target!(|data: &[u8]| {
     weft_fuzz::debug_print_module(bytes);
     let mut config = weft::Config::new();
     config.consume_fuel(true);
+    if choices.first().is_some_and(|c| c & 1 == 1) {
+        config.compilation_mode(weft::CompilationMode::Eager);
+    }
     let engine = weft::Engine::new(&config);
     let Ok(component) = Component::from_binary(&engine, bytes) else {
         return;
@@ -39,7 +42,11 @@ fuzz_target!(|data: &[u8]| {
         let Some(func) = instance.get_func(&store, &name) else {
             continue;
         };
-        let Ok(args) = func.params().iter().map(|t| value(&mut u, t, 0)).collect::<Result<Vec<_>>>()
+        let Ok(args) = func
+            .params()
+            .iter()
+            .map(|t| value(&mut u, t, 0))
+            .collect::<Result<Vec<_>>>()
         else {
             return;
         };

@@ -66,7 +66,10 @@ fn branch_moves(u: &mut Unstructured<'_>) {
     let taken = weft_testgen::Choose::flip(&mut choices);
     let arity = 1 + weft_testgen::Choose::below(&mut choices, 4) as usize;
     let case = generate(edge, taken, arity, &mut choices);
-    dbg_log!("branch moves: {edge:?} taken={taken} arity={arity}\n{}", case.wat);
+    dbg_log!(
+        "branch moves: {edge:?} taken={taken} arity={arity}\n{}",
+        case.wat
+    );
     let bytes = wat::parse_str(&case.wat).expect("generated programs are valid");
 
     let mut config = weft::Config::new();
@@ -84,7 +87,11 @@ fn branch_moves(u: &mut Unstructured<'_>) {
     func.call(&mut store, &args, &mut results)
         .expect("the program does not trap");
     let got: Vec<Value> = results.iter().map(from_weft).collect();
-    let want: Vec<Value> = case.results.iter().map(|v| from_weft(&to_weft(*v))).collect();
+    let want: Vec<Value> = case
+        .results
+        .iter()
+        .map(|v| from_weft(&to_weft(*v)))
+        .collect();
     assert_eq!(got, want, "results differ from the model (left: weft)");
     let marker = inst.get_global(&store, "w").expect("export w").get(&store);
     assert_eq!(
@@ -111,7 +118,9 @@ enum Value {
     F64(u64),
     V128(u128),
     /// A reference: whether it is null.
-    Ref { null: bool },
+    Ref {
+        null: bool,
+    },
 }
 
 /// The trap kinds both runtimes know, in one vocabulary.
@@ -262,6 +271,7 @@ fn run(bytes: &[u8], u: &mut Unstructured<'_>) {
         table_limit: TABLE_LIMIT,
         trap_on_grow_failure: false,
         epoch_deadline: None,
+        eager_translation: u.arbitrary().unwrap_or(false),
     };
     let mut weft_config = weft_fuzz::weft_config(&knobs);
     weft_config
@@ -325,17 +335,25 @@ fn run(bytes: &[u8], u: &mut Unstructured<'_>) {
                     .into(),
                 )
             }
-            wasmi::ExternType::Memory(ty) => wasmi::Memory::new(&mut wstore, *ty).ok().map(Into::into),
+            wasmi::ExternType::Memory(ty) => {
+                wasmi::Memory::new(&mut wstore, *ty).ok().map(Into::into)
+            }
             wasmi::ExternType::Table(ty) => {
                 let init = match ty.element() {
                     wasmi::RefType::Func => wasmi::Ref::Func(wasmi::Nullable::Null),
                     wasmi::RefType::Extern => wasmi::Ref::Extern(wasmi::Nullable::Null),
                 };
-                wasmi::Table::new(&mut wstore, *ty, init).ok().map(Into::into)
+                wasmi::Table::new(&mut wstore, *ty, init)
+                    .ok()
+                    .map(Into::into)
             }
             wasmi::ExternType::Global(ty) => Some(
-                wasmi::Global::new(&mut wstore, wasmi::Val::default_for_ty(ty.content()), ty.mutability())
-                    .into(),
+                wasmi::Global::new(
+                    &mut wstore,
+                    wasmi::Val::default_for_ty(ty.content()),
+                    ty.mutability(),
+                )
+                .into(),
             ),
         };
         match item {
@@ -352,7 +370,10 @@ fn run(bytes: &[u8], u: &mut Unstructured<'_>) {
     // Both sides must have made every import (weft's linker leaves an
     // import undefined when it cannot create it).
     for import in module.imports() {
-        if linker.get(&mut store, &import.module, &import.name).is_none() {
+        if linker
+            .get(&mut store, &import.module, &import.name)
+            .is_none()
+        {
             return;
         }
     }
@@ -405,8 +426,11 @@ fn run(bytes: &[u8], u: &mut Unstructured<'_>) {
         }
 
         let wty = wfunc.ty(&wstore);
-        let mut wresults: Vec<wasmi::Val> =
-            wty.results().iter().map(|t| wasmi::Val::default_for_ty(*t)).collect();
+        let mut wresults: Vec<wasmi::Val> = wty
+            .results()
+            .iter()
+            .map(|t| wasmi::Val::default_for_ty(*t))
+            .collect();
         let r = wfunc
             .call(&mut wstore, &wargs, &mut wresults)
             .map(|()| wresults.iter().map(from_wasmi).collect());
@@ -499,7 +523,11 @@ fn compare_state(
                     )
                 }
                 (ExportState::Memory(x), ExportState::Memory(y)) => {
-                    format!("memory {name} sizes differ: weft {} wasmi {}", x.len(), y.len())
+                    format!(
+                        "memory {name} sizes differ: weft {} wasmi {}",
+                        x.len(),
+                        y.len()
+                    )
                 }
                 _ => format!("export {name}: weft {a:?} wasmi {b:?}"),
             };

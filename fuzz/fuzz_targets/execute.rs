@@ -8,7 +8,7 @@
 
 use arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
-use weft_fuzz::{dbg_log, ExecKnobs};
+use weft_fuzz::{ExecKnobs, dbg_log};
 
 fuzz_target!(|data: &[u8]| {
     let mut u = Unstructured::new(data);
@@ -38,7 +38,13 @@ fn known_bug(e: &weft::Error, params: &[weft::ValType]) -> bool {
     // Regression test (ignored, "limitation"):
     // `fuzz_regressions::default_for_nullable_concrete_gc_type`.
     let concrete_param = params.iter().any(|p| {
-        matches!(p, weft::ValType::Ref(weft::RefType { heap: weft::HeapType::Concrete(_), .. }))
+        matches!(
+            p,
+            weft::ValType::Ref(weft::RefType {
+                heap: weft::HeapType::Concrete(_),
+                ..
+            })
+        )
     });
     matches!(e, weft::Error::Usage(m) if m.starts_with("argument") && concrete_param)
 }
@@ -143,9 +149,15 @@ fn run(knobs: &ExecKnobs, bytes: &[u8], u: &mut Unstructured<'_>) {
             weft::Extern::Table(t) => {
                 let n = t.size(&store);
                 for i in 0..n.min(64) {
-                    assert!(t.get(&store, i).is_some(), "table element {i} of {n} unreadable");
+                    assert!(
+                        t.get(&store, i).is_some(),
+                        "table element {i} of {n} unreadable"
+                    );
                 }
-                assert!(t.get(&store, n).is_none(), "table element past the end readable");
+                assert!(
+                    t.get(&store, n).is_none(),
+                    "table element past the end readable"
+                );
             }
             _ => {}
         }

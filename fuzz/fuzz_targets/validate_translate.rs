@@ -1,6 +1,6 @@
 //! Untrusted bytes → `Module::from_binary` (validate + translate) must
 //! return `Ok` or `Err`, never panic, and must agree with
-//! `Module::validate` on validity (`from_binary` may additionally answer
+//! `Module::validate` on validity, with eager and with lazy translation (`from_binary` may additionally answer
 //! `Error::Unsupported` for a valid module using something weft does not
 //! execute).
 //!
@@ -54,10 +54,28 @@ fn check(selector: u8, bytes: &[u8]) {
             .wasm_memory64(selector & 64 != 0)
             .wasm_tail_call(selector & 128 != 0);
     }
+    // Eager translation translates every body here; lazy translation
+    // (the default) must accept and reject exactly the same modules.
+    config.compilation_mode(weft::CompilationMode::Eager);
     let engine = weft::Engine::new(&config);
     let validated = weft::Module::validate(&engine, bytes);
     let compiled = weft::Module::from_binary(&engine, bytes);
-    weft_fuzz::dbg_log!("validate: {validated:?}\nfrom_binary: {:?}", compiled.as_ref().err());
+    let lazy_engine =
+        weft::Engine::new(config.compilation_mode(weft::CompilationMode::LazyTranslation));
+    let lazily = weft::Module::from_binary(&lazy_engine, bytes);
+    // (A construct weft cannot translate is found only by eager translation.)
+    let untranslatable = matches!(compiled, Err(weft::Error::Unsupported(_)));
+    if lazily.is_ok() != compiled.is_ok() && !untranslatable {
+        panic!(
+            "lazy and eager translation disagree: lazy {:?}, eager {:?}",
+            lazily.err(),
+            compiled.as_ref().err()
+        );
+    }
+    weft_fuzz::dbg_log!(
+        "validate: {validated:?}\nfrom_binary: {:?}",
+        compiled.as_ref().err()
+    );
     match (&validated, &compiled) {
         (Ok(()), Ok(_)) => {}
         (Ok(()), Err(weft::Error::Unsupported(_))) => {}
@@ -65,7 +83,9 @@ fn check(selector: u8, bytes: &[u8]) {
         (Err(e), Ok(_)) => panic!("validate rejects the module ({e}) but from_binary accepts it"),
         (Err(_), Err(weft::Error::Invalid { .. } | weft::Error::Unsupported(_))) => {}
         (Err(v), Err(e)) => {
-            panic!("invalid module ({v}) but from_binary fails with an unexpected error kind: {e:?}")
+            panic!(
+                "invalid module ({v}) but from_binary fails with an unexpected error kind: {e:?}"
+            )
         }
     }
     if let Ok(module) = compiled {

@@ -23,6 +23,9 @@ pub struct ExecKnobs {
     /// Turn on `Config::epoch_interruption`; `Some(ticks)` is the deadline
     /// given before every call (0 interrupts at the first check).
     pub epoch_deadline: Option<u64>,
+    /// Translate every body in `Module::new` (`CompilationMode::Eager`)
+    /// instead of on first call, so both modes are fuzzed.
+    pub eager_translation: bool,
 }
 
 impl ExecKnobs {
@@ -44,6 +47,7 @@ impl ExecKnobs {
             2 => Some(u64::MAX / 2),
             _ => None,
         };
+        let eager_translation = u.arbitrary::<bool>()?;
         Ok(ExecKnobs {
             fuel,
             max_wasm_stack,
@@ -51,6 +55,7 @@ impl ExecKnobs {
             table_limit,
             trap_on_grow_failure,
             epoch_deadline,
+            eager_translation,
         })
     }
 }
@@ -166,6 +171,11 @@ pub fn weft_config(knobs: &ExecKnobs) -> weft::Config {
     if let Some(bytes) = knobs.max_wasm_stack {
         config.max_wasm_stack(bytes);
     }
+    config.compilation_mode(if knobs.eager_translation {
+        weft::CompilationMode::Eager
+    } else {
+        weft::CompilationMode::LazyTranslation
+    });
     config
 }
 
@@ -194,13 +204,19 @@ pub fn weft_linker(store: &mut weft::Store<()>, module: &weft::Module) -> weft::
     linker.allow_shadowing(true);
     for import in module.imports() {
         let item: Option<weft::Extern> = match &import.ty {
-            weft::ExternType::Memory(ty) => weft::Memory::new(&mut *store, *ty).ok().map(Into::into),
-            weft::ExternType::Table(ty) => match weft::Val::default_for(weft::ValType::Ref(ty.element))
-                .and_then(weft::Ref::from_val)
-            {
-                Some(init) => weft::Table::new(&mut *store, *ty, init).ok().map(Into::into),
-                None => None,
-            },
+            weft::ExternType::Memory(ty) => {
+                weft::Memory::new(&mut *store, *ty).ok().map(Into::into)
+            }
+            weft::ExternType::Table(ty) => {
+                match weft::Val::default_for(weft::ValType::Ref(ty.element))
+                    .and_then(weft::Ref::from_val)
+                {
+                    Some(init) => weft::Table::new(&mut *store, *ty, init)
+                        .ok()
+                        .map(Into::into),
+                    None => None,
+                }
+            }
             weft::ExternType::Global(ty) => match weft::Val::default_for(ty.content) {
                 Some(v) => weft::Global::new(&mut *store, *ty, v).ok().map(Into::into),
                 None => None,
@@ -231,9 +247,7 @@ pub fn weft_args(u: &mut Unstructured<'_>, params: &[weft::ValType]) -> Option<V
                 weft::ValType::I64 => weft::Val::I64(interesting_u64(u) as i64),
                 weft::ValType::F32 => weft::Val::F32(interesting_f32(u)),
                 weft::ValType::F64 => weft::Val::F64(interesting_f64(u)),
-                weft::ValType::V128 => {
-                    weft::Val::V128(u.arbitrary::<u128>().unwrap_or_default())
-                }
+                weft::ValType::V128 => weft::Val::V128(u.arbitrary::<u128>().unwrap_or_default()),
                 weft::ValType::Ref(_) => weft::Val::default_for(*t)?,
             })
         })
@@ -245,7 +259,14 @@ pub fn interesting_u32(u: &mut Unstructured<'_>) -> u32 {
     match u.int_in_range(0u8..=3).unwrap_or(0) {
         0 => u.int_in_range(0u32..=16).unwrap_or(0),
         1 => *u
-            .choose(&[u32::MAX, 0x8000_0000, 0x7fff_ffff, 0xffff, 0x1_0000, 65535 * 16])
+            .choose(&[
+                u32::MAX,
+                0x8000_0000,
+                0x7fff_ffff,
+                0xffff,
+                0x1_0000,
+                65535 * 16,
+            ])
             .unwrap_or(&0),
         _ => u.arbitrary().unwrap_or(0),
     }
@@ -256,7 +277,13 @@ pub fn interesting_u64(u: &mut Unstructured<'_>) -> u64 {
     match u.int_in_range(0u8..=3).unwrap_or(0) {
         0 => u.int_in_range(0u64..=16).unwrap_or(0),
         1 => *u
-            .choose(&[u64::MAX, 1 << 63, (1 << 63) - 1, 1 << 32, u64::from(u32::MAX)])
+            .choose(&[
+                u64::MAX,
+                1 << 63,
+                (1 << 63) - 1,
+                1 << 32,
+                u64::from(u32::MAX),
+            ])
             .unwrap_or(&0),
         _ => u.arbitrary().unwrap_or(0),
     }
