@@ -15,6 +15,29 @@ use crate::ir::isa::{
 };
 use crate::store::MemoryInstance;
 
+/// `len` zero bytes freshly allocated, or `None` if the allocator refuses.
+///
+/// Zeroed allocation (`calloc`), not a fill: the allocator hands out large
+/// blocks as fresh pages the kernel zeroes on first touch, so a linear
+/// memory costs neither a pass over its bytes at instantiation nor resident
+/// memory for pages the program never touches. (Safe Rust has no fallible
+/// zeroed allocation; `vec![0; n]` aborts when refused.)
+pub(crate) fn zeroed_bytes(len: usize) -> Option<Vec<u8>> {
+    if len == 0 {
+        return Some(Vec::new());
+    }
+    let layout = std::alloc::Layout::array::<u8>(len).ok()?;
+    // SAFETY: `layout` has a nonzero size.
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: `ptr` was allocated by the global allocator with `u8`'s
+    // alignment and a size of exactly `len` bytes (the capacity), all of
+    // them initialised to zero (the length).
+    Some(unsafe { Vec::from_raw_parts(ptr, len, len) })
+}
+
 /// A load: how many bytes and how they become a cell.
 pub(crate) trait LoadOp {
     const SIZE: usize;

@@ -84,8 +84,16 @@ impl MemoryInstance {
             return None;
         }
         let extra = bytes - self.data.len();
-        self.data.try_reserve_exact(extra).ok()?;
-        self.data.resize(bytes, 0);
+        if extra > self.data.len() {
+            // Copying the old bytes into fresh zeroed memory costs less than
+            // filling the new part, and leaves untouched pages unmapped.
+            let mut data = crate::exec::zeroed_bytes(bytes)?;
+            data[..self.data.len()].copy_from_slice(&self.data);
+            self.data = data;
+        } else {
+            self.data.try_reserve_exact(extra).ok()?;
+            self.data.resize(bytes, 0);
+        }
         Some(old)
     }
 }
