@@ -15,6 +15,7 @@ pub struct Config {
     pub(crate) debug_ir: bool,
     pub(crate) max_gc_heap: usize,
     pub(crate) compilation_mode: CompilationMode,
+    pub(crate) parallel_compilation: bool,
 }
 
 /// When a module's function bodies are translated to weft's IR (the names
@@ -111,6 +112,7 @@ impl Config {
             debug_ir: false,
             max_gc_heap: crate::gc::HEAP_LIMIT,
             compilation_mode: CompilationMode::default(),
+            parallel_compilation: true,
         }
     }
 
@@ -121,6 +123,24 @@ impl Config {
     pub fn compilation_mode(&mut self, mode: CompilationMode) -> &mut Self {
         self.compilation_mode = mode;
         self
+    }
+
+    /// Whether [`Module::new`](crate::Module::new) may share a large code
+    /// section's validation (and eager translation) among threads, one per
+    /// available core (the default), or must do it all on the calling
+    /// thread. Small modules are always checked on the calling thread.
+    pub fn parallel_compilation(&mut self, enable: bool) -> &mut Self {
+        self.parallel_compilation = enable;
+        self
+    }
+
+    /// How many threads may check a code section's bodies.
+    pub(crate) fn compilation_threads(&self) -> usize {
+        if self.parallel_compilation {
+            std::thread::available_parallelism().map_or(1, usize::from)
+        } else {
+            1
+        }
     }
 
     /// The most bytes a store's GC heap (structs, arrays, `externref`

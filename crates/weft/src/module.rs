@@ -13,7 +13,7 @@ use crate::engine::{CompilationMode, Engine};
 use crate::error::{Error, Result};
 use crate::ir::isa::{self, Call, Index};
 use crate::ir::{CodeBuilder, CompiledFunc, FuncEntry, InstrPos, field, h, patch_operand};
-use crate::translate::translate_function;
+use crate::translate::{PendingBody, check_bodies, translate_function};
 use crate::type_registry::{convert_ref, convert_val};
 use crate::types::*;
 use std::collections::HashMap;
@@ -420,13 +420,19 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
     let mut section = (Box::default(), 0);
     let mut resources = None;
     let mut bodies = Vec::new();
-    let mut allocs = wp::FuncValidatorAllocations::default();
+    let mut pending: Vec<PendingBody<'_>> = Vec::new();
+    let threads = engine.config().compilation_threads();
     let mut names = None;
     // The parser too must only accept the engine's features (some
     // encodings, like compact imports, are decided while parsing).
     let mut parser = wp::Parser::new(0);
     parser.set_features(engine.config().features);
     for payload in parser.parse_all(bytes) {
+        // The code section's bodies are checked together once it ends,
+        // before anything after it (so its errors come first, as in order).
+        if !pending.is_empty() && !matches!(payload, Ok(wp::Payload::CodeSectionEntry(_))) {
+            compiled = check_bodies(&m, std::mem::take(&mut pending), !lazy, threads)?;
+        }
         let payload = payload?;
         if let wp::ValidPayload::Func(to_validate, body) = validator.payload(&payload)? {
             if lazy {
@@ -434,14 +440,7 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
                 let r = body.range();
                 bodies.push((to_validate.ty, r.start as usize..r.end as usize));
             }
-            let mut fv = to_validate.into_validator(std::mem::take(&mut allocs));
-            if lazy {
-                fv.validate(&body)?;
-            } else {
-                let index = fv.index();
-                compiled.push(translate_function(&m, index, &mut fv, &body)?);
-            }
-            allocs = fv.into_allocations();
+            pending.push((to_validate, body));
             continue;
         }
         if let wp::Payload::CodeSectionStart {

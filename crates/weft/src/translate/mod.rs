@@ -9,6 +9,7 @@
 //! Operands are moved into canonical slots only where control flow merges
 //! (block entries, branches, calls), so straight-line code needs no copies.
 
+mod batch;
 mod control;
 mod exceptions;
 mod gc;
@@ -24,6 +25,7 @@ use crate::ir::isa::{self, ConsumeFuel, Count, Defines, Imm, Imm64, Index, Slot,
 use crate::ir::{CatchRegion, CodeBuilder, CompiledFunc, Handler, InstrPos, field, h};
 use crate::module::ModuleInner;
 use crate::types::{FuncType, TypeId, ValType};
+pub(crate) use batch::{PendingBody, check_bodies};
 use control::Ctrl;
 use moves::{Move, Source};
 use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources, VisitOperator};

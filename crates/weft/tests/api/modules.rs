@@ -315,3 +315,81 @@ fn lazy_translation_rejects_an_invalid_body_up_front() {
     }
     assert_eq!(errors[0], errors[1], "lazy and eager report the same error");
 }
+
+/// A module with `n` functions `f0..` (each returns its index plus a
+/// computed zero, a body of some 100 bytes), where the functions in
+/// `invalid` return an i64 instead.
+fn many_functions(n: u32, invalid: &[u32]) -> Vec<u8> {
+    let mut wat = String::from("(module\n");
+    for i in 0..n {
+        let body = (0..12)
+            .map(|k| format!("(i32.mul (local.get 0) (i32.const {k}))"))
+            .fold("(i32.const 0)".to_string(), |acc, t| {
+                format!("(i32.add {acc} {t})")
+            });
+        let ret = if invalid.contains(&i) {
+            "(i64.const 1)".to_string()
+        } else {
+            format!("(i32.add (i32.const {i}) (i32.mul {body} (i32.const 0)))")
+        };
+        wat += &format!("(func (export \"f{i}\") (param i32) (result i32) {ret})\n");
+    }
+    wat += ")";
+    wat::parse_str(&wat).unwrap()
+}
+
+/// A code section large enough to be checked on several threads gives the
+/// results and the errors of one thread: the error of the first invalid
+/// body, at its offset, in either compilation mode.
+#[test]
+fn parallel_compilation_agrees_with_one_thread() {
+    let valid = many_functions(4000, &[]);
+    assert!(
+        valid.len() > 300 << 10,
+        "big enough to share: {}",
+        valid.len()
+    );
+    let invalid = many_functions(4000, &[1500, 3900]);
+    for mode in [CompilationMode::LazyTranslation, CompilationMode::Eager] {
+        let mut errors = Vec::new();
+        for parallel in [true, false] {
+            let mut config = Config::new();
+            config.compilation_mode(mode).parallel_compilation(parallel);
+            let engine = Engine::new(&config);
+            let module = Module::new(&engine, &valid).unwrap();
+            let mut store = Store::new(&engine, ());
+            let instance = Linker::new(&engine)
+                .instantiate(&mut store, &module)
+                .unwrap();
+            for i in [0, 1999, 3999] {
+                let f = instance
+                    .get_typed_func::<i32, i32>(&mut store, &format!("f{i}"))
+                    .unwrap();
+                assert_eq!(f.call(&mut store, 5).unwrap(), i);
+            }
+            match Module::new(&engine, &invalid).err() {
+                Some(Error::Invalid { offset, message }) => errors.push((offset, message)),
+                other => panic!("{mode:?}: expected Error::Invalid, got {other:?}"),
+            }
+        }
+        assert_eq!(
+            errors[0], errors[1],
+            "{mode:?}: parallel and sequential agree"
+        );
+    }
+    // The reported body is the first invalid one: 1500 (checked by the
+    // first of two threads), not 3900 (by the second).
+    let first_only = many_functions(4000, &[1500]);
+    let mut one_thread = Config::new();
+    one_thread.parallel_compilation(false);
+    let err = Module::new(&Engine::new(&one_thread), &first_only).err();
+    let Some(Error::Invalid { offset, .. }) = err else {
+        panic!("expected Error::Invalid, got {err:?}");
+    };
+    let mut config = Config::new();
+    config.parallel_compilation(true);
+    match Module::new(&Engine::new(&config), &invalid).err() {
+        Some(Error::Invalid { offset: o, .. }) => assert_eq!(o, offset),
+        other => panic!("expected Error::Invalid, got {other:?}"),
+    }
+}
