@@ -441,8 +441,11 @@ pub(crate) unsafe fn check_epoch(
 }
 
 /// Zeroes the function's non-parameter locals: the first instruction of
-/// every function that has any.
-pub(crate) unsafe fn zero_locals(
+/// every function that has any. With `N > 0` there are `N` of them,
+/// zeroed by straight-line stores; with `N == 0` any number, zeroed by a
+/// loop the compiler makes a `memset` call (which costs saving and
+/// restoring every register the chain lives in: worth it only for many).
+pub(crate) unsafe fn zero_locals<const N: usize>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -451,11 +454,44 @@ pub(crate) unsafe fn zero_locals(
     acc: u64,
 ) -> Exit {
     let (o, next) = decode!(ip, ZeroLocals);
-    for s in o.first.0..o.first.0 + o.count.0 {
-        set!(fp, ctx, s, 0);
+    if N == 0 {
+        for s in o.first.0..o.first.0 + o.count.0 {
+            set!(fp, ctx, s, 0);
+        }
+    } else {
+        #[cfg(feature = "checked")]
+        assert_eq!(o.count.0 as usize, N, "zero_locals::<N> with another count");
+        let first = o.first.0 as usize;
+        for k in 0..N {
+            set!(fp, ctx, first + k, 0);
+        }
     }
     next!(next, fp, mem, len, ctx, acc)
 }
+
+/// `zero_locals::<N>` by `N`: 0 (any count), then 1 to 16.
+pub(crate) const ZERO_LOCALS: [crate::ir::Handler; 17] = {
+    use crate::ir::h;
+    [
+        h!(zero_locals::<0>),
+        h!(zero_locals::<1>),
+        h!(zero_locals::<2>),
+        h!(zero_locals::<3>),
+        h!(zero_locals::<4>),
+        h!(zero_locals::<5>),
+        h!(zero_locals::<6>),
+        h!(zero_locals::<7>),
+        h!(zero_locals::<8>),
+        h!(zero_locals::<9>),
+        h!(zero_locals::<10>),
+        h!(zero_locals::<11>),
+        h!(zero_locals::<12>),
+        h!(zero_locals::<13>),
+        h!(zero_locals::<14>),
+        h!(zero_locals::<15>),
+        h!(zero_locals::<16>),
+    ]
+};
 
 /// Calls (or with `TAIL` tail-calls) an entry of the function index space
 /// (imports).

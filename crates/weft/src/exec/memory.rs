@@ -10,8 +10,8 @@ use super::numeric::BinOp;
 use super::{Ctx, Exit, Fp, Ip, decode, get, next, set, trap};
 use crate::error::TrapKind;
 use crate::ir::isa::{
-    DataDrop, Load, LoadAdd, LoadMem, MemoryCopy, MemoryFill, MemoryGrow, MemoryInit, MemorySize,
-    Store, StoreAdd, StoreImm, StoreMem,
+    DataDrop, Load, LoadAdd, LoadAt, LoadMem, MemoryCopy, MemoryFill, MemoryGrow, MemoryInit,
+    MemorySize, Store, StoreAdd, StoreAt, StoreImm, StoreMem,
 };
 use crate::store::MemoryInstance;
 
@@ -279,6 +279,57 @@ pub(crate) unsafe fn store_imm<S: StoreOp, W: Width, R: Source>(
     };
     // SAFETY: as for `load`.
     unsafe { S::write(mem.add(ea), S::imm(o.value.0)) };
+    next!(next, fp, mem, len, ctx, acc)
+}
+
+/// The start of a `size`-byte access at constant address `addr` (a
+/// folded address and offset), if in bounds.
+#[inline(always)]
+fn effective_at(addr: u64, size: usize, len: usize) -> Option<usize> {
+    match addr.checked_add(size as u64) {
+        Some(end) if end <= len as u64 => Some(addr as usize),
+        _ => None,
+    }
+}
+
+/// Load from memory 0 at a constant address: a C global, say, where the
+/// address would otherwise be one instruction and the load another.
+/// Passes the value on in `acc`.
+pub(crate) unsafe fn load_at<L: LoadOp>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    _acc: u64,
+) -> Exit {
+    let (o, next) = decode!(ip, LoadAt);
+    let Some(ea) = effective_at(o.addr.get(), L::SIZE, len) else {
+        trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
+    };
+    // SAFETY: as for `load`.
+    let v = unsafe { L::read(mem.add(ea)) };
+    set!(fp, ctx, o.dst, v);
+    next!(next, fp, mem, len, ctx, v)
+}
+
+/// Store to memory 0 at a constant address, the value in a slot or (with
+/// `ACC`) in `acc`.
+pub(crate) unsafe fn store_at<S: StoreOp, R: Source>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
+    let (o, next) = decode!(ip, StoreAt);
+    let Some(ea) = effective_at(o.addr.get(), S::SIZE, len) else {
+        trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
+    };
+    let v = if R::ACC { acc } else { get!(fp, ctx, o.value) };
+    // SAFETY: as for `load`.
+    unsafe { S::write(mem.add(ea), v) };
     next!(next, fp, mem, len, ctx, acc)
 }
 

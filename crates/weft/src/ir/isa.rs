@@ -415,6 +415,10 @@ instructions! {
     StoreAdd = "store_add" { a: Slot, b: SlotOrImm, value: Slot, offset: Imm64 }
     /// `memory0[addr + offset] = value`, a constant.
     StoreImm = "store_imm" { addr: Slot, value: Imm, offset: Imm64 }
+    /// `dst = memory0[addr]`, a constant address (offset included).
+    LoadAt = "load_at" { dst: Slot, addr: Imm64 }
+    /// `memory0[addr] = value`, a constant address (offset included).
+    StoreAt = "store_at" { value: Slot, addr: Imm64 }
     /// `dst = memory[addr + offset]` for any memory.
     LoadMem = "load_mem" { dst: Slot, addr: Slot, offset: Imm64, memory: Index }
     /// `memory[addr + offset] = value` for any memory.
@@ -538,6 +542,7 @@ defines!(
     Select,
     Load,
     LoadAdd,
+    LoadAt,
     LoadMem,
     MemorySize,
     MemoryGrow,

@@ -188,8 +188,13 @@ pub(crate) fn translate_function(
     };
     t.find_gc_locals(fv);
     if cells > param_cells {
+        let count = (cells - param_cells) as usize;
         t.code.emit(
-            h!(exec::zero_locals),
+            exec::ZERO_LOCALS[if count < exec::ZERO_LOCALS.len() {
+                count
+            } else {
+                0
+            }],
             isa::ZeroLocals {
                 first: Slot(param_cells),
                 count: Count(cells - param_cells),
@@ -635,6 +640,16 @@ impl<'a> Translator<'a> {
                 self.emit_value(h, ops, None);
                 return;
             }
+            if mem == 0
+                && let Some(at) = constant_address(&e, access.memarg.offset, m64 == 1)
+            {
+                let ops = |dst| isa::LoadAt {
+                    dst,
+                    addr: Imm64::new(at),
+                };
+                self.emit_value(access.h.at[0], ops, None);
+                return;
+            }
             let a = self.read(e);
             if mem == 0 {
                 let h = self.by_acc(access.h.fast[m64], a);
@@ -655,8 +670,10 @@ impl<'a> Translator<'a> {
             }
         } else {
             let ve = self.pop();
+            let address = self.stack.last().map(|e| e.op);
             if let (Operand::Const(c), 0, Some((h, class))) = (ve.op, mem, access.h.store_imm)
                 && let Some(imm) = class.encode(c)
+                && !matches!(address, Some(Operand::Const(_)))
             {
                 let a = self.pop_slot();
                 let h = self.by_acc(h[m64], a);
@@ -670,6 +687,17 @@ impl<'a> Translator<'a> {
             }
             let v = self.read(ve);
             let e = self.pop();
+            if mem == 0
+                && let Some(at) = constant_address(&e, access.memarg.offset, m64 == 1)
+            {
+                let h = self.by_acc(access.h.at, v);
+                let ops = isa::StoreAt {
+                    value: Slot(v),
+                    addr: Imm64::new(at),
+                };
+                self.code.emit_transparent(h, ops, None);
+                return;
+            }
             if mem == 0
                 && let Some(add) = self.take_address_add(&e)
             {
@@ -811,5 +839,21 @@ impl<'a> Translator<'a> {
         self.stack.truncate(floor as usize);
         self.stack_shrunk();
         self.last = None;
+    }
+}
+
+/// The address an access with offset `offset` makes of operand `e`, if
+/// `e` is a constant: for a 32-bit memory the 33-bit sum of two 32-bit
+/// numbers (no wrap-around, as Wasm defines it); for a 64-bit one, the sum
+/// if it does not overflow (an overflowing access is left to trap at run
+/// time).
+fn constant_address(e: &StackEntry, offset: u64, memory64: bool) -> Option<u64> {
+    let Operand::Const(c) = e.op else {
+        return None;
+    };
+    if memory64 {
+        c.checked_add(offset)
+    } else {
+        Some(u64::from(c as u32) + u64::from(offset as u32))
     }
 }

@@ -206,6 +206,10 @@ pub(crate) struct MemHandlers {
     /// by [64-bit add and memory][immediate second operand]; the add's
     /// first operand may come from `acc`.
     pub with_add: [[ByAcc; 2]; 2],
+    /// For memory 0: the handlers for a constant address (`load_at`,
+    /// `store_at`); a store's value may come from `acc` (a load, with no
+    /// register operand, has the same handler twice).
+    pub at: ByAcc,
 }
 
 /// Visitor methods for loads and stores, one per row: `load visit => T,`
@@ -222,6 +226,7 @@ macro_rules! visit_memory {
                     [by_acc!(load_add[exec::$lt, exec::I32Add, exec::SlotOperand, exec::Addr32]), by_acc!(load_add[exec::$lt, exec::I32Add, exec::ImmOperand, exec::Addr32])],
                     [by_acc!(load_add[exec::$lt, exec::I64Add, exec::SlotOperand, exec::Addr64]), by_acc!(load_add[exec::$lt, exec::I64Add, exec::ImmOperand, exec::Addr64])],
                 ],
+                at: [h!(exec::load_at::<exec::$lt>); 2],
             };
             self.memory_access(MemAccess { memarg, h: &H });
             Ok(())
@@ -239,6 +244,7 @@ macro_rules! visit_memory {
                     [by_acc!(store_add[exec::$st, exec::I32Add, exec::SlotOperand, exec::Addr32]), by_acc!(store_add[exec::$st, exec::I32Add, exec::ImmOperand, exec::Addr32])],
                     [by_acc!(store_add[exec::$st, exec::I64Add, exec::SlotOperand, exec::Addr64]), by_acc!(store_add[exec::$st, exec::I64Add, exec::ImmOperand, exec::Addr64])],
                 ],
+                at: by_acc!(store_at[exec::$st]),
             };
             self.memory_access(MemAccess { memarg, h: &H });
             Ok(())

@@ -274,3 +274,66 @@ fn long_running_loop_does_not_grow_the_host_stack() -> weft::Result<()> {
     assert_eq!(calls.call(&mut store, ())?, N);
     Ok(())
 }
+
+/// Loads and stores at constant addresses (translated with the address
+/// and offset folded into one constant) are bounds-checked as Wasm
+/// defines: the 33-bit sum of address and offset for a 32-bit memory,
+/// the unwrapped sum for a 64-bit one.
+#[test]
+fn constant_address_accesses_check_bounds() {
+    let mut store = Store::new(&Engine::default(), ());
+    let inst = instantiate(
+        &mut store,
+        r#"(module
+        (memory 1)
+        (func (export "last") (param i32) (result i32)
+            (i32.store offset=65532 (i32.const 0) (i32.add (local.get 0) (i32.const 1)))
+            (i32.load offset=65528 (i32.const 4)))
+        (func (export "bytes") (result i32)
+            (i32.store8 (i32.const 65535) (i32.const 0x1ff))
+            (i32.load8_s (i32.const 65535)))
+        (func (export "load_past_end") (result i32) (i32.load offset=65533 (i32.const 0)))
+        (func (export "store_past_end") (i64.store (i32.const 65529) (i64.const 1)))
+        (func (export "load_33_bits") (result i32) (i32.load offset=0xffffffff (i32.const 1)))
+        (func (export "store_33_bits") (i32.store offset=0xfffffff0 (i32.const 0x20) (i32.const 1))))"#,
+    );
+    let last = inst.get_typed_func::<i32, i32>(&mut store, "last").unwrap();
+    assert_eq!(last.call(&mut store, 41).unwrap(), 42);
+    let bytes = inst.get_typed_func::<(), i32>(&mut store, "bytes").unwrap();
+    assert_eq!(bytes.call(&mut store, ()).unwrap(), -1);
+    for name in [
+        "load_past_end",
+        "store_past_end",
+        "load_33_bits",
+        "store_33_bits",
+    ] {
+        assert_eq!(
+            trap_kind_of_call(&mut store, inst, name),
+            TrapKind::MemoryOutOfBounds,
+            "{name}"
+        );
+    }
+
+    let inst = instantiate(
+        &mut store,
+        r#"(module
+        (memory i64 1)
+        (func (export "in_bounds") (result i64)
+            (i64.store offset=8 (i64.const 65520) (i64.const 7))
+            (i64.load offset=65528 (i64.const 0)))
+        (func (export "wraps") (result i64) (i64.load offset=16 (i64.const -8)))
+        (func (export "huge") (result i64) (i64.load offset=0x100000000 (i64.const 0)))
+        (func (export "store_wraps") (i64.store offset=0xffffffffffffffff (i64.const 1) (i64.const 0))))"#,
+    );
+    let f = inst
+        .get_typed_func::<(), i64>(&mut store, "in_bounds")
+        .unwrap();
+    assert_eq!(f.call(&mut store, ()).unwrap(), 7);
+    for name in ["wraps", "huge", "store_wraps"] {
+        assert_eq!(
+            trap_kind_of_call(&mut store, inst, name),
+            TrapKind::MemoryOutOfBounds,
+            "{name}"
+        );
+    }
+}
