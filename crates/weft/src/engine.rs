@@ -134,15 +134,6 @@ impl Config {
         self
     }
 
-    /// How many threads may check a code section's bodies.
-    pub(crate) fn compilation_threads(&self) -> usize {
-        if self.parallel_compilation {
-            std::thread::available_parallelism().map_or(1, usize::from)
-        } else {
-            1
-        }
-    }
-
     /// The most bytes a store's GC heap (structs, arrays, `externref`
     /// boxes) may take, at most 1 GiB (the default). When it is full even
     /// after collecting, allocation traps with "GC heap out of memory".

@@ -421,7 +421,7 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
     let mut resources = None;
     let mut bodies = Vec::new();
     let mut pending: Vec<PendingBody<'_>> = Vec::new();
-    let threads = engine.config().compilation_threads();
+    let parallel = engine.config().parallel_compilation;
     let mut names = None;
     // The parser too must only accept the engine's features (some
     // encodings, like compact imports, are decided while parsing).
@@ -431,7 +431,7 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
         // The code section's bodies are checked together once it ends,
         // before anything after it (so its errors come first, as in order).
         if !pending.is_empty() && !matches!(payload, Ok(wp::Payload::CodeSectionEntry(_))) {
-            compiled = check_bodies(&m, std::mem::take(&mut pending), !lazy, threads)?;
+            compiled = check_bodies(&m, std::mem::take(&mut pending), !lazy, parallel)?;
         }
         let payload = payload?;
         if let wp::ValidPayload::Func(to_validate, body) = validator.payload(&payload)? {

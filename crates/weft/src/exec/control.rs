@@ -545,7 +545,81 @@ fn indirect_target(o: &CallIndirect, fp: Fp, ctx: &mut Ctx) -> Result<u32, TrapK
 }
 
 /// `call_indirect`, or with `TAIL` `return_call_indirect`.
+///
+/// The common case (an in-bounds, non-null entry of exactly the expected
+/// type, defined in Wasm) is decided here without calling anything, so the
+/// handler keeps the chain's registers where they are; everything else
+/// (subtyping, host functions, traps) continues in
+/// [`call_indirect_general`].
 pub(crate) unsafe fn call_indirect<K: CallKind>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
+    let (o, next) = decode!(ip, CallIndirect);
+    let Some((func, inst)) = exact_wasm_target(o, fp, ctx) else {
+        // SAFETY: the same instruction, handled in full.
+        return unsafe { call_indirect_general::<K>(ip, fp, mem, len, ctx, acc) };
+    };
+    if K::TAIL {
+        // SAFETY: see `enter_tail`.
+        unsafe { enter_tail(ip, fp, o.base.0, func, inst, (mem, len), ctx, acc) }
+    } else {
+        // SAFETY: see `enter`.
+        unsafe {
+            enter(
+                ip,
+                next.ip(),
+                fp,
+                o.base.0,
+                func,
+                inst,
+                (mem, len),
+                ctx,
+                acc,
+            )
+        }
+    }
+}
+
+/// The Wasm function a `call_indirect` reaches, if its table entry is in
+/// bounds, not null, of exactly the expected type and defined in Wasm.
+#[inline(always)]
+fn exact_wasm_target(
+    o: &CallIndirect,
+    fp: Fp,
+    ctx: &mut Ctx,
+) -> Option<(*const FuncEntry, *const InstanceRt)> {
+    let i = get!(fp, ctx, o.index);
+    let expected = crate::types::TypeId::new(o.ty.0, crate::types::DefinedKind::Func);
+    // SAFETY: table pointers of an instance are live boxes of the store.
+    let t = unsafe { &*ctx.inst().tables[o.table.0 as usize] };
+    let cell = *t.elems.get(usize::try_from(i).ok()?)?;
+    let store = ctx.store();
+    let entry = store.funcs.get(cell.checked_sub(1)? as usize)?;
+    if entry.ty != expected {
+        return None;
+    }
+    let FuncKind::Wasm {
+        instance,
+        def_index,
+    } = entry.kind
+    else {
+        return None;
+    };
+    let inst: *const InstanceRt = &*store.exec.instances[instance as usize];
+    // SAFETY: `inst` is a live instance; its defined list covers
+    // `def_index`.
+    Some((unsafe { (&(*inst).defined)[def_index as usize] }, inst))
+}
+
+/// `call_indirect` in full: what [`call_indirect`] leaves to it.
+#[cold]
+#[inline(never)]
+unsafe fn call_indirect_general<K: CallKind>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,

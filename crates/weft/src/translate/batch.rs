@@ -30,17 +30,25 @@ const MAX_THREADS: usize = 8;
 const THREAD_STACK: usize = 8 << 20;
 
 /// Validates every body of `bodies` (in the order given: function index
-/// order), translating each when `translate`, on up to `threads` threads.
-/// Returns the translations in the same order (none unless `translate`).
+/// order), translating each when `translate`, on one thread per available
+/// core when `parallel`. Returns the translations in the same order (none
+/// unless `translate`).
 pub(crate) fn check_bodies(
     module: &ModuleInner,
     bodies: Vec<PendingBody<'_>>,
     translate: bool,
-    threads: usize,
+    parallel: bool,
 ) -> Result<Vec<CompiledFunc>> {
     let total: usize = bodies.iter().map(|(_, b)| size(b)).sum();
-    let threads = threads.clamp(1, MAX_THREADS).min(bodies.len().max(1));
-    if threads == 1 || total < PARALLEL_MIN_BYTES {
+    if !parallel || total < PARALLEL_MIN_BYTES {
+        return check_run(module, bodies, translate);
+    }
+    // (Asked only now: finding the core count reads several files.)
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, MAX_THREADS)
+        .min(bodies.len());
+    if threads == 1 {
         return check_run(module, bodies, translate);
     }
     // Each run waits in a slot its thread takes it from; the run of a
