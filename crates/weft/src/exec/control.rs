@@ -440,11 +440,10 @@ pub(crate) unsafe fn check_epoch(
     next!(next, fp, mem, len, ctx, acc)
 }
 
-/// Zeroes the function's non-parameter locals: the first instruction of
-/// every function that has any. With `N > 0` there are `N` of them,
-/// zeroed by straight-line stores; with `N == 0` any number, zeroed by a
-/// loop the compiler makes a `memset` call (which costs saving and
-/// restoring every register the chain lives in: worth it only for many).
+/// Zeroes `N` of the function's non-parameter locals, by straight-line
+/// stores: a function's first instructions (one per [`ZERO_LOCALS_MAX`]
+/// locals). A loop over any count would become a `memset` call, which
+/// costs saving and restoring every register the chain lives in.
 pub(crate) unsafe fn zero_locals<const N: usize>(
     ip: Ip,
     fp: Fp,
@@ -454,26 +453,22 @@ pub(crate) unsafe fn zero_locals<const N: usize>(
     acc: u64,
 ) -> Exit {
     let (o, next) = decode!(ip, ZeroLocals);
-    if N == 0 {
-        for s in o.first.0..o.first.0 + o.count.0 {
-            set!(fp, ctx, s, 0);
-        }
-    } else {
-        #[cfg(feature = "checked")]
-        assert_eq!(o.count.0 as usize, N, "zero_locals::<N> with another count");
-        let first = o.first.0 as usize;
-        for k in 0..N {
-            set!(fp, ctx, first + k, 0);
-        }
+    #[cfg(feature = "checked")]
+    assert_eq!(o.count.0 as usize, N, "zero_locals::<N> with another count");
+    let first = o.first.0 as usize;
+    for k in 0..N {
+        set!(fp, ctx, first + k, 0);
     }
     next!(next, fp, mem, len, ctx, acc)
 }
 
-/// `zero_locals::<N>` by `N`: 0 (any count), then 1 to 16.
-pub(crate) const ZERO_LOCALS: [crate::ir::Handler; 17] = {
+/// The most locals one `zero_locals` zeroes.
+pub(crate) const ZERO_LOCALS_MAX: usize = 32;
+
+/// `zero_locals::<N>` for `N` from 1 to [`ZERO_LOCALS_MAX`], at `N - 1`.
+pub(crate) const ZERO_LOCALS: [crate::ir::Handler; ZERO_LOCALS_MAX] = {
     use crate::ir::h;
     [
-        h!(zero_locals::<0>),
         h!(zero_locals::<1>),
         h!(zero_locals::<2>),
         h!(zero_locals::<3>),
@@ -490,6 +485,22 @@ pub(crate) const ZERO_LOCALS: [crate::ir::Handler; 17] = {
         h!(zero_locals::<14>),
         h!(zero_locals::<15>),
         h!(zero_locals::<16>),
+        h!(zero_locals::<17>),
+        h!(zero_locals::<18>),
+        h!(zero_locals::<19>),
+        h!(zero_locals::<20>),
+        h!(zero_locals::<21>),
+        h!(zero_locals::<22>),
+        h!(zero_locals::<23>),
+        h!(zero_locals::<24>),
+        h!(zero_locals::<25>),
+        h!(zero_locals::<26>),
+        h!(zero_locals::<27>),
+        h!(zero_locals::<28>),
+        h!(zero_locals::<29>),
+        h!(zero_locals::<30>),
+        h!(zero_locals::<31>),
+        h!(zero_locals::<32>),
     ]
 };
 

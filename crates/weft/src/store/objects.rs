@@ -83,17 +83,8 @@ impl MemoryInstance {
         if bytes > isize::MAX as usize / 2 {
             return None;
         }
-        let extra = bytes - self.data.len();
-        if extra > self.data.len() {
-            // Copying the old bytes into fresh zeroed memory costs less than
-            // filling the new part, and leaves untouched pages unmapped.
-            let mut data = crate::exec::zeroed_bytes(bytes)?;
-            data[..self.data.len()].copy_from_slice(&self.data);
-            self.data = data;
-        } else {
-            self.data.try_reserve_exact(extra).ok()?;
-            self.data.resize(bytes, 0);
-        }
+        let max_bytes = usize::try_from(max.saturating_mul(self.page_size())).unwrap_or(usize::MAX);
+        crate::exec::grow_zeroed(&mut self.data, bytes, max_bytes.max(bytes))?;
         Some(old)
     }
 }

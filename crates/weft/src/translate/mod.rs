@@ -187,19 +187,18 @@ pub(crate) fn translate_function(
         roots: roots::FrameRoots::default(),
     };
     t.find_gc_locals(fv);
-    if cells > param_cells {
-        let count = (cells - param_cells) as usize;
+    // Non-parameter locals start at zero.
+    let mut first = param_cells;
+    while first < cells {
+        let count = (cells - first).min(exec::ZERO_LOCALS_MAX as u32);
         t.code.emit(
-            exec::ZERO_LOCALS[if count < exec::ZERO_LOCALS.len() {
-                count
-            } else {
-                0
-            }],
+            exec::ZERO_LOCALS[count as usize - 1],
             isa::ZeroLocals {
-                first: Slot(param_cells),
-                count: Count(cells - param_cells),
+                first: Slot(first),
+                count: Count(count),
             },
         );
+        first += count;
     }
     t.check_epoch();
     t.begin_basic_block();

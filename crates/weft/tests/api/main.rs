@@ -18,6 +18,7 @@ mod host;
 mod ir;
 mod limits;
 mod linking;
+mod memory;
 mod modules;
 mod traps;
 
