@@ -415,6 +415,11 @@ instructions! {
     StoreAdd = "store_add" { a: Slot, b: SlotOrImm, value: Slot, offset: Imm64 }
     /// `memory0[addr + offset] = value`, a constant.
     StoreImm = "store_imm" { addr: Slot, value: Imm, offset: Imm64 }
+    /// `dst = memory0[base + (index << shift) + offset]` (an address add
+    /// of a scaled index fused in, wrapping in the memory's index width).
+    LoadScaled = "load_scaled" { dst: Slot, base: Slot, index: Slot, shift: Imm, offset: Imm64 }
+    /// `memory0[base + (index << shift) + offset] = value`.
+    StoreScaled = "store_scaled" { base: Slot, index: Slot, shift: Imm, value: Slot, offset: Imm64 }
     /// `dst = memory0[addr]`, a constant address (offset included).
     LoadAt = "load_at" { dst: Slot, addr: Imm64 }
     /// `memory0[addr] = value`, a constant address (offset included).
@@ -543,6 +548,7 @@ defines!(
     Load,
     LoadAdd,
     LoadAt,
+    LoadScaled,
     LoadMem,
     MemorySize,
     MemoryGrow,

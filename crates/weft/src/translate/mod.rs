@@ -89,6 +89,19 @@ struct AddDef {
     width: u8,
 }
 
+/// A just-emitted shift left by a constant, `dst = index << shift`: the
+/// scaled index of an address add that may follow.
+#[derive(Copy, Clone)]
+struct ShiftDef {
+    pos: InstrPos,
+    end: usize,
+    dst: u32,
+    index: u32,
+    shift: u32,
+    /// 32 or 64.
+    width: u8,
+}
+
 /// A just-emitted instruction that wrote slot `dst`.
 #[derive(Copy, Clone)]
 struct LastDef {
@@ -116,6 +129,7 @@ pub(crate) struct Translator<'a> {
     reachable: bool,
     last: Option<LastDef>,
     last_add: Option<AddDef>,
+    last_shift: Option<ShiftDef>,
     /// Byte offset of the operator being translated.
     offset: usize,
     direct_calls: Vec<(u32, u32)>,
@@ -176,6 +190,7 @@ pub(crate) fn translate_function(
         reachable: true,
         last: None,
         last_add: None,
+        last_shift: None,
         offset: 0,
         direct_calls: Vec::new(),
         catch_regions: Vec::new(),
@@ -605,6 +620,16 @@ impl<'a> Translator<'a> {
                 self.emit_value(h, ops, cond);
             }
         }
+        if let (Some(width), Some(last), true) = (info.shl_width, self.last, is_imm) {
+            self.last_shift = Some(ShiftDef {
+                pos: last.pos,
+                end: last.end,
+                dst: last.dst,
+                index: a,
+                shift: b & (u32::from(width) - 1),
+                width,
+            });
+        }
         if let (Some(width), Some(last)) = (info.add_width, self.last) {
             self.last_add = Some(AddDef {
                 pos: last.pos,
@@ -629,6 +654,17 @@ impl<'a> Translator<'a> {
             if mem == 0
                 && let Some(add) = self.take_address_add(&e)
             {
+                if let Some((base, index, shift)) = self.take_scaled_index(&add) {
+                    let ops = |dst| isa::LoadScaled {
+                        dst,
+                        base: Slot(base),
+                        index: Slot(index),
+                        shift: Imm(shift),
+                        offset,
+                    };
+                    self.emit_value(access.h.scaled[m64], ops, None);
+                    return;
+                }
                 let (h, a, b) = self.address_add_form(&access, add);
                 let ops = |dst| isa::LoadAdd {
                     dst,
@@ -700,6 +736,17 @@ impl<'a> Translator<'a> {
             if mem == 0
                 && let Some(add) = self.take_address_add(&e)
             {
+                if let Some((base, index, shift)) = self.take_scaled_index(&add) {
+                    let ops = isa::StoreScaled {
+                        base: Slot(base),
+                        index: Slot(index),
+                        shift: Imm(shift),
+                        value: Slot(v),
+                        offset,
+                    };
+                    self.code.emit_transparent(access.h.scaled[m64], ops, None);
+                    return;
+                }
                 let (h, a, b) = self.address_add_form(&access, add);
                 let ops = isa::StoreAdd {
                     a: Slot(a),
@@ -773,6 +820,31 @@ impl<'a> Translator<'a> {
         Some(add)
     }
 
+    /// If one operand of address add `add` (just removed) is a temporary
+    /// computed by a shift left by a constant emitted right before the add,
+    /// removes the shift too. Returns the add's other operand (the base),
+    /// the shift's operand (the index) and the shift count.
+    fn take_scaled_index(&mut self, add: &AddDef) -> Option<(u32, u32, u32)> {
+        if add.b_is_imm {
+            return None;
+        }
+        let shift = self.last_shift.filter(|s| {
+            s.end == add.pos.0
+                && s.width == add.width
+                && s.dst >= self.temp_base
+                && (s.dst == add.a || s.dst == add.b)
+                && self.code.is_open(s.pos)
+        })?;
+        let base = if shift.dst == add.a { add.b } else { add.a };
+        if base == shift.dst {
+            return None;
+        }
+        self.last_shift = None;
+        self.code.truncate(shift.pos);
+        self.code.mark_offset(self.offset);
+        Some((base, shift.index, shift.shift))
+    }
+
     fn local_set(&mut self, local: u32, tee: bool) {
         let v = self.pop();
         // Operands that still refer to the local's old value must be
@@ -791,6 +863,10 @@ impl<'a> Translator<'a> {
                 self.code.retarget_acc(v.slot, slot);
                 if let Some(add) = self.last_add.as_mut().filter(|a| a.pos == last.pos) {
                     add.dst = slot;
+                }
+                // A shift now writes a local, which must keep its value.
+                if self.last_shift.is_some_and(|s| s.pos == last.pos) {
+                    self.last_shift = None;
                 }
             }
             _ => self.emit_move(slot, v),

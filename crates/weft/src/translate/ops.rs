@@ -62,6 +62,9 @@ pub(crate) struct BinInfo {
     /// For `i32.add`/`i64.add`: the integer width (32 or 64), which the
     /// comparisons above must share.
     pub add_width: Option<u8>,
+    /// For `i32.shl`/`i64.shl`: the integer width, for scaled addresses
+    /// (`base + (index << k)`).
+    pub shl_width: Option<u8>,
     /// For integer comparisons: their operand width.
     pub cmp_width: Option<u8>,
 }
@@ -111,7 +114,7 @@ macro_rules! br4 {
 /// comparisons (which fuse with branches and with a preceding add),
 /// `fcmp visit => T, imm class, commutative;` for float comparisons.
 macro_rules! visit_binary {
-    ($(arith $a:ident => $at:ident, $acls:ident, $acomm:literal, $aw:expr;)*
+    ($(arith $a:ident => $at:ident, $acls:ident, $acomm:literal, $aw:expr, $sw:expr;)*
      $(icmp $c:ident => $ct:ident, $ccls:ident, $ccomm:literal, $add:ident, $cw:literal;)*
      $(fcmp $f:ident => $ft:ident, $fcls:ident, $fcomm:literal;)*) => {
         $(fn $a(&mut self) -> Self::Output {
@@ -126,6 +129,7 @@ macro_rules! visit_binary {
                 add_br_rr: None,
                 add_br_ri: None,
                 add_width: $aw,
+                shl_width: $sw,
                 cmp_width: None,
             };
             self.binary(&INFO);
@@ -149,6 +153,7 @@ macro_rules! visit_binary {
                     h!(exec::br_add_cmp::<exec::$add, exec::$ct, exec::IfFalse, exec::ImmOperand>),
                 ]),
                 add_width: None,
+                shl_width: None,
                 cmp_width: Some($cw),
             };
             self.binary(&INFO);
@@ -166,6 +171,7 @@ macro_rules! visit_binary {
                 add_br_rr: None,
                 add_br_ri: None,
                 add_width: None,
+                shl_width: None,
                 cmp_width: None,
             };
             self.binary(&INFO);
@@ -206,6 +212,9 @@ pub(crate) struct MemHandlers {
     /// by [64-bit add and memory][immediate second operand]; the add's
     /// first operand may come from `acc`.
     pub with_add: [[ByAcc; 2]; 2],
+    /// For memory 0: the handlers with a scaled-index address add fused
+    /// in (`base + (index << k)`), by whether the memory is 64-bit.
+    pub scaled: [Handler; 2],
     /// For memory 0: the handlers for a constant address (`load_at`,
     /// `store_at`); a store's value may come from `acc` (a load, with no
     /// register operand, has the same handler twice).
@@ -226,6 +235,7 @@ macro_rules! visit_memory {
                     [by_acc!(load_add[exec::$lt, exec::I32Add, exec::SlotOperand, exec::Addr32]), by_acc!(load_add[exec::$lt, exec::I32Add, exec::ImmOperand, exec::Addr32])],
                     [by_acc!(load_add[exec::$lt, exec::I64Add, exec::SlotOperand, exec::Addr64]), by_acc!(load_add[exec::$lt, exec::I64Add, exec::ImmOperand, exec::Addr64])],
                 ],
+                scaled: [h!(exec::load_scaled::<exec::$lt, exec::Addr32>), h!(exec::load_scaled::<exec::$lt, exec::Addr64>)],
                 at: [h!(exec::load_at::<exec::$lt>); 2],
             };
             self.memory_access(MemAccess { memarg, h: &H });
@@ -244,6 +254,7 @@ macro_rules! visit_memory {
                     [by_acc!(store_add[exec::$st, exec::I32Add, exec::SlotOperand, exec::Addr32]), by_acc!(store_add[exec::$st, exec::I32Add, exec::ImmOperand, exec::Addr32])],
                     [by_acc!(store_add[exec::$st, exec::I64Add, exec::SlotOperand, exec::Addr64]), by_acc!(store_add[exec::$st, exec::I64Add, exec::ImmOperand, exec::Addr64])],
                 ],
+                scaled: [h!(exec::store_scaled::<exec::$st, exec::Addr32>), h!(exec::store_scaled::<exec::$st, exec::Addr64>)],
                 at: by_acc!(store_at[exec::$st]),
             };
             self.memory_access(MemAccess { memarg, h: &H });

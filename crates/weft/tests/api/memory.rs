@@ -38,3 +38,54 @@ fn grown_pages_are_zero_and_old_bytes_stay() {
         assert_eq!(data[n * 65536 - 1], n as u8, "byte before page {n}");
     }
 }
+
+/// Array accesses `base + (i << k)`, translated as one scaled access,
+/// compute the address as the shift and add would: wrapping in 32 bits
+/// (so a huge index can land in bounds), with the shift count masked; a
+/// shift whose result is also kept in a local still writes that local.
+#[test]
+fn scaled_index_accesses_compute_wasm_addresses() {
+    let mut store = Store::new(&Engine::default(), ());
+    let inst = instantiate(
+        &mut store,
+        r#"(module
+        (memory 1)
+        (func (export "put") (param $base i32) (param $i i32) (param $v i64)
+            (i64.store offset=8 (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 3)))
+                (local.get $v)))
+        (func (export "get") (param $base i32) (param $i i32) (result i64)
+            (i64.load offset=8 (i32.add (i32.shl (local.get $i) (i32.const 35)) (local.get $base))))
+        (func (export "get32") (param $i i32) (result i32)
+            (i32.load (i32.add (i32.const 16) (i32.shl (local.get $i) (i32.const 2)))))
+        (func (export "tee") (param $i i32) (result i32)
+            (local $t i32)
+            (i32.load (i32.add (local.tee $t (i32.shl (local.get $i) (i32.const 2))) (i32.const 16)))
+            (local.get $t)
+            (i32.add)))"#,
+    );
+    let put = inst
+        .get_typed_func::<(i32, i32, i64), ()>(&mut store, "put")
+        .unwrap();
+    let get = inst
+        .get_typed_func::<(i32, i32), i64>(&mut store, "get")
+        .unwrap();
+    put.call(&mut store, (8, 3, 0x1122_3344_5566_7788)).unwrap();
+    // 8 + (3 << 3) + 8 = 40, read back with the shift count 35 & 31 = 3.
+    assert_eq!(get.call(&mut store, (8, 3)).unwrap(), 0x1122_3344_5566_7788);
+    // 0x2000_0000 << 3 wraps to 0: 32 + 0 + 8 is the same element.
+    assert_eq!(
+        get.call(&mut store, (32, 0x2000_0000)).unwrap(),
+        0x1122_3344_5566_7788
+    );
+    // Out of bounds without wrapping: 0 + (8191 << 3) + 8 + 8 > 65536.
+    let err = get.call(&mut store, (0, 8191)).unwrap_err();
+    assert_eq!(trap_of(&err).kind(), TrapKind::MemoryOutOfBounds);
+    let get32 = inst
+        .get_typed_func::<i32, i32>(&mut store, "get32")
+        .unwrap();
+    // 16 + (6 << 2) = 40: the low half of the value stored above.
+    assert_eq!(get32.call(&mut store, 6).unwrap(), 0x5566_7788);
+    let tee = inst.get_typed_func::<i32, i32>(&mut store, "tee").unwrap();
+    // The load reads 40 as above; the local keeps 6 << 2 = 24.
+    assert_eq!(tee.call(&mut store, 6).unwrap(), 0x5566_7788 + 24);
+}
