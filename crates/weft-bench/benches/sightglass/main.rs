@@ -50,8 +50,9 @@
 //! happens inside the measured region; wasmi gets weft's 8 MiB stack
 //! limit, as its default is too small for shootout-ackermann.
 //!
-//! Not run (see `weft_bench::sightglass::EXCLUDED`): splay (GC),
-//! cm-online-stats and kotlin-richards (components), image-classification
+//! Not run (see `weft_bench::sightglass::EXCLUDED`): splay (GC) and
+//! cm-online-stats and kotlin-richards (components), which wasmi 2.0
+//! cannot run (weft runs them elsewhere), image-classification
 //! (wasi-nn), and rust-protobuf, hex-simd and meshoptimizer (inputs missing
 //! from the checkout).
 //!
