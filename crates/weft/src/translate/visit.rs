@@ -86,7 +86,6 @@ impl<'a> VisitOperator<'a> for Translator<'_> {
     arith visit_i64_div_u => I64DivU, SignExt64, false, None, None;
     arith visit_i64_rem_s => I64RemS, SignExt64, false, None, None;
     arith visit_i64_rem_u => I64RemU, SignExt64, false, None, None;
-    arith visit_i64_and => I64And, SignExt64, true, None, None;
     arith visit_i64_or => I64Or, SignExt64, true, None, None;
     arith visit_i64_xor => I64Xor, SignExt64, true, None, None;
     arith visit_i64_shl => I64Shl, SignExt64, false, None, Some(64);
@@ -187,6 +186,38 @@ impl<'a> VisitOperator<'a> for Translator<'_> {
     store visit_i32_store => Store32, store visit_i64_store => Store64, store visit_f32_store => Store32,
     store visit_f64_store => Store64, store visit_i32_store8 => Store8, store visit_i32_store16 => Store16,
     store visit_i64_store8 => Store8, store visit_i64_store16 => Store16, store visit_i64_store32 => Store32,
+    }
+
+    /// `i64.and`; with the mask `0xffff_ffff` (which no 32-bit immediate
+    /// can hold sign-extended) it is the zero-extension of the low half,
+    /// as bignum and hashing code writes it: a unary operator, with no
+    /// constant to materialise.
+    fn visit_i64_and(&mut self) -> Self::Output {
+        if self
+            .stack
+            .last()
+            .is_some_and(|e| e.op == Operand::Const(0xffff_ffff))
+        {
+            self.pop();
+            self.unary(by_acc!(un[exec::I64ExtendI32U]), false);
+            return Ok(());
+        }
+        const INFO: BinInfo = BinInfo {
+            rr: rr3!(I64And),
+            ri: by_acc!(bin_imm[exec::I64And, exec::ImmRight]),
+            ir: by_acc!(bin_imm[exec::I64And, exec::ImmLeft]),
+            imm: ImmClass::SignExt64,
+            commutative: true,
+            br_rr: None,
+            br_ri: None,
+            add_br_rr: None,
+            add_br_ri: None,
+            add_width: None,
+            shl_width: None,
+            cmp_width: None,
+        };
+        self.binary(&INFO);
+        Ok(())
     }
 
     // ----- constants, reinterpretations, locals and globals --------------
