@@ -7,7 +7,7 @@
 use super::forms::{AccOperand, ImmSide, Source};
 use super::{Ctx, Exit, Fp, Ip, decode, get, next, set, trap};
 use crate::error::TrapKind;
-use crate::ir::isa::{BinImm, BinRR, Const32, Const64, Move, Select, Unary};
+use crate::ir::isa::{BinImm, BinImm64, BinRR, Const32, Const64, Move, Select, Unary};
 
 /// A binary operator on cells.
 pub(crate) trait BinOp {
@@ -63,6 +63,27 @@ pub(crate) unsafe fn bin_imm<O: BinOp, P: ImmSide, R: Source>(
         O::apply(x, imm)
     };
     let v = match r {
+        Ok(v) => v,
+        Err(k) => trap!(ip, ctx, k),
+    };
+    set!(fp, ctx, o.dst, v);
+    next!(next, fp, mem, len, ctx, v)
+}
+
+/// `dst = a OP imm` for a 64-bit operator and an immediate that needs all
+/// 64 bits (hash multipliers, masks), `a` in a slot or (with `ACC`) in
+/// `acc`. Passes the result on in `acc`.
+pub(crate) unsafe fn bin_imm64<O: BinOp, R: Source>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
+    let (o, next) = decode!(ip, BinImm64);
+    let x = if R::ACC { acc } else { get!(fp, ctx, o.a) };
+    let v = match O::apply(x, o.imm.get()) {
         Ok(v) => v,
         Err(k) => trap!(ip, ctx, k),
     };

@@ -342,6 +342,9 @@ instructions! {
     BinRR = "bin" { dst: Slot, a: Slot, b: Slot }
     /// `dst = a OP imm` or `dst = imm OP a`.
     BinImm = "bin_imm" { dst: Slot, a: Slot, imm: Imm }
+    /// `dst = a OP imm` with a 64-bit immediate (one no 32-bit immediate
+    /// can hold).
+    BinImm64 = "bin_imm64" { dst: Slot, a: Slot, imm: Imm64 }
     /// `dst = OP a`, and every other one-in one-out operation.
     Unary = "unary" { dst: Slot, a: Slot }
     /// `dst = src`, one cell or (for a `v128`) two.
@@ -540,6 +543,7 @@ macro_rules! defines {
 defines!(
     BinRR,
     BinImm,
+    BinImm64,
     Unary,
     Move,
     Const32,

@@ -558,6 +558,26 @@ impl<'a> Translator<'a> {
             Operand::Const(c) => info.imm.encode(c),
             _ => None,
         };
+        // A 64-bit constant no 32-bit immediate can hold (on the right,
+        // or on the left of a commutative operator).
+        if let Some(forms) = info.ri64 {
+            let wide = match (oa, ob) {
+                (_, Operand::Const(c)) if imm_of(ob).is_none() => Some((ea, c)),
+                (Operand::Const(c), _) if info.commutative && imm_of(oa).is_none() => Some((eb, c)),
+                _ => None,
+            };
+            if let Some((e, c)) = wide {
+                let a = self.read(e);
+                let h = self.by_acc(forms, a);
+                let ops = |dst| isa::BinImm64 {
+                    dst,
+                    a: Slot(a),
+                    imm: Imm64::new(c),
+                };
+                self.emit_value(h, ops, None);
+                return;
+            }
+        }
         let (h, a, bb, is_imm) = if let Some(imm) = imm_of(ob) {
             (Some(info.ri), self.read(ea), imm, true)
         } else if let Some(imm) = imm_of(oa) {

@@ -48,6 +48,9 @@ pub(crate) struct BinInfo {
     /// Slot and immediate; `imm OP slot` for `ir`.
     pub ri: ByAcc,
     pub ir: ByAcc,
+    /// For 64-bit integer operators: slot and a 64-bit immediate, for
+    /// constants `imm` cannot hold.
+    pub ri64: Option<ByAcc>,
     pub imm: ImmClass,
     pub commutative: bool,
     /// For comparisons: fused compare-and-branch handlers, indexed by
@@ -115,6 +118,7 @@ macro_rules! br4 {
 /// `fcmp visit => T, imm class, commutative;` for float comparisons.
 macro_rules! visit_binary {
     ($(arith $a:ident => $at:ident, $acls:ident, $acomm:literal, $aw:expr, $sw:expr;)*
+     $(arith64 $a64:ident => $at64:ident, $acomm64:literal, $aw64:expr, $sw64:expr;)*
      $(icmp $c:ident => $ct:ident, $ccls:ident, $ccomm:literal, $add:ident, $cw:literal;)*
      $(fcmp $f:ident => $ft:ident, $fcls:ident, $fcomm:literal;)*) => {
         $(fn $a(&mut self) -> Self::Output {
@@ -122,6 +126,7 @@ macro_rules! visit_binary {
                 rr: rr3!($at),
                 ri: by_acc!(bin_imm[exec::$at, exec::ImmRight]),
                 ir: by_acc!(bin_imm[exec::$at, exec::ImmLeft]),
+                ri64: None,
                 imm: ImmClass::$acls,
                 commutative: $acomm,
                 br_rr: None,
@@ -135,11 +140,31 @@ macro_rules! visit_binary {
             self.binary(&INFO);
             Ok(())
         })*
+        $(fn $a64(&mut self) -> Self::Output {
+            const INFO: BinInfo = BinInfo {
+                rr: rr3!($at64),
+                ri: by_acc!(bin_imm[exec::$at64, exec::ImmRight]),
+                ir: by_acc!(bin_imm[exec::$at64, exec::ImmLeft]),
+                ri64: Some(by_acc!(bin_imm64[exec::$at64])),
+                imm: ImmClass::SignExt64,
+                commutative: $acomm64,
+                br_rr: None,
+                br_ri: None,
+                add_br_rr: None,
+                add_br_ri: None,
+                add_width: $aw64,
+                shl_width: $sw64,
+                cmp_width: None,
+            };
+            self.binary(&INFO);
+            Ok(())
+        })*
         $(fn $c(&mut self) -> Self::Output {
             const INFO: BinInfo = BinInfo {
                 rr: rr3!($ct),
                 ri: by_acc!(bin_imm[exec::$ct, exec::ImmRight]),
                 ir: by_acc!(bin_imm[exec::$ct, exec::ImmLeft]),
+                ri64: None,
                 imm: ImmClass::$ccls,
                 commutative: $ccomm,
                 br_rr: Some(br4!($ct, SlotOperand)),
@@ -164,6 +189,7 @@ macro_rules! visit_binary {
                 rr: rr3!($ft),
                 ri: by_acc!(bin_imm[exec::$ft, exec::ImmRight]),
                 ir: by_acc!(bin_imm[exec::$ft, exec::ImmLeft]),
+                ri64: None,
                 imm: ImmClass::$fcls,
                 commutative: $fcomm,
                 br_rr: Some(br4!($ft, SlotOperand)),

@@ -79,20 +79,6 @@ impl<'a> VisitOperator<'a> for Translator<'_> {
     arith visit_i32_shr_u => I32ShrU, Bits32, false, None, None;
     arith visit_i32_rotl => I32Rotl, Bits32, false, None, None;
     arith visit_i32_rotr => I32Rotr, Bits32, false, None, None;
-    arith visit_i64_add => I64Add, SignExt64, true, Some(64), None;
-    arith visit_i64_sub => I64Sub, SignExt64, false, None, None;
-    arith visit_i64_mul => I64Mul, SignExt64, true, None, None;
-    arith visit_i64_div_s => I64DivS, SignExt64, false, None, None;
-    arith visit_i64_div_u => I64DivU, SignExt64, false, None, None;
-    arith visit_i64_rem_s => I64RemS, SignExt64, false, None, None;
-    arith visit_i64_rem_u => I64RemU, SignExt64, false, None, None;
-    arith visit_i64_or => I64Or, SignExt64, true, None, None;
-    arith visit_i64_xor => I64Xor, SignExt64, true, None, None;
-    arith visit_i64_shl => I64Shl, SignExt64, false, None, Some(64);
-    arith visit_i64_shr_s => I64ShrS, SignExt64, false, None, None;
-    arith visit_i64_shr_u => I64ShrU, SignExt64, false, None, None;
-    arith visit_i64_rotl => I64Rotl, SignExt64, false, None, None;
-    arith visit_i64_rotr => I64Rotr, SignExt64, false, None, None;
     arith visit_f32_add => F32Add, Bits32, true, None, None;
     arith visit_f32_sub => F32Sub, Bits32, false, None, None;
     arith visit_f32_mul => F32Mul, Bits32, true, None, None;
@@ -107,6 +93,20 @@ impl<'a> VisitOperator<'a> for Translator<'_> {
     arith visit_f64_min => F64Min, None, true, None, None;
     arith visit_f64_max => F64Max, None, true, None, None;
     arith visit_f64_copysign => F64Copysign, None, false, None, None;
+    arith64 visit_i64_add => I64Add, true, Some(64), None;
+    arith64 visit_i64_sub => I64Sub, false, None, None;
+    arith64 visit_i64_mul => I64Mul, true, None, None;
+    arith64 visit_i64_div_s => I64DivS, false, None, None;
+    arith64 visit_i64_div_u => I64DivU, false, None, None;
+    arith64 visit_i64_rem_s => I64RemS, false, None, None;
+    arith64 visit_i64_rem_u => I64RemU, false, None, None;
+    arith64 visit_i64_or => I64Or, true, None, None;
+    arith64 visit_i64_xor => I64Xor, true, None, None;
+    arith64 visit_i64_shl => I64Shl, false, None, Some(64);
+    arith64 visit_i64_shr_s => I64ShrS, false, None, None;
+    arith64 visit_i64_shr_u => I64ShrU, false, None, None;
+    arith64 visit_i64_rotl => I64Rotl, false, None, None;
+    arith64 visit_i64_rotr => I64Rotr, false, None, None;
     icmp visit_i32_eq => I32Eq, Bits32, true, I32Add, 32;
     icmp visit_i32_ne => I32Ne, Bits32, true, I32Add, 32;
     icmp visit_i32_lt_s => I32LtS, Bits32, false, I32Add, 32;
@@ -206,6 +206,7 @@ impl<'a> VisitOperator<'a> for Translator<'_> {
             rr: rr3!(I64And),
             ri: by_acc!(bin_imm[exec::I64And, exec::ImmRight]),
             ir: by_acc!(bin_imm[exec::I64And, exec::ImmLeft]),
+            ri64: Some(by_acc!(bin_imm64[exec::I64And])),
             imm: ImmClass::SignExt64,
             commutative: true,
             br_rr: None,

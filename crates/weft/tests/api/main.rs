@@ -15,6 +15,7 @@ mod fuzz_regressions;
 mod gc;
 mod handles;
 mod host;
+mod immediates;
 mod ir;
 mod limits;
 mod linking;
