@@ -11,7 +11,7 @@ use super::{Ctx, Exit, Fp, Ip, decode, get, next, set, trap};
 use crate::error::TrapKind;
 use crate::ir::isa::{
     DataDrop, Load, LoadAdd, LoadAt, LoadMem, LoadScaled, MemoryCopy, MemoryFill, MemoryGrow,
-    MemoryInit, MemorySize, Store, StoreAdd, StoreAt, StoreImm, StoreMem, StoreScaled,
+    MemoryInit, MemorySize, Store, StoreAdd, StoreAt, StoreImm, StoreImmAdd, StoreMem, StoreScaled,
 };
 use crate::store::MemoryInstance;
 
@@ -400,6 +400,32 @@ pub(crate) unsafe fn store_at<S: StoreOp, R: Source>(
     let v = if R::ACC { acc } else { get!(fp, ctx, o.value) };
     // SAFETY: as for `load`.
     unsafe { S::write(mem.add(ea), v) };
+    next!(next, fp, mem, len, ctx, acc)
+}
+
+/// Store a constant to memory 0 at `a + b` (an `i32.add`/`i64.add` fused
+/// in, with its wrap-around): clearing or setting an array element.
+pub(crate) unsafe fn store_imm_add<S: StoreOp, A: BinOp, B: Second, W: Width, R: Source>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
+    let (o, next) = decode!(ip, StoreImmAdd);
+    let a = if R::ACC { acc } else { get!(fp, ctx, o.a) };
+    let b = if B::IMM {
+        A::imm(o.b.0)
+    } else {
+        get!(fp, ctx, o.b)
+    };
+    let addr = A::apply(a, b).unwrap_or(0);
+    let Some(ea) = effective_for::<W>(addr, o.offset.get(), S::SIZE, len) else {
+        trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
+    };
+    // SAFETY: as for `load`.
+    unsafe { S::write(mem.add(ea), S::imm(o.value.0)) };
     next!(next, fp, mem, len, ctx, acc)
 }
 

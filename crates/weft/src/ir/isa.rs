@@ -418,6 +418,9 @@ instructions! {
     StoreAdd = "store_add" { a: Slot, b: SlotOrImm, value: Slot, offset: Imm64 }
     /// `memory0[addr + offset] = value`, a constant.
     StoreImm = "store_imm" { addr: Slot, value: Imm, offset: Imm64 }
+    /// `memory0[a + b + offset] = value`, a constant (the address add
+    /// fused in).
+    StoreImmAdd = "store_imm_add" { a: Slot, b: SlotOrImm, value: Imm, offset: Imm64 }
     /// `dst = memory0[base + (index << shift) + offset]` (an address add
     /// of a scaled index fused in, wrapping in the memory's index width).
     LoadScaled = "load_scaled" { dst: Slot, base: Slot, index: Slot, shift: Imm, offset: Imm64 }

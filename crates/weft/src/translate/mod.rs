@@ -685,7 +685,7 @@ impl<'a> Translator<'a> {
                     self.emit_value(access.h.scaled[m64], ops, None);
                     return;
                 }
-                let (h, a, b) = self.address_add_form(&access, add);
+                let (h, a, b) = self.address_add_form(&access.h.with_add, add);
                 let ops = |dst| isa::LoadAdd {
                     dst,
                     a: Slot(a),
@@ -726,12 +726,24 @@ impl<'a> Translator<'a> {
         } else {
             let ve = self.pop();
             let address = self.stack.last().map(|e| e.op);
-            if let (Operand::Const(c), 0, Some((h, class))) = (ve.op, mem, access.h.store_imm)
-                && let Some(imm) = class.encode(c)
+            if let (Operand::Const(c), 0, Some(forms)) = (ve.op, mem, &access.h.store_imm)
+                && let Some(imm) = forms.class.encode(c)
                 && !matches!(address, Some(Operand::Const(_)))
             {
-                let a = self.pop_slot();
-                let h = self.by_acc(h[m64], a);
+                let e = self.pop();
+                if let Some(add) = self.take_address_add(&e) {
+                    let (h, a, b) = self.address_add_form(&forms.with_add, add);
+                    let ops = isa::StoreImmAdd {
+                        a: Slot(a),
+                        b: SlotOrImm(b),
+                        value: Imm(imm),
+                        offset,
+                    };
+                    self.code.emit_transparent(h, ops, None);
+                    return;
+                }
+                let a = self.read(e);
+                let h = self.by_acc(forms.plain[m64], a);
                 let ops = isa::StoreImm {
                     addr: Slot(a),
                     value: Imm(imm),
@@ -767,7 +779,7 @@ impl<'a> Translator<'a> {
                     self.code.emit_transparent(access.h.scaled[m64], ops, None);
                     return;
                 }
-                let (h, a, b) = self.address_add_form(&access, add);
+                let (h, a, b) = self.address_add_form(&access.h.with_add, add);
                 let ops = isa::StoreAdd {
                     a: Slot(a),
                     b: SlotOrImm(b),
@@ -798,16 +810,21 @@ impl<'a> Translator<'a> {
         }
     }
 
-    /// The handler of `access` with address add `add` fused in, and the
+    /// The handler of an access with address add `add` fused in (from
+    /// `with_add`, indexed [64-bit][immediate second operand]), and the
     /// add's operands: swapped (it commutes) when only the second is in
     /// `acc`, so the handler can read it from there.
-    fn address_add_form(&self, access: &ops::MemAccess, add: AddDef) -> (Handler, u32, u32) {
+    fn address_add_form(
+        &self,
+        with_add: &[[ops::ByAcc; 2]; 2],
+        add: AddDef,
+    ) -> (Handler, u32, u32) {
         let (a, b) = if !add.b_is_imm && !self.code.acc_holds(add.a) && self.code.acc_holds(add.b) {
             (add.b, add.a)
         } else {
             (add.a, add.b)
         };
-        let forms = access.h.with_add[usize::from(add.width == 64)][usize::from(add.b_is_imm)];
+        let forms = with_add[usize::from(add.width == 64)][usize::from(add.b_is_imm)];
         (self.by_acc(forms, a), a, b)
     }
 

@@ -231,9 +231,8 @@ pub(crate) struct MemHandlers {
     pub general: Handler,
     pub is_load: bool,
     /// For stores to memory 0: the handlers taking the value as a 32-bit
-    /// immediate (by memory index width; the address may come from `acc`),
-    /// and which constants fit them.
-    pub store_imm: Option<([ByAcc; 2], ImmClass)>,
+    /// immediate, and which constants fit them.
+    pub store_imm: Option<StoreImmForms>,
     /// For memory 0: the handlers with an address add fused in, indexed
     /// by [64-bit add and memory][immediate second operand]; the add's
     /// first operand may come from `acc`.
@@ -245,6 +244,16 @@ pub(crate) struct MemHandlers {
     /// `store_at`); a store's value may come from `acc` (a load, with no
     /// register operand, has the same handler twice).
     pub at: ByAcc,
+}
+
+/// The handlers of a store to memory 0 whose value is a 32-bit immediate.
+pub(crate) struct StoreImmForms {
+    /// By memory index width; the address may come from `acc`.
+    pub plain: [ByAcc; 2],
+    /// With an address add fused in, indexed as [`MemHandlers::with_add`].
+    pub with_add: [[ByAcc; 2]; 2],
+    /// Which constants fit the immediate.
+    pub class: ImmClass,
 }
 
 /// Visitor methods for loads and stores, one per row: `load visit => T,`
@@ -272,10 +281,14 @@ macro_rules! visit_memory {
                 fast: [by_acc!(store[exec::$st, exec::Addr32]), by_acc!(store[exec::$st, exec::Addr64])],
                 general: h!(exec::store_m::<exec::$st>),
                 is_load: false,
-                store_imm: Some((
-                    [by_acc!(store_imm[exec::$st, exec::Addr32]), by_acc!(store_imm[exec::$st, exec::Addr64])],
-                    if <exec::$st as exec::StoreOp>::SIZE == 8 { ImmClass::SignExt64 } else { ImmClass::Bits32 },
-                )),
+                store_imm: Some(StoreImmForms {
+                    plain: [by_acc!(store_imm[exec::$st, exec::Addr32]), by_acc!(store_imm[exec::$st, exec::Addr64])],
+                    with_add: [
+                        [by_acc!(store_imm_add[exec::$st, exec::I32Add, exec::SlotOperand, exec::Addr32]), by_acc!(store_imm_add[exec::$st, exec::I32Add, exec::ImmOperand, exec::Addr32])],
+                        [by_acc!(store_imm_add[exec::$st, exec::I64Add, exec::SlotOperand, exec::Addr64]), by_acc!(store_imm_add[exec::$st, exec::I64Add, exec::ImmOperand, exec::Addr64])],
+                    ],
+                    class: if <exec::$st as exec::StoreOp>::SIZE == 8 { ImmClass::SignExt64 } else { ImmClass::Bits32 },
+                }),
                 with_add: [
                     [by_acc!(store_add[exec::$st, exec::I32Add, exec::SlotOperand, exec::Addr32]), by_acc!(store_add[exec::$st, exec::I32Add, exec::ImmOperand, exec::Addr32])],
                     [by_acc!(store_add[exec::$st, exec::I64Add, exec::SlotOperand, exec::Addr64]), by_acc!(store_add[exec::$st, exec::I64Add, exec::ImmOperand, exec::Addr64])],

@@ -10,8 +10,8 @@
 //! their operators translation errors.
 
 use super::ops::{
-    BinForms, BinInfo, ImmClass, MemAccess, MemHandlers, br4, by_acc, rr3, visit_binary,
-    visit_memory, visit_unary,
+    BinForms, BinInfo, ImmClass, MemAccess, MemHandlers, StoreImmForms, br4, by_acc, rr3,
+    visit_binary, visit_memory, visit_unary,
 };
 use super::{Operand, Translator, control::Kind};
 use crate::error::{Error, Result};

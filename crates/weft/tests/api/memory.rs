@@ -90,3 +90,41 @@ fn scaled_index_accesses_compute_wasm_addresses() {
     // The load reads 40 as above; the local keeps 6 << 2 = 24.
     assert_eq!(tee.call(&mut store, 6).unwrap(), 0x5566_7788 + 24);
 }
+
+/// Stores of a constant to `a + b` (translated with the add fused in)
+/// wrap the add in 32 bits before adding the offset, as Wasm defines, and
+/// trap past the end.
+#[test]
+fn constant_stores_to_a_sum_wrap_the_sum() {
+    let mut store = Store::new(&Engine::default(), ());
+    let inst = instantiate(
+        &mut store,
+        r#"(module
+        (memory 1)
+        (func (export "clear") (param $p i32) (param $i i32)
+            (i32.store8 offset=4 (i32.add (local.get $p) (local.get $i)) (i32.const 0x1ab)))
+        (func (export "clear_imm") (param $p i32)
+            (i64.store offset=2 (i32.add (local.get $p) (i32.const 0xfffffffe)) (i64.const -2)))
+        (func (export "byte") (param i32) (result i32) (i32.load8_u (local.get 0)))
+        (func (export "word") (param i32) (result i64) (i64.load (local.get 0))))"#,
+    );
+    let clear = inst
+        .get_typed_func::<(i32, i32), ()>(&mut store, "clear")
+        .unwrap();
+    let clear_imm = inst
+        .get_typed_func::<i32, ()>(&mut store, "clear_imm")
+        .unwrap();
+    let byte = inst.get_typed_func::<i32, i32>(&mut store, "byte").unwrap();
+    let word = inst.get_typed_func::<i32, i64>(&mut store, "word").unwrap();
+    clear.call(&mut store, (10, 6)).unwrap();
+    assert_eq!(byte.call(&mut store, 20).unwrap(), 0xab);
+    // -16 + 0x30 wraps to 0x20; the offset makes it 0x24.
+    assert_eq!(byte.call(&mut store, 0x24).unwrap(), 0);
+    clear.call(&mut store, (-16, 0x30)).unwrap();
+    assert_eq!(byte.call(&mut store, 0x24).unwrap(), 0xab);
+    // 100 + 0xffff_fffe wraps to 98; + 2 stores at 100.
+    clear_imm.call(&mut store, 100).unwrap();
+    assert_eq!(word.call(&mut store, 100).unwrap(), -2);
+    let err = clear.call(&mut store, (65530, 2)).unwrap_err();
+    assert_eq!(trap_of(&err).kind(), TrapKind::MemoryOutOfBounds);
+}
