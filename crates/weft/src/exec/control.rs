@@ -272,6 +272,29 @@ unsafe fn enter_tail(
     next!(code, fp, mem, len, ctx, acc)
 }
 
+/// [`enter`], or with `TAIL` [`enter_tail`] (which has no return address).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn enter_as<K: CallKind>(
+    ip: Ip,
+    next_ip: Ip,
+    fp: Fp,
+    base: u32,
+    func: *const FuncEntry,
+    inst: *const InstanceRt,
+    mem_len: (*mut u8, usize),
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
+    if K::TAIL {
+        // SAFETY: as the caller promises for `enter_tail`.
+        unsafe { enter_tail(ip, fp, base, func, inst, mem_len, ctx, acc) }
+    } else {
+        // SAFETY: as the caller promises for `enter`.
+        unsafe { enter(ip, next_ip, fp, base, func, inst, mem_len, ctx, acc) }
+    }
+}
+
 /// The code of a function not translated yet (its entry's stub, see
 /// `FuncEntry`), entered like the function itself, its frame in place:
 /// translates the function (once for its module, whichever store or
@@ -367,24 +390,19 @@ pub(crate) unsafe fn call<K: CallKind>(
     let (o, next) = decode!(ip, Call);
     let func = callee(o, ctx);
     let inst = ctx.inst;
-    if K::TAIL {
-        // SAFETY: see `enter_tail`.
-        unsafe { enter_tail(ip, fp, o.base.0, func, inst, (mem, len), ctx, acc) }
-    } else {
-        // SAFETY: see `enter`.
-        unsafe {
-            enter(
-                ip,
-                next.ip(),
-                fp,
-                o.base.0,
-                func,
-                inst,
-                (mem, len),
-                ctx,
-                acc,
-            )
-        }
+    // SAFETY: see `enter` and `enter_tail`.
+    unsafe {
+        enter_as::<K>(
+            ip,
+            next.ip(),
+            fp,
+            o.base.0,
+            func,
+            inst,
+            (mem, len),
+            ctx,
+            acc,
+        )
     }
 }
 
@@ -575,24 +593,19 @@ pub(crate) unsafe fn call_indirect<K: CallKind>(
         // SAFETY: the same instruction, handled in full.
         return unsafe { call_indirect_general::<K>(ip, fp, mem, len, ctx, acc) };
     };
-    if K::TAIL {
-        // SAFETY: see `enter_tail`.
-        unsafe { enter_tail(ip, fp, o.base.0, func, inst, (mem, len), ctx, acc) }
-    } else {
-        // SAFETY: see `enter`.
-        unsafe {
-            enter(
-                ip,
-                next.ip(),
-                fp,
-                o.base.0,
-                func,
-                inst,
-                (mem, len),
-                ctx,
-                acc,
-            )
-        }
+    // SAFETY: see `enter` and `enter_tail`.
+    unsafe {
+        enter_as::<K>(
+            ip,
+            next.ip(),
+            fp,
+            o.base.0,
+            func,
+            inst,
+            (mem, len),
+            ctx,
+            acc,
+        )
     }
 }
 
