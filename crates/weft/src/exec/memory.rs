@@ -15,44 +15,30 @@ use crate::ir::isa::{
 };
 use crate::store::MemoryInstance;
 
-/// Grows linear-memory bytes `data` to `new_len` zero-extended bytes, or
-/// answers `None` (leaving `data` as it was) if the allocator refuses.
+/// `len` zero bytes freshly allocated, or `None` if the allocator refuses:
+/// a linear memory's first bytes.
 ///
-/// Neither fills the new bytes nor, mostly, copies the old: `data`'s spare
-/// capacity is always zero, as it comes from zeroed allocation (`calloc`,
-/// whose large blocks are fresh pages the kernel zeroes on first touch, so
-/// untouched pages cost no resident memory either) and nothing writes past
-/// a memory's length. A grow within the capacity just extends the length;
-/// one beyond it moves to a zeroed block of at least twice the length, so
-/// a memory grown a page at a time is copied a logarithmic number of times.
-/// `max_len` caps the spare capacity (the memory's maximum size).
-///
-/// `data` must be empty or come from this function, and only its first
-/// `data.len()` bytes may have been written since.
-pub(crate) fn grow_zeroed(data: &mut Vec<u8>, new_len: usize, max_len: usize) -> Option<()> {
-    if new_len <= data.capacity() {
-        if new_len > data.len() {
-            // SAFETY: bytes below the capacity are initialised, and those
-            // past the length are zero (see above).
-            unsafe { data.set_len(new_len) };
-        }
-        return Some(());
+/// Zeroed allocation (`calloc`), not a fill: the allocator hands out large
+/// blocks as fresh pages the kernel zeroes on first touch, so a memory
+/// costs neither a pass over its bytes at instantiation nor resident memory
+/// for pages the program never touches. (Safe Rust has no fallible zeroed
+/// allocation; `vec![0; n]` aborts when refused.) Later growth reallocates
+/// and fills the new part, which lets the allocator move a large block's
+/// pages instead of copying them.
+pub(crate) fn zeroed_bytes(len: usize) -> Option<Vec<u8>> {
+    if len == 0 {
+        return Some(Vec::new());
     }
-    let doubled = new_len.max(data.len().saturating_mul(2).min(max_len));
-    // If the doubled block is refused, the exact size may still be had.
-    let (ptr, capacity) = [doubled, new_len].into_iter().find_map(|capacity| {
-        let layout = std::alloc::Layout::array::<u8>(capacity).ok()?;
-        // SAFETY: `layout` has a nonzero size (`capacity >= new_len > 0`).
-        let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
-        (!ptr.is_null()).then_some((ptr, capacity))
-    })?;
+    let layout = std::alloc::Layout::array::<u8>(len).ok()?;
+    // SAFETY: `layout` has a nonzero size.
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
+    if ptr.is_null() {
+        return None;
+    }
     // SAFETY: `ptr` was allocated by the global allocator with `u8`'s
-    // alignment and exactly `capacity` bytes, all zero, of which the first
-    // `new_len` become the length.
-    let mut grown = unsafe { Vec::from_raw_parts(ptr, new_len, capacity) };
-    grown[..data.len()].copy_from_slice(data);
-    *data = grown;
-    Some(())
+    // alignment and a size of exactly `len` bytes (the capacity), all of
+    // them initialised to zero (the length).
+    Some(unsafe { Vec::from_raw_parts(ptr, len, len) })
 }
 
 /// A load: how many bytes and how they become a cell.

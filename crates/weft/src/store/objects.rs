@@ -83,8 +83,12 @@ impl MemoryInstance {
         if bytes > isize::MAX as usize / 2 {
             return None;
         }
-        let max_bytes = usize::try_from(max.saturating_mul(self.page_size())).unwrap_or(usize::MAX);
-        crate::exec::grow_zeroed(&mut self.data, bytes, max_bytes.max(bytes))?;
+        if self.data.is_empty() {
+            self.data = crate::exec::zeroed_bytes(bytes)?;
+        } else {
+            self.data.try_reserve_exact(bytes - self.data.len()).ok()?;
+            self.data.resize(bytes, 0);
+        }
         Some(old)
     }
 }

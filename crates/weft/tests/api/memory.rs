@@ -3,8 +3,8 @@
 
 use super::*;
 
-/// A memory grown a page at a time (so mostly within capacity reserved by
-/// an earlier grow) reads zero in every new page and keeps what was
+/// A memory (its first pages zeroed by the allocator, later ones filled)
+/// grown a page at a time reads zero in every new page and keeps what was
 /// written before, at the end of each earlier size too.
 #[test]
 fn grown_pages_are_zero_and_old_bytes_stay() {
