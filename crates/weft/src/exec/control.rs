@@ -346,14 +346,11 @@ unsafe fn call_id(
     // always name existing functions.
     let entry = &store.funcs[id as usize];
     match &entry.kind {
-        FuncKind::Wasm {
+        &FuncKind::Wasm {
             instance,
             def_index,
         } => {
-            let inst: *const InstanceRt = &*store.exec.instances[*instance as usize];
-            // SAFETY: `inst` is a live instance; its defined list covers
-            // `def_index`.
-            let func = unsafe { (&(*inst).defined)[*def_index as usize] };
+            let (func, inst) = wasm_entry(store, instance, def_index);
             if tail {
                 // SAFETY: see `enter_tail`.
                 unsafe { enter_tail(ip, fp, base, func, inst, mem_len, ctx, acc) }
@@ -634,10 +631,21 @@ fn exact_wasm_target(
     else {
         return None;
     };
+    Some(wasm_entry(store, instance, def_index))
+}
+
+/// The entry of defined function `def_index` of store instance
+/// `instance`, and that instance.
+#[inline(always)]
+fn wasm_entry(
+    store: &crate::store::StoreInner,
+    instance: u32,
+    def_index: u32,
+) -> (*const FuncEntry, *const InstanceRt) {
     let inst: *const InstanceRt = &*store.exec.instances[instance as usize];
     // SAFETY: `inst` is a live instance; its defined list covers
     // `def_index`.
-    Some((unsafe { (&(*inst).defined)[def_index as usize] }, inst))
+    (unsafe { (&(*inst).defined)[def_index as usize] }, inst)
 }
 
 /// `call_indirect` in full: what [`call_indirect`] leaves to it.

@@ -136,13 +136,14 @@ stores! {
 }
 
 /// The start of the `size`-byte access at `addr + offset`, if in bounds.
+/// (A sum past `u64::MAX` is past any memory's length, so checked 64-bit
+/// adds are exact; with a constant offset of 0 one add remains.)
 #[inline(always)]
 pub(super) fn effective(addr: u64, offset: u64, size: usize, len: usize) -> Option<usize> {
-    let end = u128::from(addr) + u128::from(offset) + size as u128;
-    if end <= len as u128 {
-        Some((end - size as u128) as usize)
-    } else {
-        None
+    let start = addr.checked_add(offset)?;
+    match start.checked_add(size as u64) {
+        Some(end) if end <= len as u64 => Some(start as usize),
+        _ => None,
     }
 }
 
@@ -338,16 +339,6 @@ pub(crate) unsafe fn store_scaled<S: StoreOp, W: Width>(
     next!(next, fp, mem, len, ctx, acc)
 }
 
-/// The start of a `size`-byte access at constant address `addr` (a
-/// folded address and offset), if in bounds.
-#[inline(always)]
-fn effective_at(addr: u64, size: usize, len: usize) -> Option<usize> {
-    match addr.checked_add(size as u64) {
-        Some(end) if end <= len as u64 => Some(addr as usize),
-        _ => None,
-    }
-}
-
 /// Load from memory 0 at a constant address: a C global, say, where the
 /// address would otherwise be one instruction and the load another.
 /// Passes the value on in `acc`.
@@ -360,7 +351,7 @@ pub(crate) unsafe fn load_at<L: LoadOp>(
     _acc: u64,
 ) -> Exit {
     let (o, next) = decode!(ip, LoadAt);
-    let Some(ea) = effective_at(o.addr.get(), L::SIZE, len) else {
+    let Some(ea) = effective(o.addr.get(), 0, L::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
     // SAFETY: as for `load`.
@@ -380,7 +371,7 @@ pub(crate) unsafe fn store_at<S: StoreOp, R: Source>(
     acc: u64,
 ) -> Exit {
     let (o, next) = decode!(ip, StoreAt);
-    let Some(ea) = effective_at(o.addr.get(), S::SIZE, len) else {
+    let Some(ea) = effective(o.addr.get(), 0, S::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
     let v = if R::ACC { acc } else { get!(fp, ctx, o.value) };
