@@ -2,7 +2,7 @@
 //! comparison, tables), calls of every kind, tail calls and returns.
 
 use super::forms::{CallKind, Second, Sense, Source, ZeroTest};
-use super::numeric::BinOp;
+use super::numeric::{BinOp, second};
 use super::{
     Ctx, Exit, Fp, Frame, HostCall, InstanceRt, Ip, decode, decode_at, get, next, set, trap,
 };
@@ -11,7 +11,7 @@ use crate::ir::FuncEntry;
 use crate::ir::GUARD_WORDS;
 use crate::ir::isa::{
     Br, BrAddCmp, BrCmp, BrTable, BrZero, Call, CallImport, CallIndirect, CallRef, CheckEpoch,
-    ConsumeFuel, Instr, Ret, Ret1, SlotOrImm, Target, Unreachable, ZeroLocals,
+    ConsumeFuel, Instr, Ret, Ret1, Target, Unreachable, ZeroLocals,
 };
 use crate::store::FuncKind;
 
@@ -47,18 +47,6 @@ pub(crate) unsafe fn br_zero<Z: ZeroTest, R: Source>(
         next.ip()
     };
     next!(to, fp, mem, len, ctx, c)
-}
-
-/// The second operand of a comparison: the slot `b`, or with `IMM` the
-/// immediate in it.
-#[inline(always)]
-fn second<O: BinOp, B: Second>(b: SlotOrImm, fp: Fp, ctx: &Ctx) -> u64 {
-    let _ = ctx; // read by `get!` in checked mode only
-    if B::IMM {
-        O::imm(b.0)
-    } else {
-        get!(fp, ctx, b.0)
-    }
 }
 
 /// Branch if `a OP b` (or its negation, with `NEG`); `b` a slot, or an

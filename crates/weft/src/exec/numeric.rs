@@ -4,10 +4,12 @@
 //! Values live in 64-bit cells: `i32` and `f32` zero-extended, floats as raw
 //! bits so NaN payloads survive.
 
-use super::forms::{AccOperand, ImmSide, Source};
+use super::forms::{AccOperand, ImmSide, Second, Source};
 use super::{Ctx, Exit, Fp, Ip, decode, get, next, set, trap};
 use crate::error::TrapKind;
-use crate::ir::isa::{BinImm, BinImm64, BinRR, Const32, Const64, Move, Select, Unary};
+use crate::ir::isa::{
+    Bin2, BinImm, BinImm64, BinRR, Const32, Const64, Move, Select, SlotOrImm, Unary,
+};
 
 /// A binary operator on cells.
 pub(crate) trait BinOp {
@@ -84,6 +86,48 @@ pub(crate) unsafe fn bin_imm64<O: BinOp, R: Source>(
     let (o, next) = decode!(ip, BinImm64);
     let x = if R::ACC { acc } else { get!(fp, ctx, o.a) };
     let v = match O::apply(x, o.imm.get()) {
+        Ok(v) => v,
+        Err(k) => trap!(ip, ctx, k),
+    };
+    set!(fp, ctx, o.dst, v);
+    next!(next, fp, mem, len, ctx, v)
+}
+
+/// Operand `b` of operator `O`: the slot it names, or with `IMM` the
+/// immediate it holds.
+#[inline(always)]
+pub(crate) fn second<O: BinOp, B: Second>(b: SlotOrImm, fp: Fp, ctx: &Ctx) -> u64 {
+    let _ = ctx; // read by `get!` in checked mode only
+    if B::IMM {
+        O::imm(b.0)
+    } else {
+        get!(fp, ctx, b.0)
+    }
+}
+
+/// `mid = a OP1 b`, then `dst = mid OP2 c`: an operator and the one that
+/// takes its result from `acc`, in one dispatch (hash and cipher rounds,
+/// multiply-add). `b` and `c` are slots or immediates as `B1` and `B2`
+/// say; `a` a slot or (with `ACC`) `acc`. The instruction records
+/// `OP2`'s offset, so the translator puts first only operators that never
+/// trap. Passes `dst` on in `acc`.
+pub(crate) unsafe fn bin2<O1: BinOp, B1: Second, O2: BinOp, B2: Second, R: Source>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
+    let (o, next) = decode!(ip, Bin2);
+    let a = if R::ACC { acc } else { get!(fp, ctx, o.a) };
+    let mid = match O1::apply(a, second::<O1, B1>(o.b, fp, ctx)) {
+        Ok(v) => v,
+        Err(k) => trap!(ip, ctx, k),
+    };
+    // Written before `c` is read: `c` may be `mid`'s own slot.
+    set!(fp, ctx, o.mid, mid);
+    let v = match O2::apply(mid, second::<O2, B2>(o.c, fp, ctx)) {
         Ok(v) => v,
         Err(k) => trap!(ip, ctx, k),
     };

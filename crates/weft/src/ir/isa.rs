@@ -34,6 +34,14 @@ pub(crate) struct Handler {
     pub name: &'static &'static str,
 }
 
+impl Handler {
+    /// Whether `self` and `other` run the same function (handlers are told
+    /// apart by address: each generic instantiation is its own function).
+    pub(crate) fn same(self, other: Handler) -> bool {
+        self.run as usize == other.run as usize
+    }
+}
+
 /// The [`Handler`] of handler function `$f` (a path, with generic
 /// arguments if it has them), named by its own text.
 macro_rules! h {
@@ -345,6 +353,10 @@ instructions! {
     /// `dst = a OP imm` with a 64-bit immediate (one no 32-bit immediate
     /// can hold).
     BinImm64 = "bin_imm64" { dst: Slot, a: Slot, imm: Imm64 }
+    /// `dst = mid OP2 c` where `mid = a OP1 b` (also written): two
+    /// operators chained through `acc`, in one instruction; `b` and `c`
+    /// slots or immediates.
+    Bin2 = "bin2" { dst: Slot, mid: Slot, a: Slot, b: SlotOrImm, c: SlotOrImm }
     /// `dst = OP a`, and every other one-in one-out operation.
     Unary = "unary" { dst: Slot, a: Slot }
     /// `dst = src`, one cell or (for a `v128`) two.
@@ -547,6 +559,7 @@ defines!(
     BinRR,
     BinImm,
     BinImm64,
+    Bin2,
     Unary,
     Move,
     Const32,

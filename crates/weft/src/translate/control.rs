@@ -474,7 +474,7 @@ impl Translator<'_> {
                 self.last = None;
                 match cond {
                     LastCond::Eqz { src } => {
-                        self.code.truncate(pos);
+                        self.truncate_code(pos);
                         CondJump::on_slot(src, true)
                     }
                     LastCond::Cmp {
@@ -501,7 +501,7 @@ impl Translator<'_> {
                                 CondJump::new(handlers, CondOps::add_cmp(&add, b))
                             }
                             _ => {
-                                self.code.truncate(pos);
+                                self.truncate_code(pos);
                                 let [slot_form, acc_form] = table.expect("a comparison");
                                 let mut cj = CondJump::new(slot_form, CondOps::Cmp { a, b });
                                 cj.acc_handlers = Some(acc_form);

@@ -102,6 +102,20 @@ struct ShiftDef {
     width: u8,
 }
 
+/// A just-emitted binary operator, `dst = a OP b` (`b` a slot or an
+/// immediate), which a following operator taking `dst` from `acc` can
+/// chain with (`ops::Chain`).
+#[derive(Copy, Clone)]
+struct BinDef {
+    pos: InstrPos,
+    end: usize,
+    info: &'static ops::BinInfo,
+    dst: u32,
+    a: u32,
+    b: u32,
+    b_is_imm: bool,
+}
+
 /// A just-emitted instruction that wrote slot `dst`.
 #[derive(Copy, Clone)]
 struct LastDef {
@@ -130,6 +144,7 @@ pub(crate) struct Translator<'a> {
     last: Option<LastDef>,
     last_add: Option<AddDef>,
     last_shift: Option<ShiftDef>,
+    last_bin: Option<BinDef>,
     /// Byte offset of the operator being translated.
     offset: usize,
     direct_calls: Vec<(u32, u32)>,
@@ -191,6 +206,7 @@ pub(crate) fn translate_function(
         last: None,
         last_add: None,
         last_shift: None,
+        last_bin: None,
         offset: 0,
         direct_calls: Vec::new(),
         catch_regions: Vec::new(),
@@ -608,6 +624,9 @@ impl<'a> Translator<'a> {
         b: u32,
         is_imm: bool,
     ) {
+        if self.chain(info, imm, a, b, is_imm) {
+            return;
+        }
         let cond = info.br_rr.map(|_| LastCond::Cmp {
             info,
             a,
@@ -640,6 +659,21 @@ impl<'a> Translator<'a> {
                 self.emit_value(h, ops, cond);
             }
         }
+        // Only `a OP imm` (or a commutative `imm OP a`, emitted that way)
+        // and two-slot forms can come first in a chain.
+        let chainable =
+            info.br_rr.is_none() && imm.is_none_or(|h| info.commutative || h[0].same(info.ri[0]));
+        if let (Some(last), true) = (self.last, chainable) {
+            self.last_bin = Some(BinDef {
+                pos: last.pos,
+                end: last.end,
+                info,
+                dst: last.dst,
+                a,
+                b,
+                b_is_imm: is_imm,
+            });
+        }
         if let (Some(width), Some(last), true) = (info.shl_width, self.last, is_imm) {
             self.last_shift = Some(ShiftDef {
                 pos: last.pos,
@@ -660,6 +694,68 @@ impl<'a> Translator<'a> {
                 b_is_imm: is_imm,
                 width,
             });
+        }
+    }
+
+    /// Emits operator `info` (operands as for [`Translator::emit_bin`])
+    /// chained with the operator just emitted, as one `bin2`, if it takes
+    /// that operator's result from `acc` as its first operand (or, if it
+    /// commutes, its second) and the two make an `ops::Chain`. Returns
+    /// whether it did.
+    fn chain(
+        &mut self,
+        info: &'static ops::BinInfo,
+        imm: Option<ops::ByAcc>,
+        a: u32,
+        b: u32,
+        is_imm: bool,
+    ) -> bool {
+        let Some(first) = self
+            .last_bin
+            .filter(|f| f.end == self.code.len() && self.code.is_open(f.pos))
+        else {
+            return false;
+        };
+        if info.br_rr.is_some() || !self.code.acc_holds(first.dst) {
+            return false;
+        }
+        // The operand besides the first's result.
+        let c = match imm {
+            Some(h) if a == first.dst && h[0].same(info.ri[0]) => b,
+            None if a == first.dst => b,
+            None if b == first.dst && info.commutative => a,
+            _ => return false,
+        };
+        let Some(chain) = ops::Chain::find(first.info, info) else {
+            return false;
+        };
+        self.truncate_code(first.pos);
+        // Truncating dropped this operator's offset record: a trap of the
+        // second operator needs it.
+        self.code.mark_offset(self.offset);
+        let forms = chain.forms[usize::from(first.b_is_imm)][usize::from(is_imm)];
+        let h = self.by_acc(forms, first.a);
+        let ops = |dst| isa::Bin2 {
+            dst,
+            mid: Slot(first.dst),
+            a: Slot(first.a),
+            b: SlotOrImm(first.b),
+            c: SlotOrImm(c),
+        };
+        self.emit_value(h, ops, None);
+        true
+    }
+
+    /// Removes the code from `pos` on, and with it what the fusions knew of
+    /// the instructions there.
+    fn truncate_code(&mut self, pos: InstrPos) {
+        self.code.truncate(pos);
+        self.last_bin = None;
+        if self.last_add.is_some_and(|a| a.pos.0 >= pos.0) {
+            self.last_add = None;
+        }
+        if self.last_shift.is_some_and(|s| s.pos.0 >= pos.0) {
+            self.last_shift = None;
         }
     }
 
@@ -831,7 +927,7 @@ impl<'a> Translator<'a> {
     /// Removes the add just emitted (another instruction does its work).
     fn drop_last_add(&mut self) {
         if let Some(add) = self.last_add.take() {
-            self.code.truncate(add.pos);
+            self.truncate_code(add.pos);
             self.last = None;
         }
     }
@@ -876,8 +972,7 @@ impl<'a> Translator<'a> {
         if base == shift.dst {
             return None;
         }
-        self.last_shift = None;
-        self.code.truncate(shift.pos);
+        self.truncate_code(shift.pos);
         self.code.mark_offset(self.offset);
         Some((base, shift.index, shift.shift))
     }
@@ -900,6 +995,9 @@ impl<'a> Translator<'a> {
                 self.code.retarget_acc(v.slot, slot);
                 if let Some(add) = self.last_add.as_mut().filter(|a| a.pos == last.pos) {
                     add.dst = slot;
+                }
+                if let Some(bin) = self.last_bin.as_mut().filter(|b| b.pos == last.pos) {
+                    bin.dst = slot;
                 }
                 // A shift now writes a local, which must keep its value.
                 if self.last_shift.is_some_and(|s| s.pos == last.pos) {

@@ -3,7 +3,8 @@
 //! the macros that turn a table row into the operator's visitor method
 //! (the rows themselves are in `visit.rs`).
 
-use crate::ir::Handler;
+use crate::exec;
+use crate::ir::{Handler, h};
 
 /// How a constant operand fits a 32-bit immediate.
 #[derive(Copy, Clone, PartialEq, Eq)]
@@ -205,6 +206,74 @@ macro_rules! visit_binary {
         })*
     };
 }
+
+/// Two binary operators that `bin2` runs as one instruction: the second
+/// takes the first's result (from `acc`) as its first operand.
+pub(crate) struct Chain {
+    /// The operators, named by their two-slot handlers.
+    pub first: Handler,
+    pub second: Handler,
+    /// `bin2`'s forms, indexed [the first's second operand is an
+    /// immediate][the second's is][the first's first operand is in `acc`].
+    pub forms: [[ByAcc; 2]; 2],
+}
+
+impl Chain {
+    /// The chain of `first` then `second`, if there is one.
+    pub(crate) fn find(first: &BinInfo, second: &BinInfo) -> Option<&'static Chain> {
+        CHAINS
+            .iter()
+            .find(|c| c.first.same(first.rr.slots) && c.second.same(second.rr.slots))
+    }
+}
+
+/// The [`Chain`] of operators `$a` then `$b`.
+macro_rules! chain {
+    ($a:ident, $b:ident) => {
+        Chain {
+            first: h!(exec::bin_rr::<exec::$a, exec::Slots>),
+            second: h!(exec::bin_rr::<exec::$b, exec::Slots>),
+            forms: [
+                [
+                    by_acc!(bin2[exec::$a, exec::SlotOperand, exec::$b, exec::SlotOperand]),
+                    by_acc!(bin2[exec::$a, exec::SlotOperand, exec::$b, exec::ImmOperand]),
+                ],
+                [
+                    by_acc!(bin2[exec::$a, exec::ImmOperand, exec::$b, exec::SlotOperand]),
+                    by_acc!(bin2[exec::$a, exec::ImmOperand, exec::$b, exec::ImmOperand]),
+                ],
+            ],
+        }
+    };
+}
+
+/// The operator pairs fused into `bin2`, chosen from the pairs that
+/// dispatch most often in the sightglass programs and CoreMark: the
+/// add-rotate-xor rounds of ciphers and hashes, multiply-add, bit-field
+/// extraction and packing, and the `(c + k) & 0xff` of byte range checks. The first of each never traps (`bin2` records
+/// the second's offset).
+static CHAINS: &[Chain] = &[
+    chain!(I32Xor, I32Rotl),
+    chain!(I32Rotl, I32Add),
+    chain!(I32Rotl, I32Xor),
+    chain!(I32Add, I32Xor),
+    chain!(I32Add, I32Add),
+    chain!(I32Mul, I32Add),
+    chain!(I32Add, I32RemU),
+    chain!(I32ShrU, I32And),
+    chain!(I32Add, I32And),
+    chain!(I32Shl, I32Or),
+    chain!(I32And, I32Or),
+    chain!(I32Xor, I32And),
+    chain!(I64Xor, I64Rotl),
+    chain!(I64Rotl, I64Add),
+    chain!(I64Rotl, I64Xor),
+    chain!(I64Add, I64Xor),
+    chain!(I64Mul, I64Add),
+    chain!(I64ShrU, I64And),
+    chain!(I64Add, I64And),
+    chain!(I64Shl, I64Or),
+];
 
 /// Visitor methods for unary operators, one per row `visit => T,`: the
 /// handler `un::<T>` reading its operand from a slot or from `acc`.

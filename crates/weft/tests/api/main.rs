@@ -10,6 +10,7 @@
 mod acc;
 mod branch_moves;
 mod calls;
+mod chains;
 mod exceptions;
 mod fuzz_regressions;
 mod gc;
