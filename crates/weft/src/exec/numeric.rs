@@ -8,7 +8,7 @@ use super::forms::{AccOperand, ImmSide, Second, Source};
 use super::{Ctx, Exit, Fp, Ip, decode, get, next, set, trap};
 use crate::error::TrapKind;
 use crate::ir::isa::{
-    Bin2, BinImm, BinImm64, BinRR, Const32, Const64, Move, Select, SlotOrImm, Unary,
+    Bin2, BinImm, BinImm64, BinRR, Const32, Const64, Move, Move2, Select, SlotOrImm, Unary,
 };
 
 /// A binary operator on cells.
@@ -167,6 +167,35 @@ pub(crate) unsafe fn copy(
     let (o, next) = decode!(ip, Move);
     let v = get!(fp, ctx, o.src);
     set!(fp, ctx, o.dst, v);
+    next!(next, fp, mem, len, ctx, acc)
+}
+
+/// `dst = src`, then `dst2 = src2`: two moves in one dispatch (the moves
+/// into a branch's target, a loop variable's constant start and a copy),
+/// each source a slot or (as `S1`, `S2` say) a zero-extended 32-bit
+/// constant. Passes `acc` on.
+pub(crate) unsafe fn move2<S1: Second, S2: Second>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
+    let (o, next) = decode!(ip, Move2);
+    let v = if S1::IMM {
+        u64::from(o.src.0)
+    } else {
+        get!(fp, ctx, o.src)
+    };
+    // Written before `src2` is read: the moves run in order.
+    set!(fp, ctx, o.dst, v);
+    let w = if S2::IMM {
+        u64::from(o.src2.0)
+    } else {
+        get!(fp, ctx, o.src2)
+    };
+    set!(fp, ctx, o.dst2, w);
     next!(next, fp, mem, len, ctx, acc)
 }
 

@@ -91,6 +91,14 @@ impl CodeBuilder {
         pos
     }
 
+    /// Records that the instruction just emitted (one that passes `acc`
+    /// on) also wrote `slot`.
+    pub(crate) fn clobbers(&mut self, slot: u32) {
+        if self.acc == Some(slot) {
+            self.acc = None;
+        }
+    }
+
     /// Records that the instruction just emitted passes the value it wrote
     /// to `slot` on in `acc`.
     pub(crate) fn passes_on(&mut self, slot: u32) {

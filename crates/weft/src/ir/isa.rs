@@ -361,6 +361,9 @@ instructions! {
     Unary = "unary" { dst: Slot, a: Slot }
     /// `dst = src`, one cell or (for a `v128`) two.
     Move = "move" { dst: Slot, src: Slot }
+    /// `dst = src`, then `dst2 = src2`: two one-cell moves, each source a
+    /// slot or a 32-bit constant.
+    Move2 = "move2" { dst: Slot, src: SlotOrImm, dst2: Slot, src2: SlotOrImm }
     /// `dst = value`, zero-extended.
     Const32 = "const32" { dst: Slot, value: Imm }
     /// `dst = value`.

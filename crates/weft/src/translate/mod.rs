@@ -116,6 +116,18 @@ struct BinDef {
     b_is_imm: bool,
 }
 
+/// A just-emitted one-cell move, `dst = src` (`src` a slot or, with
+/// `src_is_imm`, a 32-bit constant), which a move right after it can join
+/// in one `move2`.
+#[derive(Copy, Clone)]
+struct MoveDef {
+    pos: InstrPos,
+    end: usize,
+    dst: u32,
+    src: u32,
+    src_is_imm: bool,
+}
+
 /// A just-emitted instruction that wrote slot `dst`.
 #[derive(Copy, Clone)]
 struct LastDef {
@@ -145,6 +157,7 @@ pub(crate) struct Translator<'a> {
     last_add: Option<AddDef>,
     last_shift: Option<ShiftDef>,
     last_bin: Option<BinDef>,
+    last_move: Option<MoveDef>,
     /// Byte offset of the operator being translated.
     offset: usize,
     direct_calls: Vec<(u32, u32)>,
@@ -207,6 +220,7 @@ pub(crate) fn translate_function(
         last_add: None,
         last_shift: None,
         last_bin: None,
+        last_move: None,
         offset: 0,
         direct_calls: Vec::new(),
         catch_regions: Vec::new(),
@@ -343,12 +357,17 @@ impl<'a> Translator<'a> {
 
     fn emit_const(&mut self, dst: u32, c: u64) {
         if c <= u64::from(u32::MAX) {
+            if self.join_move(dst, c as u32, true) {
+                return;
+            }
             let ops = isa::Const32 {
                 dst: Slot(dst),
                 value: Imm(c as u32),
             };
-            self.code
+            let pos = self
+                .code
                 .emit_transparent(h!(exec::const32), ops, Some(dst));
+            self.record_move(pos, dst, c as u32, true);
         } else {
             let ops = isa::Const64 {
                 dst: Slot(dst),
@@ -368,10 +387,58 @@ impl<'a> Translator<'a> {
             };
             if wide {
                 self.code.emit(h!(exec::v_copy), ops);
-            } else {
-                self.code.emit_transparent(h!(exec::copy), ops, Some(dst));
+            } else if !self.join_move(dst, src, false) {
+                let pos = self.code.emit_transparent(h!(exec::copy), ops, Some(dst));
+                self.record_move(pos, dst, src, false);
             }
         }
+    }
+
+    /// Notes the one-cell move just emitted at `pos`, for the next move to
+    /// join.
+    fn record_move(&mut self, pos: InstrPos, dst: u32, src: u32, src_is_imm: bool) {
+        self.last_move = Some(MoveDef {
+            pos,
+            end: self.code.len(),
+            dst,
+            src,
+            src_is_imm,
+        });
+    }
+
+    /// Emits move `dst = src` (a slot, or with `src_is_imm` a 32-bit
+    /// constant) joined with the one-cell move just emitted, as one
+    /// `move2`, if that move is still the last instruction. Returns
+    /// whether it did.
+    fn join_move(&mut self, dst: u32, src: u32, src_is_imm: bool) -> bool {
+        let Some(first) = self
+            .last_move
+            .filter(|m| m.end == self.code.len() && self.code.is_open(m.pos))
+        else {
+            return false;
+        };
+        self.truncate_code(first.pos);
+        self.code.mark_offset(self.offset);
+        const FORMS: [[Handler; 2]; 2] = [
+            [
+                h!(exec::move2::<exec::SlotOperand, exec::SlotOperand>),
+                h!(exec::move2::<exec::SlotOperand, exec::ImmOperand>),
+            ],
+            [
+                h!(exec::move2::<exec::ImmOperand, exec::SlotOperand>),
+                h!(exec::move2::<exec::ImmOperand, exec::ImmOperand>),
+            ],
+        ];
+        let h = FORMS[usize::from(first.src_is_imm)][usize::from(src_is_imm)];
+        let ops = isa::Move2 {
+            dst: Slot(first.dst),
+            src: SlotOrImm(first.src),
+            dst2: Slot(dst),
+            src2: SlotOrImm(src),
+        };
+        self.code.emit_transparent(h, ops, Some(dst));
+        self.code.clobbers(first.dst);
+        true
     }
 
     /// Emits a copy of entry `e` into slot `dst`, if it is not there.
@@ -751,6 +818,7 @@ impl<'a> Translator<'a> {
     fn truncate_code(&mut self, pos: InstrPos) {
         self.code.truncate(pos);
         self.last_bin = None;
+        self.last_move = None;
         if self.last_add.is_some_and(|a| a.pos.0 >= pos.0) {
             self.last_add = None;
         }

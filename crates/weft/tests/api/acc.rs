@@ -58,6 +58,24 @@ fn a_constant_or_copy_overwriting_the_slot_acc_holds() {
     );
 }
 
+/// Two moves in a row (joined into one instruction), the first
+/// overwriting the slot `acc` holds: what reads that slot next reads the
+/// moved value.
+#[test]
+fn joined_moves_overwriting_the_slot_acc_holds() {
+    check_against(
+        r#"(module (func (export "f") (param $a i32) (param $b i32) (result i32) (local $x i32) (local $y i32)
+            (local.set $x (i32.add (local.get $a) (local.get $b)))
+            (local.set $x (i32.const 5))
+            (local.set $y (local.get $a))
+            (local.set $a (i32.mul (local.get $x) (i32.const 3)))
+            (local.set $y (local.get $a))
+            (local.set $x (local.get $b))
+            (i32.add (i32.xor (local.get $y) (local.get $x)) (local.get $a))))"#,
+        |_, b| (15 ^ b).wrapping_add(15),
+    );
+}
+
 #[test]
 fn tee_and_retargeted_results_in_a_chain() {
     check_against(
