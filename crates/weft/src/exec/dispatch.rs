@@ -189,7 +189,7 @@ mod checked_tests {
             dst: Slot(0),
             a: Slot(1),
         };
-        b.emit(h!(crate::exec::copy), ops);
+        b.emit(h!(crate::exec::copy::<crate::exec::PassThrough>), ops);
         b.finish().0
     }
 

@@ -47,6 +47,17 @@ choice!(
 );
 
 choice!(
+    /// What a move passes on in `acc`: with `ON`, the value it wrote last
+    /// (right before a loop whose header reads it from there), else the
+    /// `acc` it received.
+    Passing::ON,
+    /// Passes the moved value on.
+    PassOn,
+    /// Passes `acc` through.
+    PassThrough
+);
+
+choice!(
     /// Which side of a binary operator an immediate is on.
     ImmSide::FIRST,
     /// `imm OP a`.

@@ -4,7 +4,7 @@
 //! Values live in 64-bit cells: `i32` and `f32` zero-extended, floats as raw
 //! bits so NaN payloads survive.
 
-use super::forms::{AccOperand, ImmSide, Second, Source};
+use super::forms::{AccOperand, ImmSide, Passing, Second, Source};
 use super::{Ctx, Exit, Fp, Ip, decode, get, next, set, trap};
 use crate::error::TrapKind;
 use crate::ir::isa::{
@@ -155,8 +155,8 @@ pub(crate) unsafe fn un<O: UnOp, R: Source>(
     next!(next, fp, mem, len, ctx, v)
 }
 
-/// `dst = src`.
-pub(crate) unsafe fn copy(
+/// `dst = src`. Passes `acc` on, or with `ON` the value moved.
+pub(crate) unsafe fn copy<P: Passing>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -167,14 +167,14 @@ pub(crate) unsafe fn copy(
     let (o, next) = decode!(ip, Move);
     let v = get!(fp, ctx, o.src);
     set!(fp, ctx, o.dst, v);
-    next!(next, fp, mem, len, ctx, acc)
+    next!(next, fp, mem, len, ctx, if P::ON { v } else { acc })
 }
 
 /// `dst = src`, then `dst2 = src2`: two moves in one dispatch (the moves
 /// into a branch's target, a loop variable's constant start and a copy),
 /// each source a slot or (as `S1`, `S2` say) a zero-extended 32-bit
-/// constant. Passes `acc` on.
-pub(crate) unsafe fn move2<S1: Second, S2: Second>(
+/// constant. Passes `acc` on, or with `ON` the value of `dst2`.
+pub(crate) unsafe fn move2<S1: Second, S2: Second, P: Passing>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -196,11 +196,12 @@ pub(crate) unsafe fn move2<S1: Second, S2: Second>(
         get!(fp, ctx, o.src2)
     };
     set!(fp, ctx, o.dst2, w);
-    next!(next, fp, mem, len, ctx, acc)
+    next!(next, fp, mem, len, ctx, if P::ON { w } else { acc })
 }
 
-/// `dst = imm` (32 bits, zero-extended).
-pub(crate) unsafe fn const32(
+/// `dst = imm` (32 bits, zero-extended). Passes `acc` on, or with `ON`
+/// the constant.
+pub(crate) unsafe fn const32<P: Passing>(
     ip: Ip,
     fp: Fp,
     mem: *mut u8,
@@ -209,8 +210,9 @@ pub(crate) unsafe fn const32(
     acc: u64,
 ) -> Exit {
     let (o, next) = decode!(ip, Const32);
-    set!(fp, ctx, o.dst, u64::from(o.value.0));
-    next!(next, fp, mem, len, ctx, acc)
+    let v = u64::from(o.value.0);
+    set!(fp, ctx, o.dst, v);
+    next!(next, fp, mem, len, ctx, if P::ON { v } else { acc })
 }
 
 /// `dst = imm` (64 bits).

@@ -20,9 +20,12 @@ pub(crate) struct CodeBuilder {
     /// `acc` through without writing that slot, forgotten at anything else
     /// and at branch targets.
     acc: Option<u32>,
-    /// Where the last instruction starts and what `acc` held before it, to
-    /// restore when that instruction is removed again.
-    acc_before: (usize, Option<u32>),
+    /// Counts the assignments to `acc`: the same count means `acc` still
+    /// holds what one assignment put there.
+    acc_gen: u32,
+    /// Where the last instruction starts and what `acc` held before it
+    /// (and its count), to restore when that instruction is removed again.
+    acc_before: (usize, Option<u32>, u32),
     /// What each instruction is, if listings are kept.
     listing: Option<Vec<ListingEntry>>,
 }
@@ -45,7 +48,7 @@ impl CodeBuilder {
     /// target: instructions before it are now fixed.
     pub(crate) fn label(&mut self) -> InstrPos {
         self.floor = self.words.len();
-        self.acc = None;
+        self.set_acc(None);
         self.here()
     }
 
@@ -59,7 +62,7 @@ impl CodeBuilder {
     /// known value on in `acc`.
     pub(crate) fn emit<I: Instr>(&mut self, handler: Handler, ops: I) -> InstrPos {
         let pos = self.append(handler, ops, 0);
-        self.acc = None;
+        self.set_acc(None);
         pos
     }
 
@@ -72,7 +75,7 @@ impl CodeBuilder {
         targets: usize,
     ) -> InstrPos {
         let pos = self.append(handler, ops, targets);
-        self.acc = None;
+        self.set_acc(None);
         pos
     }
 
@@ -86,7 +89,7 @@ impl CodeBuilder {
     ) -> InstrPos {
         let pos = self.append(handler, ops, 0);
         if written.is_some() && self.acc == written {
-            self.acc = None;
+            self.set_acc(None);
         }
         pos
     }
@@ -95,14 +98,30 @@ impl CodeBuilder {
     /// on) also wrote `slot`.
     pub(crate) fn clobbers(&mut self, slot: u32) {
         if self.acc == Some(slot) {
-            self.acc = None;
+            self.set_acc(None);
         }
     }
 
     /// Records that the instruction just emitted passes the value it wrote
     /// to `slot` on in `acc`.
     pub(crate) fn passes_on(&mut self, slot: u32) {
-        self.acc = Some(slot);
+        self.set_acc(Some(slot));
+    }
+
+    fn set_acc(&mut self, acc: Option<u32>) {
+        self.acc = acc;
+        self.acc_gen = self.acc_gen.wrapping_add(1);
+    }
+
+    /// Which assignment to `acc` the value in it comes from (see
+    /// `acc_gen`).
+    pub(crate) fn acc_gen(&self) -> u32 {
+        self.acc_gen
+    }
+
+    /// The slot whose value the next instruction will find in `acc`.
+    pub(crate) fn acc(&self) -> Option<u32> {
+        self.acc
     }
 
     /// Whether the next instruction will find the value of `slot` in `acc`.
@@ -113,7 +132,7 @@ impl CodeBuilder {
     /// The last instruction now writes `to` instead of `from`.
     pub(crate) fn retarget_acc(&mut self, from: u32, to: u32) {
         if self.acc == Some(from) {
-            self.acc = Some(to);
+            self.set_acc(Some(to));
         }
     }
 
@@ -121,7 +140,7 @@ impl CodeBuilder {
     /// operands and `tail` zero operands, keeping `acc` as it is.
     fn append<I: Instr>(&mut self, handler: Handler, ops: I, tail: usize) -> InstrPos {
         let pos = self.here();
-        self.acc_before = (pos.0, self.acc);
+        self.acc_before = (pos.0, self.acc, self.acc_gen);
         self.words.push(handler.addr() as u64);
         if cfg!(feature = "checked") {
             let words = (I::OPERANDS + tail).div_ceil(2);
@@ -148,6 +167,17 @@ impl CodeBuilder {
     /// [`field!`](super::field)).
     pub(crate) fn patch(&mut self, pos: InstrPos, k: usize, value: u32) {
         patch_operand(&mut self.words, pos, k, value);
+    }
+
+    /// Makes the instruction at `pos` run `handler`, one with the same
+    /// operands (another form of the same instruction).
+    pub(crate) fn set_handler(&mut self, pos: InstrPos, handler: Handler) {
+        self.words[pos.0] = handler.addr() as u64;
+        if let Some(listing) = &mut self.listing
+            && let Some(entry) = listing.iter_mut().rev().find(|e| e.pos == pos.0)
+        {
+            entry.set_handler(handler);
+        }
     }
 
     /// Patches operand `k` of the branch at `pos` to jump to `target`.
@@ -178,11 +208,11 @@ impl CodeBuilder {
             self.is_open(pos),
             "translator bug: removing code before a branch target"
         );
-        self.acc = if self.acc_before.0 == pos.0 {
-            self.acc_before.1
+        if self.acc_before.0 == pos.0 {
+            (self.acc, self.acc_gen) = (self.acc_before.1, self.acc_before.2);
         } else {
-            None
-        };
+            self.set_acc(None);
+        }
         self.words.truncate(pos.0);
         while self.offsets.last().is_some_and(|o| o.0 as usize >= pos.0) {
             self.offsets.pop();

@@ -47,6 +47,11 @@ impl ListingEntry {
             show: show_as::<I>,
         }
     }
+
+    /// The instruction now runs `handler` (another form of it).
+    pub(crate) fn set_handler(&mut self, handler: Handler) {
+        self.handler = handler.name;
+    }
 }
 
 /// A handler's name as written at its `h!`, without module paths and

@@ -59,7 +59,33 @@ pub(super) struct Ctrl {
     pub region_at_open: Option<u32>,
     /// Legacy `try`: the slot holding the caught exception.
     pub exn_slot: Option<u32>,
+    /// For a loop entered with a slot's value in `acc`: that slot, while
+    /// every branch back to the header passes it too.
+    spec: Option<AccSpec>,
 }
+
+/// A loop header that reads a slot from `acc` (its first instructions take
+/// their `acc` forms), entered with that slot's value there: the loop is
+/// entered right after an instruction that passes it on, and the branches
+/// back pass it on too (a conditional branch passes its first operand: the
+/// loop variable a bottom test checks). The value then reaches the next
+/// iteration in a register instead of through its frame slot. Until the
+/// loop ends, a branch back that passes anything else turns every
+/// instruction that read the slot from `acc` back into its slot form
+/// (always right: slots are written through).
+pub(super) struct AccSpec {
+    slot: u32,
+    /// The assignment to `acc` at the header (`CodeBuilder::acc_gen`):
+    /// reads of `acc` while it still holds that one read the speculated
+    /// value.
+    assignment: u32,
+    /// The instructions that read `slot` from `acc`, and their slot forms.
+    uses: Vec<(InstrPos, Handler)>,
+}
+
+/// The most `acc` reads a loop header's speculation records; one more
+/// ends it.
+const ACC_SPEC_USES: usize = 16;
 
 impl Ctrl {
     pub(super) fn function(results: &[ValType]) -> Ctrl {
@@ -78,6 +104,7 @@ impl Ctrl {
             region: None,
             region_at_open: None,
             exn_slot: None,
+            spec: None,
         }
     }
 
@@ -116,6 +143,11 @@ impl Translator<'_> {
     pub(super) fn push_ctrl(&mut self, kind: Kind, bt: BlockType, live: bool) {
         let (params, result_wide) = self.block_arity(bt);
         let floor = self.height().saturating_sub(params);
+        let entry_acc = if kind == Kind::Loop {
+            self.loop_entry_acc()
+        } else {
+            None
+        };
         self.ctrl.push(Ctrl {
             kind,
             floor,
@@ -135,7 +167,59 @@ impl Translator<'_> {
             region: None,
             region_at_open: self.open_regions.last().copied(),
             exn_slot: None,
+            spec: None,
         });
+        if let Some(slot) = entry_acc {
+            self.code.passes_on(slot);
+            let assignment = self.code.acc_gen();
+            self.ctrl.last_mut().expect("just pushed").spec = Some(AccSpec {
+                slot,
+                assignment,
+                uses: Vec::new(),
+            });
+        }
+    }
+
+    /// Notes that the instruction about to be emitted reads `slot` from
+    /// `acc` in place of `slot_form`: if `acc` still holds what a loop
+    /// header's speculation put there, the speculation may have to take
+    /// the read back.
+    pub(super) fn note_acc_use(&mut self, slot: u32, slot_form: Handler) {
+        let here = self.code.here();
+        for i in 0..self.ctrl.len() {
+            let assignment = self.code.acc_gen();
+            let Some(spec) = self.ctrl[i]
+                .spec
+                .as_mut()
+                .filter(|s| s.slot == slot && s.assignment == assignment)
+            else {
+                continue;
+            };
+            spec.uses.push((here, slot_form));
+            if spec.uses.len() > ACC_SPEC_USES {
+                self.end_acc_spec(i);
+            }
+        }
+    }
+
+    /// Forgets the `acc` reads noted at `pos` and after (that code is being
+    /// removed).
+    pub(super) fn forget_acc_uses_from(&mut self, pos: InstrPos) {
+        for c in &mut self.ctrl {
+            if let Some(spec) = &mut c.spec {
+                spec.uses.retain(|(at, _)| at.0 < pos.0);
+            }
+        }
+    }
+
+    /// Ends loop `i`'s speculation: its header's reads of the slot from
+    /// `acc` read the slot instead.
+    fn end_acc_spec(&mut self, i: usize) {
+        if let Some(spec) = self.ctrl[i].spec.take() {
+            for (pos, slot_form) in spec.uses {
+                self.code.set_handler(pos, slot_form);
+            }
+        }
     }
 
     /// Operators seen in unreachable code: only nesting matters.
@@ -347,10 +431,14 @@ impl Translator<'_> {
     /// Emits a jump to label `i` (operand `k` of the instruction at `pos`
     /// holds the offset).
     pub(super) fn link(&mut self, pos: InstrPos, k: usize, i: usize) {
+        let passing = self.passing.take();
         let c = &mut self.ctrl[i];
         if c.kind == Kind::Loop {
             let head = c.head;
             self.code.patch_branch(pos, k, head);
+            if c.spec.as_ref().is_some_and(|s| passing != Some(s.slot)) {
+                self.end_acc_spec(i);
+            }
         } else {
             c.fixups.push((pos, k));
         }
@@ -396,7 +484,9 @@ impl Translator<'_> {
                     self.link(pos, field!(Br.target), exit);
                     return;
                 }
+                let passing = self.code.acc();
                 let pos = self.emit_br();
+                self.passing = passing;
                 self.link(pos, field!(Br.target), i);
             }
         }
@@ -519,7 +609,10 @@ impl Translator<'_> {
     /// an unpatched target; returns the fixup.
     fn emit_cond(&mut self, cj: &CondJump, when: bool) -> (InstrPos, usize) {
         let handlers = match cj.acc_handlers {
-            Some(acc_form) if self.code.acc_holds(cj.ops.first()) => acc_form,
+            Some(acc_form) if self.code.acc_holds(cj.ops.first()) => {
+                self.note_acc_use(cj.ops.first(), cj.handlers[usize::from(!when)]);
+                acc_form
+            }
             _ => cj.handlers,
         };
         let h = handlers[usize::from(!when)];
@@ -577,6 +670,7 @@ impl Translator<'_> {
             let exits_loop =
                 loop_head.is_some() && self.ctrl[i].kind != Kind::Loop && self.ctrl[i].arity() == 0;
             let (pos, k) = self.emit_cond(&cj, true);
+            self.passing = Some(cj.ops.first());
             self.link(pos, k, i);
             if exits_loop {
                 // The loop starts with its exit test: branches back to it

@@ -128,6 +128,18 @@ struct MoveDef {
     src_is_imm: bool,
 }
 
+/// A just-emitted move whose handler has a form that passes the value it
+/// wrote last (to `slot`) on in `acc`: if a loop starts right after it,
+/// that form lets the loop's header read `slot` from `acc`
+/// (`control::AccSpec`).
+#[derive(Copy, Clone)]
+struct PreLoop {
+    pos: InstrPos,
+    end: usize,
+    slot: u32,
+    passing: Handler,
+}
+
 /// A just-emitted instruction that wrote slot `dst`.
 #[derive(Copy, Clone)]
 struct LastDef {
@@ -158,6 +170,10 @@ pub(crate) struct Translator<'a> {
     last_shift: Option<ShiftDef>,
     last_bin: Option<BinDef>,
     last_move: Option<MoveDef>,
+    pre_loop: Option<PreLoop>,
+    /// The slot whose value the branch about to be linked passes on in
+    /// `acc`, if it is known (see `control::AccSpec`).
+    passing: Option<u32>,
     /// Byte offset of the operator being translated.
     offset: usize,
     direct_calls: Vec<(u32, u32)>,
@@ -221,6 +237,8 @@ pub(crate) fn translate_function(
         last_shift: None,
         last_bin: None,
         last_move: None,
+        pre_loop: None,
+        passing: None,
         offset: 0,
         direct_calls: Vec::new(),
         catch_regions: Vec::new(),
@@ -364,10 +382,11 @@ impl<'a> Translator<'a> {
                 dst: Slot(dst),
                 value: Imm(c as u32),
             };
-            let pos = self
-                .code
-                .emit_transparent(h!(exec::const32), ops, Some(dst));
+            let pos =
+                self.code
+                    .emit_transparent(h!(exec::const32::<exec::PassThrough>), ops, Some(dst));
             self.record_move(pos, dst, c as u32, true);
+            self.record_pre_loop(pos, dst, h!(exec::const32::<exec::PassOn>));
         } else {
             let ops = isa::Const64 {
                 dst: Slot(dst),
@@ -388,8 +407,11 @@ impl<'a> Translator<'a> {
             if wide {
                 self.code.emit(h!(exec::v_copy), ops);
             } else if !self.join_move(dst, src, false) {
-                let pos = self.code.emit_transparent(h!(exec::copy), ops, Some(dst));
+                let pos =
+                    self.code
+                        .emit_transparent(h!(exec::copy::<exec::PassThrough>), ops, Some(dst));
                 self.record_move(pos, dst, src, false);
+                self.record_pre_loop(pos, dst, h!(exec::copy::<exec::PassOn>));
             }
         }
     }
@@ -406,6 +428,31 @@ impl<'a> Translator<'a> {
         });
     }
 
+    /// Notes the move just emitted at `pos`, which `passing` runs so that
+    /// it passes `slot` on, for a loop that may start right after it.
+    fn record_pre_loop(&mut self, pos: InstrPos, slot: u32, passing: Handler) {
+        self.pre_loop = Some(PreLoop {
+            pos,
+            end: self.code.len(),
+            slot,
+            passing,
+        });
+    }
+
+    /// The slot a loop starting here is entered with in `acc`: the one
+    /// `acc` holds already, or the one the move just emitted wrote, which
+    /// then passes it on.
+    fn loop_entry_acc(&mut self) -> Option<u32> {
+        if let Some(slot) = self.code.acc() {
+            return Some(slot);
+        }
+        let pre = self
+            .pre_loop
+            .filter(|p| p.end == self.code.len() && self.code.is_open(p.pos))?;
+        self.code.set_handler(pre.pos, pre.passing);
+        Some(pre.slot)
+    }
+
     /// Emits move `dst = src` (a slot, or with `src_is_imm` a 32-bit
     /// constant) joined with the one-cell move just emitted, as one
     /// `move2`, if that move is still the last instruction. Returns
@@ -419,25 +466,39 @@ impl<'a> Translator<'a> {
         };
         self.truncate_code(first.pos);
         self.code.mark_offset(self.offset);
-        const FORMS: [[Handler; 2]; 2] = [
+        /// By [first source is a constant][second is][passes `dst2` on].
+        const FORMS: [[[Handler; 2]; 2]; 2] = [
             [
-                h!(exec::move2::<exec::SlotOperand, exec::SlotOperand>),
-                h!(exec::move2::<exec::SlotOperand, exec::ImmOperand>),
+                [
+                    h!(exec::move2::<exec::SlotOperand, exec::SlotOperand, exec::PassThrough>),
+                    h!(exec::move2::<exec::SlotOperand, exec::SlotOperand, exec::PassOn>),
+                ],
+                [
+                    h!(exec::move2::<exec::SlotOperand, exec::ImmOperand, exec::PassThrough>),
+                    h!(exec::move2::<exec::SlotOperand, exec::ImmOperand, exec::PassOn>),
+                ],
             ],
             [
-                h!(exec::move2::<exec::ImmOperand, exec::SlotOperand>),
-                h!(exec::move2::<exec::ImmOperand, exec::ImmOperand>),
+                [
+                    h!(exec::move2::<exec::ImmOperand, exec::SlotOperand, exec::PassThrough>),
+                    h!(exec::move2::<exec::ImmOperand, exec::SlotOperand, exec::PassOn>),
+                ],
+                [
+                    h!(exec::move2::<exec::ImmOperand, exec::ImmOperand, exec::PassThrough>),
+                    h!(exec::move2::<exec::ImmOperand, exec::ImmOperand, exec::PassOn>),
+                ],
             ],
         ];
-        let h = FORMS[usize::from(first.src_is_imm)][usize::from(src_is_imm)];
+        let [h, passing] = FORMS[usize::from(first.src_is_imm)][usize::from(src_is_imm)];
         let ops = isa::Move2 {
             dst: Slot(first.dst),
             src: SlotOrImm(first.src),
             dst2: Slot(dst),
             src2: SlotOrImm(src),
         };
-        self.code.emit_transparent(h, ops, Some(dst));
+        let pos = self.code.emit_transparent(h, ops, Some(dst));
         self.code.clobbers(first.dst);
+        self.record_pre_loop(pos, dst, passing);
         true
     }
 
@@ -537,8 +598,13 @@ impl<'a> Translator<'a> {
 
     /// The form of `h` that reads its register operand `slot` from `acc`,
     /// if the next instruction will find it there, else the slot form.
-    fn by_acc(&self, h: ops::ByAcc, slot: u32) -> Handler {
-        h[usize::from(self.code.acc_holds(slot))]
+    fn by_acc(&mut self, h: ops::ByAcc, slot: u32) -> Handler {
+        if self.code.acc_holds(slot) {
+            self.note_acc_use(slot, h[0]);
+            h[1]
+        } else {
+            h[0]
+        }
     }
 
     /// As [`Translator::emit_def`] for an instruction producing a `v128`.
@@ -712,8 +778,10 @@ impl<'a> Translator<'a> {
             }
             None => {
                 let h = if self.code.acc_holds(a) {
+                    self.note_acc_use(a, info.rr.slots);
                     info.rr.acc_first
                 } else if self.code.acc_holds(b) {
+                    self.note_acc_use(b, info.rr.slots);
                     info.rr.acc_second
                 } else {
                     info.rr.slots
@@ -817,6 +885,7 @@ impl<'a> Translator<'a> {
     /// the instructions there.
     fn truncate_code(&mut self, pos: InstrPos) {
         self.code.truncate(pos);
+        self.forget_acc_uses_from(pos);
         self.last_bin = None;
         self.last_move = None;
         if self.last_add.is_some_and(|a| a.pos.0 >= pos.0) {
@@ -979,7 +1048,7 @@ impl<'a> Translator<'a> {
     /// add's operands: swapped (it commutes) when only the second is in
     /// `acc`, so the handler can read it from there.
     fn address_add_form(
-        &self,
+        &mut self,
         with_add: &[[ops::ByAcc; 2]; 2],
         add: AddDef,
     ) -> (Handler, u32, u32) {

@@ -76,6 +76,72 @@ fn joined_moves_overwriting_the_slot_acc_holds() {
     );
 }
 
+/// Loops entered with their variable in `acc` and whose header reads it
+/// from there: kept when every branch back passes the variable too (a
+/// bottom test of it, or a `br` with it in `acc`), taken back when one
+/// passes something else (a test of another value, a `br_table`).
+#[test]
+fn loops_whose_header_reads_acc() {
+    // A countdown, back edge a test of the counter: kept.
+    check_against(
+        r#"(module (func (export "f") (param $a i32) (param $b i32) (result i32) (local $i i32) (local $s i32)
+            (local.set $i (i32.add (i32.and (local.get $a) (i32.const 63)) (i32.const 1)))
+            (loop $l
+              (local.set $s (i32.add (local.get $s) (i32.mul (local.get $i) (local.get $b))))
+              (br_if $l (local.tee $i (i32.sub (local.get $i) (i32.const 1))))
+            )
+            (local.get $s)))"#,
+        |a, b| (1..=(a & 63) + 1).fold(0i32, |s, i| s.wrapping_add(i.wrapping_mul(b))),
+    );
+    // The same loop left by a test of another value, and continued by a
+    // `br` whose `acc` holds the counter: kept.
+    check_against(
+        r#"(module (func (export "f") (param $a i32) (param $b i32) (result i32) (local $i i32) (local $s i32)
+            (local.set $i (i32.and (local.get $a) (i32.const 63)))
+            (block $out
+              (loop $l
+                (local.set $s (i32.xor (local.get $s) (i32.add (local.get $i) (local.get $b))))
+                (br_if $out (i32.eqz (local.get $i)))
+                (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+                (br $l)))
+            (local.get $s)))"#,
+        |a, b| (0..=(a & 63)).fold(0i32, |s, i| s ^ i.wrapping_add(b)),
+    );
+    // Back edge a test of the sum, not the counter: taken back.
+    check_against(
+        r#"(module (func (export "f") (param $a i32) (param $b i32) (result i32) (local $i i32) (local $s i32)
+            (local.set $i (i32.and (local.get $a) (i32.const 255)))
+            (loop $l
+              (local.set $i (i32.add (local.get $i) (i32.const 3)))
+              (local.set $s (i32.add (local.get $s) (i32.const 1)))
+              (br_if $l (i32.lt_u (local.get $i) (i32.const 300))))
+            (i32.add (local.get $s) (i32.mul (local.get $i) (i32.const 1000)))))"#,
+        |a, _| {
+            let (mut i, mut s) = (a & 255, 0);
+            loop {
+                i += 3;
+                s += 1;
+                if i >= 300 {
+                    break;
+                }
+            }
+            s + i * 1000
+        },
+    );
+    // A `br_table` back to the header: taken back.
+    check_against(
+        r#"(module (func (export "f") (param $a i32) (param $b i32) (result i32) (local $i i32) (local $s i32)
+            (local.set $i (i32.and (local.get $a) (i32.const 31)))
+            (block $out
+              (loop $l
+                (local.set $s (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 1))))
+                (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+                (br_table $l $out (i32.lt_s (local.get $i) (i32.const 0)))))
+            (local.get $s)))"#,
+        |a, _| (0..=(a & 31)).fold(0i32, |s, i| s + 2 * i),
+    );
+}
+
 #[test]
 fn tee_and_retargeted_results_in_a_chain() {
     check_against(
