@@ -171,6 +171,9 @@ pub(crate) struct Translator<'a> {
     last_bin: Option<BinDef>,
     last_move: Option<MoveDef>,
     pre_loop: Option<PreLoop>,
+    /// Whether the operator being translated is a comparison a branch on
+    /// it follows (which fuses with the comparison instead of a chain).
+    branch_follows: bool,
     /// The slot whose value the branch about to be linked passes on in
     /// `acc`, if it is known (see `control::AccSpec`).
     passing: Option<u32>,
@@ -238,6 +241,7 @@ pub(crate) fn translate_function(
         last_bin: None,
         last_move: None,
         pre_loop: None,
+        branch_follows: false,
         passing: None,
         offset: 0,
         direct_calls: Vec::new(),
@@ -271,6 +275,11 @@ pub(crate) fn translate_function(
         let (op, offset) = reader.read_with_offset()?;
         fv.op(offset, &op)?;
         t.code.mark_offset(offset as usize);
+        t.branch_follows = is_comparison(&op)
+            && matches!(
+                reader.clone().read(),
+                Ok(Operator::BrIf { .. } | Operator::If { .. })
+            );
         t.translate(op, offset as usize)?;
         t.type_new_entries(fv);
     }
@@ -851,7 +860,7 @@ impl<'a> Translator<'a> {
         else {
             return false;
         };
-        if info.br_rr.is_some() || !self.code.acc_holds(first.dst) {
+        if (info.br_rr.is_some() && self.branch_follows) || !self.code.acc_holds(first.dst) {
             return false;
         }
         // The operand besides the first's result.
@@ -1187,6 +1196,46 @@ impl<'a> Translator<'a> {
         self.stack_shrunk();
         self.last = None;
     }
+}
+
+/// Whether `op` compares two numbers (into an `i32` a branch may test).
+fn is_comparison(op: &Operator<'_>) -> bool {
+    use Operator::*;
+    matches!(
+        op,
+        I32Eq
+            | I32Ne
+            | I32LtS
+            | I32LtU
+            | I32GtS
+            | I32GtU
+            | I32LeS
+            | I32LeU
+            | I32GeS
+            | I32GeU
+            | I64Eq
+            | I64Ne
+            | I64LtS
+            | I64LtU
+            | I64GtS
+            | I64GtU
+            | I64LeS
+            | I64LeU
+            | I64GeS
+            | I64GeU
+            | F32Eq
+            | F32Ne
+            | F32Lt
+            | F32Gt
+            | F32Le
+            | F32Ge
+            | F64Eq
+            | F64Ne
+            | F64Lt
+            | F64Gt
+            | F64Le
+            | F64Ge
+    )
 }
 
 /// The address an access with offset `offset` makes of operand `e`, if

@@ -250,7 +250,9 @@ macro_rules! chain {
 /// The operator pairs fused into `bin2`, chosen from the pairs that
 /// dispatch most often in the sightglass programs and CoreMark: the
 /// add-rotate-xor rounds of ciphers and hashes, multiply-add, bit-field
-/// extraction and packing, and the `(c + k) & 0xff` of byte range checks. The first of each never traps (`bin2` records
+/// extraction and packing, the `(c + k) & 0xff` of byte range checks, and
+/// range and bit tests kept as values (a comparison a branch tests fuses
+/// with the branch instead). The first of each never traps (`bin2` records
 /// the second's offset).
 static CHAINS: &[Chain] = &[
     chain!(I32Xor, I32Rotl),
@@ -262,6 +264,10 @@ static CHAINS: &[Chain] = &[
     chain!(I32Add, I32RemU),
     chain!(I32ShrU, I32And),
     chain!(I32Add, I32And),
+    chain!(I32Add, I32LtU),
+    chain!(I32Sub, I32LtU),
+    chain!(I32And, I32Eq),
+    chain!(I32And, I32Ne),
     chain!(I32Shl, I32Or),
     chain!(I32And, I32Or),
     chain!(I32Xor, I32And),

@@ -7,8 +7,9 @@ use super::*;
 
 /// Chains of every shape: slot and immediate operands on both sides, the
 /// first operand from `acc`, the first result in a local read again, the
-/// second operand being the first result itself, and a product on the
-/// right of a commutative add.
+/// second operand being the first result itself, a product on the right
+/// of a commutative add, and range and bit tests kept as values (beside
+/// one a branch tests).
 #[test]
 fn chained_operators_compute_both_results() {
     let mut store = Store::new(&Engine::default(), ());
@@ -33,6 +34,12 @@ fn chained_operators_compute_both_results() {
                     (local.get 2)))
         (func (export "byte_range") (param i32) (result i32)
             (i32.and (i32.add (local.get 0) (i32.const -58)) (i32.const 255)))
+        (func (export "range") (param i32 i32) (result i32)
+            (i32.lt_u (i32.add (local.get 0) (i32.const -97)) (i32.const 26))
+            (br_if 0 (i32.lt_u (i32.sub (local.get 1) (i32.const 48)) (i32.const 10)))
+            (i32.add (i32.ne (i32.and (local.get 0) (local.get 1)) (i32.const 0)))
+            (i32.add (i32.eq (i32.and (local.get 0) (i32.const 0x80)) (i32.const 0)))
+            (i32.add (i32.lt_u (i32.sub (local.get 0) (local.get 1)) (i32.const 5))))
         (func (export "unchained") (param i32 i32) (result i32)
             (i32.sub (local.get 1) (i32.xor (local.get 0) (local.get 1)))))"#,
     );
@@ -50,6 +57,9 @@ fn chained_operators_compute_both_results() {
         .unwrap();
     let own = inst
         .get_typed_func::<(i32, i32), i32>(&store, "self")
+        .unwrap();
+    let range = inst
+        .get_typed_func::<(i32, i32), i32>(&store, "range")
         .unwrap();
     let unchained = inst
         .get_typed_func::<(i32, i32), i32>(&store, "unchained")
@@ -88,6 +98,22 @@ fn chained_operators_compute_both_results() {
             unchained.call(&mut store, (a, b)).unwrap(),
             b.wrapping_sub(a ^ b)
         );
+        for (x, y) in [(a, b), (a, 0x35), (0x61, b), (0x7a, 0x39), (0x7b, 0x2f)] {
+            let letter = i32::from((x.wrapping_add(-97) as u32) < 26);
+            let want = if ((y.wrapping_sub(48)) as u32) < 10 {
+                letter
+            } else {
+                letter
+                    + i32::from(x & y != 0)
+                    + i32::from(x & 0x80 == 0)
+                    + i32::from((x.wrapping_sub(y) as u32) < 5)
+            };
+            assert_eq!(
+                range.call(&mut store, (x, y)).unwrap(),
+                want,
+                "range({x}, {y})"
+            );
+        }
     }
 }
 

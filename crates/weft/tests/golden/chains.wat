@@ -15,9 +15,13 @@
              (i32.const 15))
     (local.get 1)
     (i32.add))
-  ;; Not chained: a subtraction with the first result on its right, and a
-  ;; comparison (which fuses with the branch instead).
+  ;; A range test kept as a value chains; one a branch tests fuses with
+  ;; the branch instead.
+  (func (export "range") (param i32 i32) (result i32)
+    (i32.lt_u (i32.add (local.get 0) (i32.const -97)) (i32.const 26))
+    (br_if 0 (i32.lt_u (i32.add (local.get 1) (i32.const -48)) (i32.const 10)))
+    (local.get 1)
+    (i32.add))
+  ;; Not chained: a subtraction with the first result on its right.
   (func (export "unchained") (param i32 i32) (result i32)
-    (i32.sub (local.get 1) (i32.xor (local.get 0) (local.get 1)))
-    (i32.lt_u (i32.add (local.get 0) (i32.const 1)) (local.get 1))
-    (i32.add)))
+    (i32.sub (local.get 1) (i32.xor (local.get 0) (local.get 1)))))
