@@ -94,13 +94,18 @@ fn noop_runs_as_expected() {
 #[test]
 fn quick_benchmarks_run_as_expected() {
     let suite = suite();
-    // ackermann and bz2 read their inputs from the pre-opened folder.
+    // ackermann and bz2 read their inputs from the pre-opened folder;
+    // keccak, xblabla20 and blind-sig (64-bit hashing and RSA arithmetic)
+    // run the most chained operators (`bin2`).
     for name in [
         "shootout-gimli",
         "shootout-ackermann",
         "shootout-xchacha20",
+        "shootout-xblabla20",
+        "shootout-keccak",
         "libsodium-sodium_version",
         "bz2",
+        "blind-sig",
     ] {
         run_checked(&suite, name);
     }

@@ -35,10 +35,13 @@ pub(crate) struct Handler {
 }
 
 impl Handler {
-    /// Whether `self` and `other` run the same function (handlers are told
-    /// apart by address: each generic instantiation is its own function).
+    /// Whether `self` and `other` are the same handler, told apart by the
+    /// path they were named by, not by address: instantiations that
+    /// compile to the same machine code may share one (`i32.xor` and
+    /// `i64.xor` on zero-extended cells do), yet decode their immediates
+    /// differently.
     pub(crate) fn same(self, other: Handler) -> bool {
-        self.run as usize == other.run as usize
+        *self.name == *other.name
     }
 }
 

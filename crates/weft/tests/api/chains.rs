@@ -117,6 +117,43 @@ fn chained_operators_compute_both_results() {
     }
 }
 
+/// 64-bit operators chain as themselves, not as their 32-bit namesakes
+/// (which run the same machine code on cells but decode immediates
+/// zero-extended): a sign-extended mask keeps the high half.
+#[test]
+fn wide_chains_keep_their_own_immediates() {
+    let mut store = Store::new(&Engine::default(), ());
+    let inst = instantiate(
+        &mut store,
+        r#"(module
+        (func (export "mask") (param i64 i64) (result i64)
+            (i64.and (i64.xor (local.get 0) (local.get 1)) (i64.const -16)))
+        (func (export "pack") (param i64 i64) (result i64)
+            (i64.or (i64.shl (local.get 0) (i64.const 40)) (i64.const -256)))
+        (func (export "narrow") (param i32 i32) (result i32)
+            (i32.and (i32.xor (local.get 0) (local.get 1)) (i32.const -16))))"#,
+    );
+    let mask = inst
+        .get_typed_func::<(i64, i64), i64>(&store, "mask")
+        .unwrap();
+    let pack = inst
+        .get_typed_func::<(i64, i64), i64>(&store, "pack")
+        .unwrap();
+    let narrow = inst
+        .get_typed_func::<(i32, i32), i32>(&store, "narrow")
+        .unwrap();
+    for (a, b) in [
+        (0x0123_4567_89ab_cdef_i64, -1_i64),
+        (i64::MIN, 0x7f),
+        (-2, 3),
+    ] {
+        assert_eq!(mask.call(&mut store, (a, b)).unwrap(), (a ^ b) & -16);
+        assert_eq!(pack.call(&mut store, (a, b)).unwrap(), (a << 40) | -256);
+        let (x, y) = (a as i32, b as i32);
+        assert_eq!(narrow.call(&mut store, (x, y)).unwrap(), (x ^ y) & -16);
+    }
+}
+
 /// A chained result carried around a loop (a hash over 0..n) matches the
 /// same hash computed here.
 #[test]
