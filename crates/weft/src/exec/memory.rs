@@ -6,12 +6,13 @@
 //! same handlers serve 32- and 64-bit memories.
 
 use super::forms::{Second, Source, Width};
-use super::numeric::BinOp;
+use super::numeric::{BinOp, second};
 use super::{Ctx, Exit, Fp, Ip, decode, get, next, set, trap};
 use crate::error::TrapKind;
 use crate::ir::isa::{
     DataDrop, Load, LoadAdd, LoadAt, LoadMem, LoadScaled, MemoryCopy, MemoryFill, MemoryGrow,
-    MemoryInit, MemorySize, Store, StoreAdd, StoreAt, StoreImm, StoreImmAdd, StoreMem, StoreScaled,
+    MemoryInit, MemorySize, Slot, SlotOrImm, Store, StoreAdd, StoreAt, StoreImm, StoreImmAdd,
+    StoreMem, StoreScaled,
 };
 use crate::store::MemoryInstance;
 
@@ -213,6 +214,21 @@ pub(crate) unsafe fn store<S: StoreOp, W: Width, R: Source>(
     next!(next, fp, mem, len, ctx, acc)
 }
 
+/// The address `a + b` of an access with its address add fused in: `a`
+/// from its slot or (with `ACC`) from `acc`, `b` a slot or an immediate;
+/// `A` is the index width's wrapping add, which never fails.
+#[inline(always)]
+fn added_address<A: BinOp, B: Second, R: Source>(
+    a: Slot,
+    b: SlotOrImm,
+    fp: Fp,
+    ctx: &Ctx,
+    acc: u64,
+) -> u64 {
+    let a = if R::ACC { acc } else { get!(fp, ctx, a) };
+    A::apply(a, second::<A, B>(b, fp, ctx)).unwrap_or(0)
+}
+
 /// Load from memory 0 at `a + b` (an `i32.add`/`i64.add` fused in, with
 /// its wrap-around). Passes the value on in `acc`.
 pub(crate) unsafe fn load_add<L: LoadOp, A: BinOp, B: Second, W: Width, R: Source>(
@@ -224,13 +240,7 @@ pub(crate) unsafe fn load_add<L: LoadOp, A: BinOp, B: Second, W: Width, R: Sourc
     acc: u64,
 ) -> Exit {
     let (o, next) = decode!(ip, LoadAdd);
-    let a = if R::ACC { acc } else { get!(fp, ctx, o.a) };
-    let b = if B::IMM {
-        A::imm(o.b.0)
-    } else {
-        get!(fp, ctx, o.b)
-    };
-    let addr = A::apply(a, b).unwrap_or(0);
+    let addr = added_address::<A, B, R>(o.a, o.b, fp, ctx, acc);
     let Some(ea) = effective_for::<W>(addr, o.offset.get(), L::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
@@ -250,13 +260,7 @@ pub(crate) unsafe fn store_add<S: StoreOp, A: BinOp, B: Second, W: Width, R: Sou
     acc: u64,
 ) -> Exit {
     let (o, next) = decode!(ip, StoreAdd);
-    let a = if R::ACC { acc } else { get!(fp, ctx, o.a) };
-    let b = if B::IMM {
-        A::imm(o.b.0)
-    } else {
-        get!(fp, ctx, o.b)
-    };
-    let addr = A::apply(a, b).unwrap_or(0);
+    let addr = added_address::<A, B, R>(o.a, o.b, fp, ctx, acc);
     let Some(ea) = effective_for::<W>(addr, o.offset.get(), S::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
@@ -391,13 +395,7 @@ pub(crate) unsafe fn store_imm_add<S: StoreOp, A: BinOp, B: Second, W: Width, R:
     acc: u64,
 ) -> Exit {
     let (o, next) = decode!(ip, StoreImmAdd);
-    let a = if R::ACC { acc } else { get!(fp, ctx, o.a) };
-    let b = if B::IMM {
-        A::imm(o.b.0)
-    } else {
-        get!(fp, ctx, o.b)
-    };
-    let addr = A::apply(a, b).unwrap_or(0);
+    let addr = added_address::<A, B, R>(o.a, o.b, fp, ctx, acc);
     let Some(ea) = effective_for::<W>(addr, o.offset.get(), S::SIZE, len) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };

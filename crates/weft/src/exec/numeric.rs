@@ -94,15 +94,18 @@ pub(crate) unsafe fn bin_imm64<O: BinOp, R: Source>(
 }
 
 /// Operand `b` of operator `O`: the slot it names, or with `IMM` the
-/// immediate it holds.
+/// immediate it holds, as `O` decodes immediates.
 #[inline(always)]
 pub(crate) fn second<O: BinOp, B: Second>(b: SlotOrImm, fp: Fp, ctx: &Ctx) -> u64 {
+    slot_or_imm::<B>(b, fp, ctx, O::imm)
+}
+
+/// Operand `x`: the slot it names, or with `IMM` the immediate it holds,
+/// decoded by `imm`.
+#[inline(always)]
+fn slot_or_imm<B: Second>(x: SlotOrImm, fp: Fp, ctx: &Ctx, imm: fn(u32) -> u64) -> u64 {
     let _ = ctx; // read by `get!` in checked mode only
-    if B::IMM {
-        O::imm(b.0)
-    } else {
-        get!(fp, ctx, b.0)
-    }
+    if B::IMM { imm(x.0) } else { get!(fp, ctx, x.0) }
 }
 
 /// `mid = a OP1 b`, then `dst = mid OP2 c`: an operator and the one that
@@ -183,18 +186,10 @@ pub(crate) unsafe fn move2<S1: Second, S2: Second, P: Passing>(
     acc: u64,
 ) -> Exit {
     let (o, next) = decode!(ip, Move2);
-    let v = if S1::IMM {
-        u64::from(o.src.0)
-    } else {
-        get!(fp, ctx, o.src)
-    };
+    let v = slot_or_imm::<S1>(o.src, fp, ctx, u64::from);
     // Written before `src2` is read: the moves run in order.
     set!(fp, ctx, o.dst, v);
-    let w = if S2::IMM {
-        u64::from(o.src2.0)
-    } else {
-        get!(fp, ctx, o.src2)
-    };
+    let w = slot_or_imm::<S2>(o.src2, fp, ctx, u64::from);
     set!(fp, ctx, o.dst2, w);
     next!(next, fp, mem, len, ctx, if P::ON { w } else { acc })
 }
