@@ -58,6 +58,13 @@ impl CodeBuilder {
         pos.0 >= self.floor
     }
 
+    /// Whether the instruction at `pos`, ending at word `end`, is still the
+    /// last one emitted and may be rewritten (what every fusion checks of
+    /// the instruction it would take in).
+    pub(crate) fn is_last(&self, pos: InstrPos, end: usize) -> bool {
+        end == self.words.len() && self.is_open(pos)
+    }
+
     /// Appends instruction `ops` run by `handler`, which does not pass a
     /// known value on in `acc`.
     pub(crate) fn emit<I: Instr>(&mut self, handler: Handler, ops: I) -> InstrPos {

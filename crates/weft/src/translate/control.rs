@@ -429,14 +429,14 @@ impl Translator<'_> {
     }
 
     /// Emits a jump to label `i` (operand `k` of the instruction at `pos`
-    /// holds the offset).
-    pub(super) fn link(&mut self, pos: InstrPos, k: usize, i: usize) {
-        let passing = self.passing.take();
+    /// holds the offset), taken with the value of slot `passes` in `acc`
+    /// if the branch is known to pass one on.
+    pub(super) fn link(&mut self, pos: InstrPos, k: usize, i: usize, passes: Option<u32>) {
         let c = &mut self.ctrl[i];
         if c.kind == Kind::Loop {
             let head = c.head;
             self.code.patch_branch(pos, k, head);
-            if c.spec.as_ref().is_some_and(|s| passing != Some(s.slot)) {
+            if c.spec.as_ref().is_some_and(|s| passes != Some(s.slot)) {
                 self.end_acc_spec(i);
             }
         } else {
@@ -460,10 +460,9 @@ impl Translator<'_> {
                         self.last_add
                             .filter(|add| {
                                 add.b_is_imm
-                                    && add.end == self.code.len()
                                     && add.dst == cj.ops.first()
                                     && add.width == width
-                                    && self.code.is_open(add.pos)
+                                    && self.code.is_last(add.pos, add.end)
                             })
                             .and_then(|add| {
                                 let CondOps::Cmp { b, .. } = cj.ops else {
@@ -481,13 +480,12 @@ impl Translator<'_> {
                     };
                     self.code.patch_branch(pos, k, body);
                     let pos = self.emit_br();
-                    self.link(pos, field!(Br.target), exit);
+                    self.link(pos, field!(Br.target), exit, None);
                     return;
                 }
-                let passing = self.code.acc();
+                let passes = self.code.acc();
                 let pos = self.emit_br();
-                self.passing = passing;
-                self.link(pos, field!(Br.target), i);
+                self.link(pos, field!(Br.target), i, passes);
             }
         }
     }
@@ -670,8 +668,7 @@ impl Translator<'_> {
             let exits_loop =
                 loop_head.is_some() && self.ctrl[i].kind != Kind::Loop && self.ctrl[i].arity() == 0;
             let (pos, k) = self.emit_cond(&cj, true);
-            self.passing = Some(cj.ops.first());
-            self.link(pos, k, i);
+            self.link(pos, k, i, Some(cj.ops.first()));
             if exits_loop {
                 // The loop starts with its exit test: branches back to it
                 // can run a copy of the test instead (see `emit_jump_to`).
@@ -716,7 +713,7 @@ impl Translator<'_> {
                 let Target::Label(i) = t else {
                     unreachable!("returns need moves")
                 };
-                self.link(pos, isa::BrTable::target_operand(k), i);
+                self.link(pos, isa::BrTable::target_operand(k), i, None);
             } else {
                 let stub = self.code.label();
                 let rel = CodeBuilder::rel(pos, stub);
@@ -736,7 +733,7 @@ impl Translator<'_> {
                 unreachable!("returns need moves")
             };
             let pos = self.emit_br_zero(h!(exec::br_zero::<exec::OnZero, exec::FromSlot>), r);
-            self.link(pos, field!(BrZero.target), i);
+            self.link(pos, field!(BrZero.target), i, None);
         } else {
             let skip = self.emit_br_zero(h!(exec::br_zero::<exec::OnNonZero, exec::FromSlot>), r);
             self.emit_jump_to(t);
@@ -762,7 +759,7 @@ impl Translator<'_> {
                 unreachable!("returns need moves")
             };
             let pos = self.emit_br_zero(h!(exec::br_zero::<exec::OnNonZero, exec::FromSlot>), r);
-            self.link(pos, field!(BrZero.target), i);
+            self.link(pos, field!(BrZero.target), i, None);
         } else {
             let skip = self.emit_br_zero(h!(exec::br_zero::<exec::OnZero, exec::FromSlot>), r);
             self.emit_jump_to(t);

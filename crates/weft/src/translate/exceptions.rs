@@ -75,7 +75,7 @@ impl Translator<'_> {
                 Target::Label(i) => {
                     let dest = self.slot_at(self.ctrl[i].dest);
                     let pos = self.emit_br();
-                    self.link(pos, field!(Br.target), i);
+                    self.link(pos, field!(Br.target), i, None);
                     dest
                 }
             };

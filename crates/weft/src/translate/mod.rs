@@ -116,27 +116,18 @@ struct BinDef {
     b_is_imm: bool,
 }
 
-/// A just-emitted one-cell move, `dst = src` (`src` a slot or, with
-/// `src_is_imm`, a 32-bit constant), which a move right after it can join
-/// in one `move2`.
+/// A just-emitted move (`copy`, `const32` or `move2`) whose last write
+/// was to `dst`. A one-cell move can join the next move in one `move2`
+/// (`join`: its source, a slot or a 32-bit constant, and which); and if a
+/// loop starts right after it, its `passing` form passes `dst` on in
+/// `acc`, so the loop's header can read it from there
+/// (`control::AccSpec`).
 #[derive(Copy, Clone)]
 struct MoveDef {
     pos: InstrPos,
     end: usize,
     dst: u32,
-    src: u32,
-    src_is_imm: bool,
-}
-
-/// A just-emitted move whose handler has a form that passes the value it
-/// wrote last (to `slot`) on in `acc`: if a loop starts right after it,
-/// that form lets the loop's header read `slot` from `acc`
-/// (`control::AccSpec`).
-#[derive(Copy, Clone)]
-struct PreLoop {
-    pos: InstrPos,
-    end: usize,
-    slot: u32,
+    join: Option<(u32, bool)>,
     passing: Handler,
 }
 
@@ -170,13 +161,9 @@ pub(crate) struct Translator<'a> {
     last_shift: Option<ShiftDef>,
     last_bin: Option<BinDef>,
     last_move: Option<MoveDef>,
-    pre_loop: Option<PreLoop>,
     /// Whether the operator being translated is a comparison a branch on
     /// it follows (which fuses with the comparison instead of a chain).
     branch_follows: bool,
-    /// The slot whose value the branch about to be linked passes on in
-    /// `acc`, if it is known (see `control::AccSpec`).
-    passing: Option<u32>,
     /// Byte offset of the operator being translated.
     offset: usize,
     direct_calls: Vec<(u32, u32)>,
@@ -240,9 +227,7 @@ pub(crate) fn translate_function(
         last_shift: None,
         last_bin: None,
         last_move: None,
-        pre_loop: None,
         branch_follows: false,
-        passing: None,
         offset: 0,
         direct_calls: Vec::new(),
         catch_regions: Vec::new(),
@@ -394,8 +379,8 @@ impl<'a> Translator<'a> {
             let pos =
                 self.code
                     .emit_transparent(h!(exec::const32::<exec::PassThrough>), ops, Some(dst));
-            self.record_move(pos, dst, c as u32, true);
-            self.record_pre_loop(pos, dst, h!(exec::const32::<exec::PassOn>));
+            let passing = h!(exec::const32::<exec::PassOn>);
+            self.record_move(pos, dst, Some((c as u32, true)), passing);
         } else {
             let ops = isa::Const64 {
                 dst: Slot(dst),
@@ -419,31 +404,25 @@ impl<'a> Translator<'a> {
                 let pos =
                     self.code
                         .emit_transparent(h!(exec::copy::<exec::PassThrough>), ops, Some(dst));
-                self.record_move(pos, dst, src, false);
-                self.record_pre_loop(pos, dst, h!(exec::copy::<exec::PassOn>));
+                let passing = h!(exec::copy::<exec::PassOn>);
+                self.record_move(pos, dst, Some((src, false)), passing);
             }
         }
     }
 
-    /// Notes the one-cell move just emitted at `pos`, for the next move to
-    /// join.
-    fn record_move(&mut self, pos: InstrPos, dst: u32, src: u32, src_is_imm: bool) {
+    /// Notes the move just emitted at `pos` (see [`MoveDef`]).
+    fn record_move(
+        &mut self,
+        pos: InstrPos,
+        dst: u32,
+        join: Option<(u32, bool)>,
+        passing: Handler,
+    ) {
         self.last_move = Some(MoveDef {
             pos,
             end: self.code.len(),
             dst,
-            src,
-            src_is_imm,
-        });
-    }
-
-    /// Notes the move just emitted at `pos`, which `passing` runs so that
-    /// it passes `slot` on, for a loop that may start right after it.
-    fn record_pre_loop(&mut self, pos: InstrPos, slot: u32, passing: Handler) {
-        self.pre_loop = Some(PreLoop {
-            pos,
-            end: self.code.len(),
-            slot,
+            join,
             passing,
         });
     }
@@ -455,11 +434,9 @@ impl<'a> Translator<'a> {
         if let Some(slot) = self.code.acc() {
             return Some(slot);
         }
-        let pre = self
-            .pre_loop
-            .filter(|p| p.end == self.code.len() && self.code.is_open(p.pos))?;
-        self.code.set_handler(pre.pos, pre.passing);
-        Some(pre.slot)
+        let m = self.last_move.filter(|m| self.code.is_last(m.pos, m.end))?;
+        self.code.set_handler(m.pos, m.passing);
+        Some(m.dst)
     }
 
     /// Emits move `dst = src` (a slot, or with `src_is_imm` a 32-bit
@@ -467,9 +444,10 @@ impl<'a> Translator<'a> {
     /// `move2`, if that move is still the last instruction. Returns
     /// whether it did.
     fn join_move(&mut self, dst: u32, src: u32, src_is_imm: bool) -> bool {
-        let Some(first) = self
+        let Some((first, (first_src, first_is_imm))) = self
             .last_move
-            .filter(|m| m.end == self.code.len() && self.code.is_open(m.pos))
+            .filter(|m| self.code.is_last(m.pos, m.end))
+            .and_then(|m| Some((m, m.join?)))
         else {
             return false;
         };
@@ -498,16 +476,16 @@ impl<'a> Translator<'a> {
                 ],
             ],
         ];
-        let [h, passing] = FORMS[usize::from(first.src_is_imm)][usize::from(src_is_imm)];
+        let [h, passing] = FORMS[usize::from(first_is_imm)][usize::from(src_is_imm)];
         let ops = isa::Move2 {
             dst: Slot(first.dst),
-            src: SlotOrImm(first.src),
+            src: SlotOrImm(first_src),
             dst2: Slot(dst),
             src2: SlotOrImm(src),
         };
         let pos = self.code.emit_transparent(h, ops, Some(dst));
         self.code.clobbers(first.dst);
-        self.record_pre_loop(pos, dst, passing);
+        self.record_move(pos, dst, None, passing);
         true
     }
 
@@ -643,7 +621,7 @@ impl<'a> Translator<'a> {
     /// slot `slot`.
     fn last_def_of(&self, slot: u32) -> Option<LastDef> {
         self.last
-            .filter(|l| l.end == self.code.len() && l.dst == slot && self.code.is_open(l.pos))
+            .filter(|l| l.dst == slot && self.code.is_last(l.pos, l.end))
     }
 
     // ----- operators ---------------------------------------------------
@@ -854,10 +832,7 @@ impl<'a> Translator<'a> {
         b: u32,
         is_imm: bool,
     ) -> bool {
-        let Some(first) = self
-            .last_bin
-            .filter(|f| f.end == self.code.len() && self.code.is_open(f.pos))
-        else {
+        let Some(first) = self.last_bin.filter(|f| self.code.is_last(f.pos, f.end)) else {
             return false;
         };
         if (info.br_rr.is_some() && self.branch_follows) || !self.code.acc_holds(first.dst) {
@@ -1088,10 +1063,9 @@ impl<'a> Translator<'a> {
         };
         let add = self.last_add.filter(|a| {
             e.op == Operand::Temp
-                && a.end == self.code.len()
                 && a.dst == e.slot
                 && a.width == width
-                && self.code.is_open(a.pos)
+                && self.code.is_last(a.pos, a.end)
         })?;
         self.drop_last_add();
         // Truncating dropped this access's offset record: traps need it.
