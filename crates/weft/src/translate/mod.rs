@@ -102,6 +102,16 @@ struct ShiftDef {
     width: u8,
 }
 
+/// Where a binary operator's operands are: both in slots, or one an
+/// immediate (`b`) on the right or, for operators that do not commute, on
+/// the left (a commutative `imm OP a` is emitted as `a OP imm`).
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum BinForm {
+    Slots,
+    ImmRight,
+    ImmLeft,
+}
+
 /// A just-emitted binary operator, `dst = a OP b` (`b` a slot or an
 /// immediate), which a following operator taking `dst` from `acc` can
 /// chain with (`ops::Chain`).
@@ -714,39 +724,42 @@ impl<'a> Translator<'a> {
                 return;
             }
         }
-        let (h, a, bb, is_imm) = if let Some(imm) = imm_of(ob) {
-            (Some(info.ri), self.read(ea), imm, true)
+        let (form, a, bb) = if let Some(imm) = imm_of(ob) {
+            (BinForm::ImmRight, self.read(ea), imm)
         } else if let Some(imm) = imm_of(oa) {
             let b_slot = self.read(eb);
-            let h = if info.commutative { info.ri } else { info.ir };
             // Comparisons fuse only in (slot, imm) order.
             if info.br_rr.is_some() && !info.commutative {
                 let a_slot = self.read(ea);
-                self.emit_bin(info, None, a_slot, b_slot, false);
+                self.emit_bin(info, BinForm::Slots, a_slot, b_slot);
                 return;
             }
-            (Some(h), b_slot, imm, info.commutative)
+            let form = if info.commutative {
+                BinForm::ImmRight
+            } else {
+                BinForm::ImmLeft
+            };
+            (form, b_slot, imm)
         } else {
             let a = self.read(ea);
             let b = self.read(eb);
-            (None, a, b, false)
+            (BinForm::Slots, a, b)
         };
-        self.emit_bin(info, h, a, bb, is_imm);
+        self.emit_bin(info, form, a, bb);
     }
 
-    /// Emits binary operator `info` on slot `a` and `b`: a slot, or with
-    /// `imm` the immediate form `imm` (`ri` or `ir`) with `b` the immediate.
-    fn emit_bin(
-        &mut self,
-        info: &'static ops::BinInfo,
-        imm: Option<ops::ByAcc>,
-        a: u32,
-        b: u32,
-        is_imm: bool,
-    ) {
-        if self.chain(info, imm, a, b, is_imm) {
+    /// Emits binary operator `info` on slot `a` and `b`: a slot, or in the
+    /// immediate forms the immediate.
+    fn emit_bin(&mut self, info: &'static ops::BinInfo, form: BinForm, a: u32, b: u32) {
+        if self.chain(info, form, a, b) {
             return;
         }
+        let is_imm = form == BinForm::ImmRight;
+        let imm = match form {
+            BinForm::Slots => None,
+            BinForm::ImmRight => Some(info.ri),
+            BinForm::ImmLeft => Some(info.ir),
+        };
         let cond = info.br_rr.map(|_| LastCond::Cmp {
             info,
             a,
@@ -783,8 +796,7 @@ impl<'a> Translator<'a> {
         }
         // Only `a OP imm` (or a commutative `imm OP a`, emitted that way)
         // and two-slot forms can come first in a chain.
-        let chainable =
-            info.br_rr.is_none() && imm.is_none_or(|h| info.commutative || h[0].same(info.ri[0]));
+        let chainable = info.br_rr.is_none() && form != BinForm::ImmLeft;
         if let (Some(last), true) = (self.last, chainable) {
             self.last_bin = Some(BinDef {
                 pos: last.pos,
@@ -824,14 +836,7 @@ impl<'a> Translator<'a> {
     /// that operator's result from `acc` as its first operand (or, if it
     /// commutes, its second) and the two make an `ops::Chain`. Returns
     /// whether it did.
-    fn chain(
-        &mut self,
-        info: &'static ops::BinInfo,
-        imm: Option<ops::ByAcc>,
-        a: u32,
-        b: u32,
-        is_imm: bool,
-    ) -> bool {
+    fn chain(&mut self, info: &'static ops::BinInfo, form: BinForm, a: u32, b: u32) -> bool {
         let Some(first) = self.last_bin.filter(|f| self.code.is_last(f.pos, f.end)) else {
             return false;
         };
@@ -839,12 +844,12 @@ impl<'a> Translator<'a> {
             return false;
         }
         // The operand besides the first's result.
-        let c = match imm {
-            Some(h) if a == first.dst && h[0].same(info.ri[0]) => b,
-            None if a == first.dst => b,
-            None if b == first.dst && info.commutative => a,
+        let c = match form {
+            BinForm::ImmRight | BinForm::Slots if a == first.dst => b,
+            BinForm::Slots if b == first.dst && info.commutative => a,
             _ => return false,
         };
+        let is_imm = form == BinForm::ImmRight;
         let Some(chain) = ops::Chain::find(first.info, info) else {
             return false;
         };
