@@ -17,7 +17,7 @@ use crate::store::FuncKind;
 
 /// The instruction `target` leads to from the instruction at `ip`.
 #[inline(always)]
-fn jump(ip: Ip, target: Target) -> Ip {
+pub(super) fn jump(ip: Ip, target: Target) -> Ip {
     ip.wrapping_offset(target.0 as i32 as isize)
 }
 
@@ -67,9 +67,11 @@ pub(crate) unsafe fn br_cmp<O: BinOp, Q: Sense, B: Second, R: Source>(
     next!(to, fp, mem, len, ctx, a)
 }
 
-/// `dst = src + imm`, then branch if `dst OP b` (or its negation): the
-/// increment-and-test that ends most counted loops, in one dispatch; `b` a
-/// slot, or an immediate with `IMM`. Passes `dst` on in `acc`.
+/// `dst = src A imm`, then branch if `dst OP b` (or its negation): with
+/// an add, the increment-and-test that ends most counted loops (or a
+/// decrement tested against zero); with an and, a bit test; in one
+/// dispatch. `b` a slot, or an immediate with `IMM`. Passes `dst` on in
+/// `acc`.
 pub(crate) unsafe fn br_add_cmp<A: BinOp, O: BinOp, Q: Sense, B: Second>(
     ip: Ip,
     fp: Fp,

@@ -5,14 +5,15 @@
 //! Every access is bounds-checked in 64-bit (or wider) arithmetic, so the
 //! same handlers serve 32- and 64-bit memories.
 
-use super::forms::{Second, Source, Width};
+use super::control::jump;
+use super::forms::{Addr32, Second, Source, Width, ZeroTest};
 use super::numeric::{BinOp, second};
 use super::{Ctx, Exit, Fp, Ip, decode, get, next, set, trap};
 use crate::error::TrapKind;
 use crate::ir::isa::{
-    DataDrop, Load, LoadAdd, LoadAt, LoadMem, LoadScaled, MemoryCopy, MemoryFill, MemoryGrow,
-    MemoryInit, MemorySize, Slot, SlotOrImm, Store, StoreAdd, StoreAt, StoreImm, StoreImmAdd,
-    StoreMem, StoreScaled,
+    DataDrop, Load, LoadAdd, LoadAt, LoadBr, LoadMem, LoadScaled, MemoryCopy, MemoryFill,
+    MemoryGrow, MemoryInit, MemorySize, Slot, SlotOrImm, Store, StoreAdd, StoreAt, StoreImm,
+    StoreImmAdd, StoreMem, StoreScaled,
 };
 use crate::store::MemoryInstance;
 
@@ -192,6 +193,35 @@ pub(crate) unsafe fn load<L: LoadOp, W: Width, R: Source>(
     let v = unsafe { L::read(mem.add(ea)) };
     set!(fp, ctx, o.dst, v);
     next!(next, fp, mem, len, ctx, v)
+}
+
+/// Load an i32 from 32-bit memory 0, then branch if it is zero (with
+/// `ZERO`) or nonzero: a `br_if` or `if` on a value just loaded (a list
+/// walk's `p = p->next` test, a string's terminator) in one dispatch. The
+/// address in a slot or (with `ACC`) in `acc`; passes the value on in
+/// `acc`, as every conditional branch passes its operand.
+pub(crate) unsafe fn load_br<L: LoadOp, Z: ZeroTest, R: Source>(
+    ip: Ip,
+    fp: Fp,
+    mem: *mut u8,
+    len: usize,
+    ctx: &mut Ctx,
+    acc: u64,
+) -> Exit {
+    let (o, next) = decode!(ip, LoadBr);
+    let addr = if R::ACC { acc } else { get!(fp, ctx, o.addr) };
+    let Some(ea) = effective_for::<Addr32>(addr, o.offset.get(), L::SIZE, len) else {
+        trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
+    };
+    // SAFETY: as in `load`.
+    let v = unsafe { L::read(mem.add(ea)) };
+    set!(fp, ctx, o.dst, v);
+    let to = if (v == 0) == Z::ZERO {
+        jump(ip, o.target)
+    } else {
+        next.ip()
+    };
+    next!(to, fp, mem, len, ctx, v)
 }
 
 /// Store to memory 0, the value in a slot or (with `ACC`) in `acc`.

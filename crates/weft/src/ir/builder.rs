@@ -178,6 +178,12 @@ impl CodeBuilder {
 
     /// Makes the instruction at `pos` run `handler`, one with the same
     /// operands (another form of the same instruction).
+    /// Whether the instruction starting at word `pos` (if one does) runs
+    /// `handler`'s machine code.
+    pub(crate) fn runs(&self, pos: usize, handler: Handler) -> bool {
+        self.words.get(pos) == Some(&(handler.addr() as u64))
+    }
+
     pub(crate) fn set_handler(&mut self, pos: InstrPos, handler: Handler) {
         self.words[pos.0] = handler.addr() as u64;
         if let Some(listing) = &mut self.listing

@@ -430,6 +430,9 @@ instructions! {
     Load = "load" { dst: Slot, addr: Slot, offset: Imm64 }
     /// `memory0[addr + offset] = value`.
     Store = "store" { addr: Slot, value: Slot, offset: Imm64 }
+    /// `dst = memory0[addr + offset]`, an i32, then jump if it is zero
+    /// (or nonzero: the handler says).
+    LoadBr = "load_br" { dst: Slot, addr: Slot, offset: Imm64, target: Target }
     /// `dst = memory0[a + b + offset]` (the address add fused in).
     LoadAdd = "load_add" { dst: Slot, a: Slot, b: SlotOrImm, offset: Imm64 }
     /// `memory0[a + b + offset] = value` (the address add fused in).

@@ -6,11 +6,11 @@
 //! branches are patched when their block ends.
 
 use super::moves::Move;
-use super::{LastCond, Operand, Translator};
+use super::{LastCond, Operand, Translator, ops};
 use crate::error::Result;
 use crate::exec;
 use crate::ir::isa::{
-    self, Br, BrAddCmp, BrCmp, BrZero, CodeAddr, Count, Imm, Imm64, Index, Slot, SlotOrImm,
+    self, Br, BrAddCmp, BrCmp, BrZero, CodeAddr, Count, Imm, Imm64, Index, LoadBr, Slot, SlotOrImm,
 };
 use crate::ir::{CodeBuilder, Handler, InstrPos, field, h};
 use crate::types::{FuncType, ValType};
@@ -557,13 +557,13 @@ impl Translator<'_> {
     /// comparison, `eqz`, or an add-immediate followed by a comparison).
     fn cond_jump(&mut self, cond: BranchCond) -> CondJump {
         match cond {
-            BranchCond::Slot(s) => CondJump::on_slot(s, false),
+            BranchCond::Slot(s) => self.on_slot(s, false),
             BranchCond::Fused { pos, cond, .. } => {
                 self.last = None;
                 match cond {
                     LastCond::Eqz { src } => {
                         self.truncate_code(pos);
-                        CondJump::on_slot(src, true)
+                        self.on_slot(src, true)
                     }
                     LastCond::Cmp {
                         info,
@@ -589,6 +589,9 @@ impl Translator<'_> {
                                 CondJump::new(handlers, CondOps::add_cmp(&add, b))
                             }
                             _ => {
+                                if let Some(cj) = self.masked_branch(pos, info, a, b, b_is_imm) {
+                                    return cj;
+                                }
                                 self.truncate_code(pos);
                                 let [slot_form, acc_form] = table.expect("a comparison");
                                 let mut cj = CondJump::new(slot_form, CondOps::Cmp { a, b });
@@ -603,12 +606,76 @@ impl Translator<'_> {
         }
     }
 
+    /// The comparison `a OP b` emitted at `pos` fused with the mask
+    /// `a = x & imm` emitted right before it, if `ops::MaskedBranch` has
+    /// the pair: both removed.
+    fn masked_branch(
+        &mut self,
+        pos: InstrPos,
+        cmp: &'static ops::BinInfo,
+        a: u32,
+        b: u32,
+        b_is_imm: bool,
+    ) -> Option<CondJump> {
+        let mask = self
+            .last_bin
+            .filter(|m| m.b_is_imm && m.end == pos.0 && m.dst == a && self.code.is_open(m.pos))?;
+        let fused = ops::MaskedBranch::find(mask.info, cmp)?;
+        self.truncate_code(mask.pos);
+        let ops = CondOps::AddCmp {
+            dst: mask.dst,
+            src: mask.a,
+            imm: mask.b,
+            b,
+        };
+        Some(CondJump::new(fused.forms[usize::from(b_is_imm)], ops))
+    }
+
+    /// The branch on the i32 in `slot` being nonzero, or (with `zero`)
+    /// zero; with the instruction that just computed it fused in, where
+    /// there is a form for it: a load (`load_br`), an add of a constant
+    /// (`br_add_cmp`, testing the sum against zero).
+    fn on_slot(&mut self, slot: u32, zero: bool) -> CondJump {
+        if let Some(add) = self.last_add.filter(|a| {
+            a.b_is_imm && a.width == 32 && a.dst == slot && self.code.is_last(a.pos, a.end)
+        }) {
+            self.drop_last_add();
+            let nonzero = [
+                h!(exec::br_add_cmp::<exec::I32Add, exec::I32Ne, exec::IfTrue, exec::ImmOperand>),
+                h!(exec::br_add_cmp::<exec::I32Add, exec::I32Ne, exec::IfFalse, exec::ImmOperand>),
+            ];
+            let [yes, no] = nonzero;
+            let handlers = if zero { [no, yes] } else { [yes, no] };
+            return CondJump::new(handlers, CondOps::add_cmp(&add, 0));
+        }
+        let Some(load) = self
+            .last_load
+            .filter(|l| l.dst == slot && self.code.is_last(l.pos, l.end))
+        else {
+            return CondJump::on_slot(slot, zero);
+        };
+        self.truncate_code(load.pos);
+        self.last = None;
+        let [nz, z] = load.tested;
+        let (yes, no) = if zero { (z, nz) } else { (nz, z) };
+        let ops = CondOps::Load {
+            dst: load.dst,
+            addr: load.addr,
+            offset: load.offset,
+            at: load.at,
+        };
+        let mut cj = CondJump::new([yes[0], no[0]], ops);
+        cj.acc_handlers = Some([yes[1], no[1]]);
+        cj
+    }
+
     /// Emits `cj` as a branch taken when the condition equals `when`, with
     /// an unpatched target; returns the fixup.
     fn emit_cond(&mut self, cj: &CondJump, when: bool) -> (InstrPos, usize) {
+        let read = cj.ops.register_operand();
         let handlers = match cj.acc_handlers {
-            Some(acc_form) if self.code.acc_holds(cj.ops.first()) => {
-                self.note_acc_use(cj.ops.first(), cj.handlers[usize::from(!when)]);
+            Some(acc_form) if self.code.acc_holds(read) => {
+                self.note_acc_use(read, cj.handlers[usize::from(!when)]);
                 acc_form
             }
             _ => cj.handlers,
@@ -640,6 +707,23 @@ impl Translator<'_> {
                     target,
                 };
                 (self.code.emit(h, ops), field!(BrAddCmp.target))
+            }
+            CondOps::Load {
+                dst,
+                addr,
+                offset,
+                at,
+            } => {
+                // A trap here is the load's (this may be a copy of the
+                // test at a loop's end, or replace the load).
+                self.code.mark_offset(at);
+                let ops = isa::LoadBr {
+                    dst: Slot(dst),
+                    addr: Slot(addr),
+                    offset: Imm64::new(offset),
+                    target,
+                };
+                (self.code.emit(h, ops), field!(LoadBr.target))
             }
         }
     }
@@ -897,6 +981,14 @@ pub(super) enum CondOps {
         imm: u32,
         b: u32,
     },
+    /// The i32 `dst = memory0[addr + offset]`, loaded by the operator at
+    /// module offset `at` (`isa::LoadBr`).
+    Load {
+        dst: u32,
+        addr: u32,
+        offset: u64,
+        at: usize,
+    },
 }
 
 impl CondOps {
@@ -906,6 +998,15 @@ impl CondOps {
             CondOps::Zero { cond } => cond,
             CondOps::Cmp { a, .. } => a,
             CondOps::AddCmp { dst, .. } => dst,
+            CondOps::Load { dst, .. } => dst,
+        }
+    }
+
+    /// The operand the `acc` forms of the branch read from `acc`.
+    fn register_operand(&self) -> u32 {
+        match *self {
+            CondOps::Load { addr, .. } => addr,
+            _ => self.first(),
         }
     }
 

@@ -141,6 +141,22 @@ struct MoveDef {
     passing: Handler,
 }
 
+/// A just-emitted i32 load from 32-bit memory 0, `dst = memory0[addr +
+/// offset]`, which a following branch on `dst` can absorb (`load_br`).
+#[derive(Copy, Clone)]
+struct LoadDef {
+    pos: InstrPos,
+    end: usize,
+    dst: u32,
+    addr: u32,
+    offset: u64,
+    /// The load operator's module offset (a trap in the fused branch is
+    /// the load's).
+    at: usize,
+    /// The `load_br` forms, by [branch when zero].
+    tested: [ops::ByAcc; 2],
+}
+
 /// A just-emitted instruction that wrote slot `dst`.
 #[derive(Copy, Clone)]
 struct LastDef {
@@ -171,6 +187,10 @@ pub(crate) struct Translator<'a> {
     last_shift: Option<ShiftDef>,
     last_bin: Option<BinDef>,
     last_move: Option<MoveDef>,
+    last_load: Option<LoadDef>,
+    /// Where each `copy` and `const32` is and where it ends, in order:
+    /// those followed by an instruction in `ops::FOLLOWS` run it directly.
+    moves: Vec<(InstrPos, usize)>,
     /// Whether the operator being translated is a comparison a branch on
     /// it follows (which fuses with the comparison instead of a chain).
     branch_follows: bool,
@@ -237,6 +257,8 @@ pub(crate) fn translate_function(
         last_shift: None,
         last_bin: None,
         last_move: None,
+        last_load: None,
+        moves: Vec::new(),
         branch_follows: false,
         offset: 0,
         direct_calls: Vec::new(),
@@ -280,6 +302,7 @@ pub(crate) fn translate_function(
     }
     reader.finish()?;
     t.close_basic_block();
+    t.join_followers();
     let (code, offsets, listing) = t.code.finish();
     let result_cells: u32 = t.results.iter().map(|r| cells_of(*r)).sum();
     let frame_size = (t.temp_base + t.max_cells)
@@ -389,6 +412,7 @@ impl<'a> Translator<'a> {
             let pos =
                 self.code
                     .emit_transparent(h!(exec::const32::<exec::PassThrough>), ops, Some(dst));
+            self.moves.push((pos, self.code.len()));
             let passing = h!(exec::const32::<exec::PassOn>);
             self.record_move(pos, dst, Some((c as u32, true)), passing);
         } else {
@@ -414,6 +438,7 @@ impl<'a> Translator<'a> {
                 let pos =
                     self.code
                         .emit_transparent(h!(exec::copy::<exec::PassThrough>), ops, Some(dst));
+                self.moves.push((pos, self.code.len()));
                 let passing = h!(exec::copy::<exec::PassOn>);
                 self.record_move(pos, dst, Some((src, false)), passing);
             }
@@ -883,6 +908,40 @@ impl<'a> Translator<'a> {
         if self.last_shift.is_some_and(|s| s.pos.0 >= pos.0) {
             self.last_shift = None;
         }
+        if self.last_load.is_some_and(|l| l.pos.0 >= pos.0) {
+            self.last_load = None;
+        }
+        while self.moves.last().is_some_and(|c| c.0.0 >= pos.0) {
+            self.moves.pop();
+        }
+    }
+
+    /// Lets each `copy` and `const32` followed by an instruction that
+    /// `ops::FOLLOWS` lists run it without a dispatch (`exec::copy_then`,
+    /// `exec::const_then`), once the code is final: until then a fusion
+    /// may still replace the follower, or switch the move's form.
+    fn join_followers(&mut self) {
+        /// The plain forms, indexed as `ops::Follow::forms`.
+        const PLAIN: [[Handler; 2]; 2] = [
+            [
+                h!(exec::copy::<exec::PassThrough>),
+                h!(exec::copy::<exec::PassOn>),
+            ],
+            [
+                h!(exec::const32::<exec::PassThrough>),
+                h!(exec::const32::<exec::PassOn>),
+            ],
+        ];
+        for (pos, end) in std::mem::take(&mut self.moves) {
+            let Some(follow) = ops::FOLLOWS.iter().find(|f| self.code.runs(end, f.next)) else {
+                continue;
+            };
+            for (lead, forms) in PLAIN.iter().enumerate() {
+                if let Some(passing) = forms.iter().position(|&h| self.code.runs(pos.0, h)) {
+                    self.code.set_handler(pos, follow.forms[lead][passing]);
+                }
+            }
+        }
     }
 
     fn memory_access(&mut self, access: ops::MemAccess) {
@@ -936,6 +995,16 @@ impl<'a> Translator<'a> {
                     offset,
                 };
                 self.emit_value(h, ops, None);
+                let last = self.last.expect("just emitted");
+                self.last_load = access.h.tested.filter(|_| m64 == 0).map(|tested| LoadDef {
+                    pos: last.pos,
+                    end: last.end,
+                    dst: last.dst,
+                    addr: a,
+                    offset: access.memarg.offset,
+                    at: self.offset,
+                    tested,
+                });
             } else {
                 let ops = |dst| isa::LoadMem {
                     dst,
@@ -1123,6 +1192,9 @@ impl<'a> Translator<'a> {
                 }
                 if let Some(bin) = self.last_bin.as_mut().filter(|b| b.pos == last.pos) {
                     bin.dst = slot;
+                }
+                if let Some(load) = self.last_load.as_mut().filter(|l| l.pos == last.pos) {
+                    load.dst = slot;
                 }
                 // A shift now writes a local, which must keep its value.
                 if self.last_shift.is_some_and(|s| s.pos == last.pos) {

@@ -281,6 +281,103 @@ static CHAINS: &[Chain] = &[
     chain!(I64Shl, I64Or),
 ];
 
+/// A comparison whose first operand a mask (`a & imm`) just computed, fused
+/// with the branch that tests it (`br_add_cmp` with an `and`): the
+/// `(flags & MASK) == K` tests of state machines and decoders.
+pub(crate) struct MaskedBranch {
+    /// The mask and the comparison, named by their two-slot handlers.
+    pub mask: Handler,
+    pub cmp: Handler,
+    /// The fused forms, by [the comparison's second operand is an
+    /// immediate][taken when the comparison fails].
+    pub forms: [[Handler; 2]; 2],
+}
+
+impl MaskedBranch {
+    /// The fused forms of comparison `cmp` after mask `mask` (an
+    /// operator with an immediate), if there are some.
+    pub(crate) fn find(mask: &BinInfo, cmp: &BinInfo) -> Option<&'static MaskedBranch> {
+        MASKED_BRANCHES
+            .iter()
+            .find(|m| m.mask.same(mask.rr.slots) && m.cmp.same(cmp.rr.slots))
+    }
+}
+
+/// The [`MaskedBranch`] of mask `$m` then comparison `$c`.
+macro_rules! masked_branch {
+    ($m:ident, $c:ident) => {
+        MaskedBranch {
+            mask: h!(exec::bin_rr::<exec::$m, exec::Slots>),
+            cmp: h!(exec::bin_rr::<exec::$c, exec::Slots>),
+            forms: [
+                [
+                    h!(exec::br_add_cmp::<exec::$m, exec::$c, exec::IfTrue, exec::SlotOperand>),
+                    h!(exec::br_add_cmp::<exec::$m, exec::$c, exec::IfFalse, exec::SlotOperand>),
+                ],
+                [
+                    h!(exec::br_add_cmp::<exec::$m, exec::$c, exec::IfTrue, exec::ImmOperand>),
+                    h!(exec::br_add_cmp::<exec::$m, exec::$c, exec::IfFalse, exec::ImmOperand>),
+                ],
+            ],
+        }
+    };
+}
+
+/// Bit tests: equality of a masked value with a constant or a slot.
+static MASKED_BRANCHES: &[MaskedBranch] =
+    &[masked_branch!(I32And, I32Eq), masked_branch!(I32And, I32Ne)];
+
+/// A handler a `copy` or `const32` may run directly, without a dispatch
+/// (`exec::copy_then`, `exec::const_then`).
+pub(crate) struct Follow {
+    /// The follower.
+    pub next: Handler,
+    /// The moves' fused forms, by [the move is a `const32`][it passes the
+    /// moved value on].
+    pub forms: [[Handler; 2]; 2],
+}
+
+/// The [`Follow`] of follower type `$f`, which runs handler `$h`.
+macro_rules! follow {
+    ($f:ident => $($h:tt)+) => {
+        Follow {
+            next: h!($($h)+),
+            forms: [
+                [
+                    h!(exec::copy_then::<exec::PassThrough, exec::$f>),
+                    h!(exec::copy_then::<exec::PassOn, exec::$f>),
+                ],
+                [
+                    h!(exec::const_then::<exec::PassThrough, exec::$f>),
+                    h!(exec::const_then::<exec::PassOn, exec::$f>),
+                ],
+            ],
+        }
+    };
+}
+
+/// What follows copies and constants most often in the sightglass
+/// programs and CoreMark: the loads, tests, jumps and calls of loops that
+/// rotate values through locals or reset them.
+pub(crate) static FOLLOWS: &[Follow] = &[
+    follow!(LoadWord => exec::load::<exec::Load32, exec::Addr32, exec::FromSlot>),
+    follow!(LoadWordAcc => exec::load::<exec::Load32, exec::Addr32, exec::FromAcc>),
+    follow!(LoadWordBrNonZero => exec::load_br::<exec::Load32, exec::OnNonZero, exec::FromSlot>),
+    follow!(BrNonZeroAcc => exec::br_zero::<exec::OnNonZero, exec::FromAcc>),
+    follow!(BrZeroAcc => exec::br_zero::<exec::OnZero, exec::FromAcc>),
+    follow!(BrNonZero => exec::br_zero::<exec::OnNonZero, exec::FromSlot>),
+    follow!(BrZero => exec::br_zero::<exec::OnZero, exec::FromSlot>),
+    follow!(BrNeImm => exec::br_cmp::<exec::I32Ne, exec::IfTrue, exec::ImmOperand, exec::FromSlot>),
+    follow!(BrNe => exec::br_cmp::<exec::I32Ne, exec::IfTrue, exec::SlotOperand, exec::FromSlot>),
+    follow!(BrLtS => exec::br_cmp::<exec::I32LtS, exec::IfTrue, exec::SlotOperand, exec::FromSlot>),
+    follow!(BrLtU => exec::br_cmp::<exec::I32LtU, exec::IfTrue, exec::SlotOperand, exec::FromSlot>),
+    follow!(Jump => exec::br),
+    follow!(AddImm => exec::bin_imm::<exec::I32Add, exec::ImmRight, exec::FromSlot>),
+    follow!(SubImm => exec::bin_imm::<exec::I32Sub, exec::ImmRight, exec::FromSlot>),
+    follow!(LoadByte => exec::load::<exec::Load8U, exec::Addr32, exec::FromSlot>),
+    follow!(CallDirect => exec::call::<exec::Plain>),
+];
+
 /// Visitor methods for unary operators, one per row `visit => T,`: the
 /// handler `un::<T>` reading its operand from a slot or from `acc`.
 macro_rules! visit_unary {
@@ -319,6 +416,9 @@ pub(crate) struct MemHandlers {
     /// `store_at`); a store's value may come from `acc` (a load, with no
     /// register operand, has the same handler twice).
     pub at: ByAcc,
+    /// For an i32 load from a 32-bit memory 0: the handlers that also
+    /// branch on the value (`load_br`), by [branch when it is zero].
+    pub tested: Option<[ByAcc; 2]>,
 }
 
 /// The handlers of a store to memory 0 whose value is a 32-bit immediate.
@@ -331,10 +431,24 @@ pub(crate) struct StoreImmForms {
     pub class: ImmClass,
 }
 
+/// A load's [`MemHandlers::tested`]: the `load_br` forms for a row marked
+/// `tested` (an i32 load), none otherwise.
+macro_rules! load_br_forms {
+    ($lt:ident) => {
+        None
+    };
+    ($lt:ident tested) => {
+        Some([
+            by_acc!(load_br[exec::$lt, exec::OnNonZero]),
+            by_acc!(load_br[exec::$lt, exec::OnZero]),
+        ])
+    };
+}
+
 /// Visitor methods for loads and stores, one per row: `load visit => T,`
 /// with `T` the `LoadOp`, `store visit => T,` with `T` the `StoreOp`.
 macro_rules! visit_memory {
-    ($(load $l:ident => $lt:ident,)* $(store $s:ident => $st:ident,)*) => {
+    ($(load $l:ident => $lt:ident $($tested:ident)?,)* $(store $s:ident => $st:ident,)*) => {
         $(fn $l(&mut self, memarg: MemArg) -> Self::Output {
             const H: MemHandlers = MemHandlers {
                 fast: [by_acc!(load[exec::$lt, exec::Addr32]), by_acc!(load[exec::$lt, exec::Addr64])],
@@ -347,6 +461,7 @@ macro_rules! visit_memory {
                 ],
                 scaled: [h!(exec::load_scaled::<exec::$lt, exec::Addr32>), h!(exec::load_scaled::<exec::$lt, exec::Addr64>)],
                 at: [h!(exec::load_at::<exec::$lt>); 2],
+                tested: load_br_forms!($lt $($tested)?),
             };
             self.memory_access(MemAccess { memarg, h: &H });
             Ok(())
@@ -370,6 +485,7 @@ macro_rules! visit_memory {
                 ],
                 scaled: [h!(exec::store_scaled::<exec::$st, exec::Addr32>), h!(exec::store_scaled::<exec::$st, exec::Addr64>)],
                 at: by_acc!(store_at[exec::$st]),
+                tested: None,
             };
             self.memory_access(MemAccess { memarg, h: &H });
             Ok(())
@@ -377,4 +493,4 @@ macro_rules! visit_memory {
     };
 }
 
-pub(super) use {br4, by_acc, rr3, visit_binary, visit_memory, visit_unary};
+pub(super) use {br4, by_acc, load_br_forms, rr3, visit_binary, visit_memory, visit_unary};

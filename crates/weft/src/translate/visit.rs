@@ -10,8 +10,8 @@
 //! their operators translation errors.
 
 use super::ops::{
-    BinForms, BinInfo, ImmClass, MemAccess, MemHandlers, StoreImmForms, br4, by_acc, rr3,
-    visit_binary, visit_memory, visit_unary,
+    BinForms, BinInfo, ImmClass, MemAccess, MemHandlers, StoreImmForms, br4, by_acc, load_br_forms,
+    rr3, visit_binary, visit_memory, visit_unary,
 };
 use super::{Operand, Translator, control::Kind};
 use crate::error::{Error, Result};
@@ -178,9 +178,9 @@ impl<'a> VisitOperator<'a> for Translator<'_> {
     }
 
     visit_memory! {
-    load visit_i32_load => Load32, load visit_i64_load => Load64, load visit_f32_load => Load32, load visit_f64_load => Load64,
-    load visit_i32_load8_s => Load8S32, load visit_i32_load8_u => Load8U, load visit_i32_load16_s => Load16S32,
-    load visit_i32_load16_u => Load16U, load visit_i64_load8_s => Load8S64, load visit_i64_load8_u => Load8U,
+    load visit_i32_load => Load32 tested, load visit_i64_load => Load64, load visit_f32_load => Load32, load visit_f64_load => Load64,
+    load visit_i32_load8_s => Load8S32 tested, load visit_i32_load8_u => Load8U tested, load visit_i32_load16_s => Load16S32 tested,
+    load visit_i32_load16_u => Load16U tested, load visit_i64_load8_s => Load8S64, load visit_i64_load8_u => Load8U,
     load visit_i64_load16_s => Load16S64, load visit_i64_load16_u => Load16U, load visit_i64_load32_s => Load32S64,
     load visit_i64_load32_u => Load32,
     store visit_i32_store => Store32, store visit_i64_store => Store64, store visit_f32_store => Store32,

@@ -12,6 +12,7 @@ mod branch_moves;
 mod calls;
 mod chains;
 mod exceptions;
+mod fused_branches;
 mod fuzz_regressions;
 mod gc;
 mod handles;
