@@ -87,8 +87,9 @@ fn ir(file: &std::path::Path, func: Option<&str>) -> ExitCode {
     let path = file.display();
     let module = match std::fs::read(file)
         .map_err(|e| format!("cannot read {path}: {e}"))
-        .and_then(|bytes| weft::Module::new(&engine, bytes).map_err(|e| format!("{path}: {e}")))
-    {
+        .and_then(|bytes| {
+            weft::Module::from_vec(&engine, bytes).map_err(|e| format!("{path}: {e}"))
+        }) {
         Ok(m) => m,
         Err(e) => {
             let _ = writeln!(std::io::stderr().lock(), "error: {e}");

@@ -307,7 +307,7 @@ fn check_no_params(target: &Target) -> Result<(), Failure> {
 
 /// Compiles the module file's bytes; `path` is its printable name.
 fn load(engine: &Engine, bytes: Vec<u8>, path: &str) -> Result<Module, Failure> {
-    Module::new(engine, bytes).map_err(|e| match e {
+    Module::from_vec(engine, bytes).map_err(|e| match e {
         Error::Text(msg) => Failure::Error(text_error(path, &msg)),
         e => Failure::from_weft(e, path),
     })

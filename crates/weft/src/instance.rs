@@ -481,12 +481,13 @@ fn initialize(store: &mut StoreInner, index: u32) -> Result<()> {
             let mi = store.instances[index as usize].memories[*mem as usize];
             let bytes = &mut store.memories[mi as usize].data;
             let in_bounds = start
-                .checked_add(seg.bytes.len() as u64)
+                .checked_add(seg.range.len() as u64)
                 .is_some_and(|end| end <= bytes.len() as u64);
             if !in_bounds {
                 return Err(Trap::new(TrapKind::MemoryOutOfBounds).into());
             }
-            bytes[start as usize..start as usize + seg.bytes.len()].copy_from_slice(&seg.bytes);
+            bytes[start as usize..start as usize + seg.range.len()]
+                .copy_from_slice(m.data(i as u32));
             store.instances[index as usize].data_dropped[i] = true;
         }
     }

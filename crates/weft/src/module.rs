@@ -58,10 +58,10 @@ pub(crate) struct ElemSegment {
     pub items: Vec<ConstExpr>,
 }
 
-/// A data segment.
+/// A data segment: its bytes are those of the module's binary in `range`.
 pub(crate) struct DataSegment {
     pub mode: SegmentMode,
-    pub bytes: Box<[u8]>,
+    pub range: std::ops::Range<usize>,
 }
 
 /// Everything known about a module. Index spaces include imports first.
@@ -86,6 +86,9 @@ pub(crate) struct ModuleInner {
     pub start: Option<u32>,
     pub elems: Vec<ElemSegment>,
     pub datas: Vec<DataSegment>,
+    /// The module's binary, kept for what is read after `Module::new`:
+    /// data segments, and the bodies lazy translation translates.
+    bytes: Box<[u8]>,
     /// The code of each defined function, by defined-function index
     /// (boxed once complete: the executor points at the entries).
     pub code: Box<[FuncEntry]>,
@@ -99,9 +102,6 @@ pub(crate) struct ModuleInner {
 
 /// The validated, not yet translated, function bodies of a module.
 struct LazyBodies {
-    /// A copy of the code section and its offset in the module.
-    section: Box<[u8]>,
-    section_offset: usize,
     /// The module's validation state, which every body is validated
     /// against (`None` if the module has no bodies).
     resources: Option<wp::ValidatorResources>,
@@ -156,10 +156,25 @@ impl Module {
         #[cfg(feature = "wat")]
         {
             let binary = wat::parse_bytes(bytes).map_err(|e| Error::Text(e.to_string()))?;
-            Module::from_binary(engine, &binary)
+            match binary {
+                std::borrow::Cow::Borrowed(binary) => Module::from_binary(engine, binary),
+                std::borrow::Cow::Owned(binary) => Module::from_owned_binary(engine, binary),
+            }
         }
         #[cfg(not(feature = "wat"))]
         Module::from_binary(engine, bytes)
+    }
+
+    /// As [`Module::new`], keeping `bytes` instead of copying what the
+    /// module reads after compiling (its data segments, and with lazy
+    /// translation its function bodies): the cheaper start for bytes the
+    /// caller no longer needs, such as a file just read.
+    pub fn from_vec(engine: &Engine, bytes: Vec<u8>) -> Result<Module> {
+        #[cfg(feature = "wat")]
+        if !wp::Parser::is_core_wasm(&bytes) && !wp::Parser::is_component(&bytes) {
+            return Module::new(engine, bytes);
+        }
+        Module::from_owned_binary(engine, bytes)
     }
 
     /// Compiles a module from a file in the binary or text format.
@@ -167,7 +182,7 @@ impl Module {
         let path = path.as_ref();
         let bytes = std::fs::read(path)
             .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
-        Module::new(engine, bytes)
+        Module::from_vec(engine, bytes)
     }
 
     /// Validates a module in the binary format without compiling it.
@@ -179,7 +194,15 @@ impl Module {
 
     /// Compiles a module from the binary format.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
-        let inner = parse(engine, bytes)?;
+        Module::from_owned_binary(engine, bytes.to_vec())
+    }
+
+    fn from_owned_binary(engine: &Engine, bytes: Vec<u8>) -> Result<Module> {
+        let bytes = bytes.into_boxed_slice();
+        let mut inner = parse(engine, &bytes)?;
+        if inner.lazy.is_some() || !inner.datas.is_empty() {
+            inner.bytes = bytes;
+        }
         Ok(Module {
             inner: Arc::new(inner),
         })
@@ -289,8 +312,7 @@ impl ModuleInner {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let features = self.engine.config().features;
         let (ty, range) = lazy.bodies[def as usize].clone();
-        let bytes =
-            &lazy.section[range.start - lazy.section_offset..range.end - lazy.section_offset];
+        let bytes = &self.bytes[range.clone()];
         let body = wp::FunctionBody::new(wp::BinaryReader::new_features(
             bytes,
             range.start as u64,
@@ -307,6 +329,11 @@ impl ModuleInner {
         let mut f = translate_function(self, index, &mut fv, &body).map_err(|e| e.to_string())?;
         link_direct_calls(&mut f, &self.code);
         Ok(f)
+    }
+
+    /// The bytes of data segment `seg`.
+    pub(crate) fn data(&self, seg: u32) -> &[u8] {
+        &self.bytes[self.datas[seg as usize].range.clone()]
     }
 
     pub(crate) fn func_type(&self, id: TypeId) -> FuncType {
@@ -409,6 +436,7 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
         start: None,
         elems: Vec::new(),
         datas: Vec::new(),
+        bytes: Box::new([]),
         code: Box::new([]),
         lazy: None,
         func_names: HashMap::new(),
@@ -417,7 +445,6 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
     };
     let lazy = engine.config().compilation_mode == CompilationMode::LazyTranslation;
     let mut compiled = Vec::new();
-    let mut section = (Box::default(), 0);
     let mut resources = None;
     let mut bodies = Vec::new();
     let mut pending: Vec<PendingBody<'_>> = Vec::new();
@@ -443,18 +470,7 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
             pending.push((to_validate, body));
             continue;
         }
-        if let wp::Payload::CodeSectionStart {
-            unchecked_range, ..
-        } = &payload
-            && lazy
-        {
-            // (A range past the end fails to parse next.)
-            let range = unchecked_range.start as usize..unchecked_range.end as usize;
-            if let Some(code) = bytes.get(range.clone()) {
-                section = (code.into(), range.start);
-            }
-        }
-        declare(&mut m, payload, &mut names)?;
+        declare(&mut m, bytes, payload, &mut names)?;
     }
     if let Some(reader) = names {
         read_names(&mut m, reader);
@@ -499,8 +515,6 @@ fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
     }
     if lazy {
         m.lazy = Some(LazyBodies {
-            section: section.0,
-            section_offset: section.1,
             resources,
             bodies,
             _stubs: stubs,
@@ -525,6 +539,7 @@ fn link_direct_calls(f: &mut CompiledFunc, entries: &[FuncEntry]) {
 /// Records the declarations of one (already validated) section.
 fn declare<'a>(
     m: &mut ModuleInner,
+    bytes: &[u8],
     payload: wp::Payload<'a>,
     names: &mut Option<wp::NameSectionReader<'a>>,
 ) -> Result<()> {
@@ -676,9 +691,11 @@ fn declare<'a>(
                         offset: ConstExpr::parse(m, &offset_expr)?,
                     },
                 };
+                // `d.data` lies within `bytes`.
+                let start = d.data.as_ptr() as usize - bytes.as_ptr() as usize;
                 m.datas.push(DataSegment {
                     mode,
-                    bytes: d.data.into(),
+                    range: start..start + d.data.len(),
                 });
             }
         }

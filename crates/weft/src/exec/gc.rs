@@ -381,7 +381,7 @@ fn segment_bytes<K: SegmentKind>(
         let bytes: &[u8] = if inst.data_dropped[seg as usize] {
             &[]
         } else {
-            &inst.module.inner().datas[seg as usize].bytes
+            inst.module.inner().data(seg)
         };
         let size = n
             .checked_mul(u64::from(ty.size()))

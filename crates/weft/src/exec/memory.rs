@@ -563,7 +563,7 @@ fn init(ctx: &mut Ctx, mi: u32, seg: u32, d: u64, s: u64, n: u64) -> Result<(), 
     let bytes: &[u8] = if inst.data_dropped[seg as usize] {
         &[]
     } else {
-        &inst.module.inner().datas[seg as usize].bytes
+        inst.module.inner().data(seg)
     };
     let src = range(s, n, bytes.len())?;
     let src: Vec<u8> = bytes[src].to_vec();

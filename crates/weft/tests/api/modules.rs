@@ -30,6 +30,44 @@ fn module_from_text_and_binary() -> weft::Result<()> {
     Ok(())
 }
 
+/// Every constructor gives a module whose data segments (active, and
+/// passive ones `memory.init` reads later) and lazily translated bodies
+/// come from its own bytes: the caller's buffer may change or go away.
+#[test]
+fn modules_keep_their_data_and_code_whatever_they_were_built_from() -> weft::Result<()> {
+    let wat = r#"(module
+        (memory (export "mem") 1)
+        (data (i32.const 8) "weft")
+        (data $later "later")
+        (func (export "init") (memory.init $later (i32.const 100) (i32.const 0) (i32.const 5)))
+        (func (export "sum") (result i32)
+            (i32.add (i32.load8_u (i32.const 8)) (i32.load8_u (i32.const 104)))))"#;
+    let engine = Engine::default();
+    let mut binary = wat::parse_str(wat).expect("wat parses");
+    let modules = [
+        Module::new(&engine, wat)?,
+        Module::from_vec(&engine, wat.as_bytes().to_vec())?,
+        Module::from_vec(&engine, binary.clone())?,
+        Module::from_binary(&engine, &binary)?,
+        Module::new(&engine, &binary)?,
+    ];
+    // The buffer the last two were built from changes under them.
+    binary.fill(0);
+    for module in modules {
+        let mut store = Store::new(&engine, ());
+        let inst = Linker::new(&engine).instantiate(&mut store, &module)?;
+        let mem = inst.get_memory(&store, "mem").expect("exported");
+        let mut word = [0; 4];
+        mem.read(&store, 8, &mut word)?;
+        assert_eq!(&word, b"weft");
+        inst.get_typed_func::<(), ()>(&store, "init")?
+            .call(&mut store, ())?;
+        let sum = inst.get_typed_func::<(), i32>(&store, "sum")?;
+        assert_eq!(sum.call(&mut store, ())?, i32::from(b'w') + i32::from(b'r'));
+    }
+    Ok(())
+}
+
 #[test]
 fn module_text_syntax_error_is_text_error() {
     let engine = Engine::default();
