@@ -35,13 +35,15 @@ pub(crate) struct Handler {
 }
 
 impl Handler {
-    /// Whether `self` and `other` are the same handler, told apart by the
-    /// path they were named by, not by address: instantiations that
-    /// compile to the same machine code may share one (`i32.xor` and
-    /// `i64.xor` on zero-extended cells do), yet decode their immediates
-    /// differently.
+    /// Whether `self` and `other` are the same handler. The address is not
+    /// enough: instantiations that compile to the same machine code may
+    /// share one (`i32.xor` and `i64.xor` on zero-extended cells do), yet
+    /// decode their immediates differently; so the paths they were named
+    /// by must match too, spacing aside (a path written out and one put
+    /// together by a macro print with different spaces).
     pub(crate) fn same(self, other: Handler) -> bool {
-        *self.name == *other.name
+        let path = |h: Handler| h.name.bytes().filter(|b| !b.is_ascii_whitespace());
+        self.addr() == other.addr() && path(self).eq(path(other))
     }
 }
 
@@ -607,5 +609,28 @@ impl BrTable {
     /// The operand index of target `k` (the default is the last).
     pub(crate) const fn target_operand(k: usize) -> usize {
         Self::OPERANDS + k
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::exec;
+
+    /// Puts a handler's path together from pieces, as the translator's
+    /// handler tables do.
+    macro_rules! bin_rr_of {
+        ($op:ident) => {
+            h!(exec::bin_rr::<exec::$op, exec::Slots>)
+        };
+    }
+
+    #[test]
+    fn handlers_are_the_same_by_path_whatever_its_spacing() {
+        let written = h!(exec::bin_rr::<exec::I32And, exec::Slots>);
+        assert!(written.same(bin_rr_of!(I32And)));
+        assert!(!written.same(bin_rr_of!(I32Or)));
+        // The same machine code (LLVM may merge these) is not enough.
+        let (narrow, wide) = (bin_rr_of!(I32Xor), bin_rr_of!(I64Xor));
+        assert!(!narrow.same(wide));
     }
 }
