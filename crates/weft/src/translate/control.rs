@@ -557,13 +557,13 @@ impl Translator<'_> {
     /// comparison, `eqz`, or an add-immediate followed by a comparison).
     fn cond_jump(&mut self, cond: BranchCond) -> CondJump {
         match cond {
-            BranchCond::Slot(s) => self.on_slot(s, false),
+            BranchCond::Slot(s) => self.slot_test(s, false),
             BranchCond::Fused { pos, cond, .. } => {
                 self.last = None;
                 match cond {
                     LastCond::Eqz { src } => {
                         self.truncate_code(pos);
-                        self.on_slot(src, true)
+                        self.slot_test(src, true)
                     }
                     LastCond::Cmp {
                         info,
@@ -635,7 +635,7 @@ impl Translator<'_> {
     /// zero; with the instruction that just computed it fused in, where
     /// there is a form for it: a load (`load_br`), an add of a constant
     /// (`br_add_cmp`, testing the sum against zero).
-    fn on_slot(&mut self, slot: u32, zero: bool) -> CondJump {
+    fn slot_test(&mut self, slot: u32, zero: bool) -> CondJump {
         if let Some(add) = self.last_add.filter(|a| {
             a.b_is_imm && a.width == 32 && a.dst == slot && self.code.is_last(a.pos, a.end)
         }) {

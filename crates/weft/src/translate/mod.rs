@@ -669,28 +669,7 @@ impl<'a> Translator<'a> {
             return self.translate_unreachable(&op);
         }
         self.fuel_count += 1;
-        let op = self.subtraction_as_add(op);
         self.visit_operator(&op)
-    }
-
-    /// `x - k`, `k` a constant, as `x + -k` (the same value, wrapping
-    /// around): the fusions built around adds (address adds, the
-    /// increment-and-test of loops) then take subtractions too.
-    fn subtraction_as_add<'op>(&mut self, op: Operator<'op>) -> Operator<'op> {
-        let Some(top) = self.stack.last_mut() else {
-            return op;
-        };
-        match (&op, top.op) {
-            (Operator::I32Sub, Operand::Const(k)) => {
-                top.op = Operand::Const(u64::from((k as u32).wrapping_neg()));
-                Operator::I32Add
-            }
-            (Operator::I64Sub, Operand::Const(k)) => {
-                top.op = Operand::Const(k.wrapping_neg());
-                Operator::I64Add
-            }
-            _ => op,
-        }
     }
 
     /// A unary operator on the top operand; `is_eqz` records it as a
