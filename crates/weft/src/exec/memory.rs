@@ -6,7 +6,7 @@
 //! same handlers serve 32- and 64-bit memories.
 
 use super::control::jump;
-use super::forms::{Addr32, Second, Source, Width, ZeroTest};
+use super::forms::{Addr32, Addr64, Second, Source, Width, ZeroTest};
 use super::numeric::{BinOp, second};
 use super::{Ctx, Exit, Fp, Ip, decode, get, next, set, trap};
 use crate::error::TrapKind;
@@ -171,6 +171,27 @@ pub(super) fn effective_for<W: Width>(
     }
 }
 
+/// The `L` at `addr + offset` in memory 0 (bounds-checked as `W` says),
+/// or `None` past its end.
+///
+/// # Safety
+///
+/// `mem` and `len` describe memory 0 of the running instance: a handler's
+/// own arguments (refreshed after anything that can grow it).
+#[inline(always)]
+unsafe fn read<L: LoadOp, W: Width>(
+    mem: *mut u8,
+    len: usize,
+    addr: u64,
+    offset: u64,
+) -> Option<u64> {
+    let ea = effective_for::<W>(addr, offset, L::SIZE, len)?;
+    // SAFETY: `ea + SIZE <= len`, and `mem`/`len` describe memory 0 (the
+    // caller's promise). A raw unaligned read: slice helpers can carry
+    // checks that defeat the tail call.
+    Some(unsafe { L::read(mem.add(ea)) })
+}
+
 /// Load from memory 0, the address in a slot or (with `ACC`) in `acc`.
 /// Passes the value on in `acc`.
 pub(crate) unsafe fn load<L: LoadOp, W: Width, R: Source>(
@@ -183,14 +204,10 @@ pub(crate) unsafe fn load<L: LoadOp, W: Width, R: Source>(
 ) -> Exit {
     let (o, next) = decode!(ip, Load);
     let addr = if R::ACC { acc } else { get!(fp, ctx, o.addr) };
-    let Some(ea) = effective_for::<W>(addr, o.offset.get(), L::SIZE, len) else {
+    // SAFETY: `mem` and `len` are the handler's.
+    let Some(v) = (unsafe { read::<L, W>(mem, len, addr, o.offset.get()) }) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
-    // SAFETY: `ea + SIZE <= len`, and `mem`/`len` describe memory 0 of the
-    // running instance (refreshed after anything that can grow it). A raw
-    // unaligned read: slice helpers can carry checks that defeat the tail
-    // call.
-    let v = unsafe { L::read(mem.add(ea)) };
     set!(fp, ctx, o.dst, v);
     next!(next, fp, mem, len, ctx, v)
 }
@@ -210,11 +227,10 @@ pub(crate) unsafe fn load_br<L: LoadOp, Z: ZeroTest, R: Source>(
 ) -> Exit {
     let (o, next) = decode!(ip, LoadBr);
     let addr = if R::ACC { acc } else { get!(fp, ctx, o.addr) };
-    let Some(ea) = effective_for::<Addr32>(addr, o.offset.get(), L::SIZE, len) else {
+    // SAFETY: `mem` and `len` are the handler's.
+    let Some(v) = (unsafe { read::<L, Addr32>(mem, len, addr, o.offset.get()) }) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
-    // SAFETY: as in `load`.
-    let v = unsafe { L::read(mem.add(ea)) };
     set!(fp, ctx, o.dst, v);
     let to = if (v == 0) == Z::ZERO {
         jump(ip, o.target)
@@ -271,11 +287,10 @@ pub(crate) unsafe fn load_add<L: LoadOp, A: BinOp, B: Second, W: Width, R: Sourc
 ) -> Exit {
     let (o, next) = decode!(ip, LoadAdd);
     let addr = added_address::<A, B, R>(o.a, o.b, fp, ctx, acc);
-    let Some(ea) = effective_for::<W>(addr, o.offset.get(), L::SIZE, len) else {
+    // SAFETY: `mem` and `len` are the handler's.
+    let Some(v) = (unsafe { read::<L, W>(mem, len, addr, o.offset.get()) }) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
-    // SAFETY: as for `load`.
-    let v = unsafe { L::read(mem.add(ea)) };
     set!(fp, ctx, o.dst, v);
     next!(next, fp, mem, len, ctx, v)
 }
@@ -344,11 +359,10 @@ pub(crate) unsafe fn load_scaled<L: LoadOp, W: Width>(
 ) -> Exit {
     let (o, next) = decode!(ip, LoadScaled);
     let addr = scaled::<W>(get!(fp, ctx, o.base), get!(fp, ctx, o.index), o.shift.0);
-    let Some(ea) = effective_for::<W>(addr, o.offset.get(), L::SIZE, len) else {
+    // SAFETY: `mem` and `len` are the handler's.
+    let Some(v) = (unsafe { read::<L, W>(mem, len, addr, o.offset.get()) }) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
-    // SAFETY: as for `load`.
-    let v = unsafe { L::read(mem.add(ea)) };
     set!(fp, ctx, o.dst, v);
     next!(next, fp, mem, len, ctx, v)
 }
@@ -385,11 +399,10 @@ pub(crate) unsafe fn load_at<L: LoadOp>(
     _acc: u64,
 ) -> Exit {
     let (o, next) = decode!(ip, LoadAt);
-    let Some(ea) = effective(o.addr.get(), 0, L::SIZE, len) else {
+    // SAFETY: `mem` and `len` are the handler's.
+    let Some(v) = (unsafe { read::<L, Addr64>(mem, len, o.addr.get(), 0) }) else {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
     };
-    // SAFETY: as for `load`.
-    let v = unsafe { L::read(mem.add(ea)) };
     set!(fp, ctx, o.dst, v);
     next!(next, fp, mem, len, ctx, v)
 }
