@@ -3,15 +3,19 @@
 //! is enough code to pay for them.
 //!
 //! Bodies are independent once the module's declarations are known, so the
-//! batch is cut into contiguous runs of about equal size in bytes, one per
-//! thread. Each run stops at its first invalid body; the error reported is
-//! that of the lowest-numbered invalid body, as a sequential pass would
-//! report it.
+//! batch is cut into contiguous chunks of about equal size in bytes, which
+//! the threads take in order, each the next one left, until none is. A
+//! helper starts before anything else is done (asking how many cores there
+//! are reads several files: the first helper is already working by then),
+//! and no thread waits for a share fixed in advance. Each chunk stops at
+//! its first invalid body; the error reported is that of the
+//! lowest-numbered invalid body, as a sequential pass would report it.
 
 use super::translate_function;
 use crate::error::Result;
 use crate::ir::CompiledFunc;
 use crate::module::ModuleInner;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 use wasmparser::{FuncToValidate, FuncValidatorAllocations, FunctionBody, ValidatorResources};
 
@@ -24,6 +28,10 @@ const PARALLEL_MIN_BYTES: usize = 256 << 10;
 
 /// At most this many threads share a batch.
 const MAX_THREADS: usize = 8;
+
+/// How many chunks a batch is cut into per thread that may share it: a
+/// thread that finishes early takes another instead of waiting.
+const CHUNKS_PER_THREAD: usize = 4;
 
 /// The stack of each helper thread: as much as the main thread's, as the
 /// validator and translator run there the same way.
@@ -40,58 +48,89 @@ pub(crate) fn check_bodies(
     parallel: bool,
 ) -> Result<Vec<CompiledFunc>> {
     let total: usize = bodies.iter().map(|(_, b)| size(b)).sum();
-    if !parallel || total < PARALLEL_MIN_BYTES {
+    if !parallel || total < PARALLEL_MIN_BYTES || bodies.len() < 2 {
         return check_run(module, bodies, translate);
     }
-    // (Asked only now: finding the core count reads several files.)
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .clamp(1, MAX_THREADS)
-        .min(bodies.len());
-    if threads == 1 {
-        return check_run(module, bodies, translate);
-    }
-    // Each run waits in a slot its thread takes it from; the run of a
-    // thread that could not be started is still there afterwards.
-    let runs: Vec<Mutex<Option<Vec<PendingBody<'_>>>>> = split(bodies, total, threads)
-        .into_iter()
-        .map(|run| Mutex::new(Some(run)))
-        .collect();
-    let take = |i: usize| {
-        runs[i]
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
-            .unwrap_or_default()
+    let chunks = split(bodies, total, MAX_THREADS * CHUNKS_PER_THREAD);
+    let batch = Batch {
+        chunks: chunks.into_iter().map(|c| Mutex::new(Some(c))).collect(),
+        results: Default::default(),
+        next: AtomicUsize::new(0),
+        failed: AtomicUsize::new(usize::MAX),
     };
-    let results = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..runs.len())
-            .map(|i| {
-                std::thread::Builder::new()
-                    .name("weft-compile".into())
-                    .stack_size(THREAD_STACK)
-                    .spawn_scoped(scope, move || check_run(module, take(i), translate))
-            })
+    let batch = &batch;
+    let helper = || {
+        std::thread::Builder::new()
+            .name("weft-compile".into())
+            .stack_size(THREAD_STACK)
+    };
+    std::thread::scope(|scope| {
+        let first = helper().spawn_scoped(scope, move || batch.work(module, translate));
+        // (Asked only now, with the first helper at work: finding the core
+        // count reads several files.)
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .clamp(1, MAX_THREADS);
+        let more: Vec<_> = (2..threads)
+            .map(|_| helper().spawn_scoped(scope, move || batch.work(module, translate)))
             .collect();
-        let mut results = vec![check_run(module, take(0), translate)];
-        for (i, helper) in (1..).zip(helpers) {
-            results.push(match helper {
-                Ok(handle) => handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                Err(_) => check_run(module, take(i), translate),
-            });
+        batch.work(module, translate);
+        // A helper that could not start left its chunks to the others.
+        for handle in std::iter::once(first).chain(more).flatten() {
+            if let Err(panic) = handle.join() {
+                std::panic::resume_unwind(panic);
+            }
         }
-        results
     });
+    let mut results = batch.results.lock().unwrap_or_else(PoisonError::into_inner);
+    results.sort_by_key(|(i, _)| *i);
     let mut compiled = Vec::new();
-    for result in results {
+    for (_, result) in results.drain(..) {
         compiled.extend(result?);
     }
     Ok(compiled)
 }
 
-/// Cuts `bodies` into `n` contiguous runs of about `total / n` bytes each.
+/// A batch being shared: chunks, each taken once in order, and what
+/// checking each gave.
+struct Batch<'a> {
+    chunks: Vec<Mutex<Option<Vec<PendingBody<'a>>>>>,
+    /// By chunk index, in the order they finished.
+    results: Mutex<Vec<(usize, Result<Vec<CompiledFunc>>)>>,
+    /// The next chunk to take.
+    next: AtomicUsize,
+    /// The lowest chunk found invalid so far: later ones need no checking.
+    failed: AtomicUsize,
+}
+
+impl Batch<'_> {
+    /// Takes and checks chunks until none is left (or the rest come after
+    /// an invalid one).
+    fn work(&self, module: &ModuleInner, translate: bool) {
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            if i >= self.chunks.len() || i > self.failed.load(Ordering::Relaxed) {
+                return;
+            }
+            let chunk = self.chunks[i]
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take()
+                .unwrap_or_default();
+            let result = check_run(module, chunk, translate);
+            if result.is_err() {
+                self.failed.fetch_min(i, Ordering::Relaxed);
+            }
+            self.results
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push((i, result));
+        }
+    }
+}
+
+/// Cuts `bodies` into `n` contiguous runs of about `total / n` bytes each
+/// (fewer if there are fewer bodies).
 fn split(bodies: Vec<PendingBody<'_>>, total: usize, n: usize) -> Vec<Vec<PendingBody<'_>>> {
     let mut runs = vec![Vec::new()];
     let mut done = 0;
