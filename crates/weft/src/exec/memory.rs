@@ -192,6 +192,26 @@ unsafe fn read<L: LoadOp, W: Width>(
     Some(unsafe { L::read(mem.add(ea)) })
 }
 
+/// Writes `v` as an `S` at `addr + offset` in memory 0 (bounds-checked as
+/// `W` says), or returns `None` past its end.
+///
+/// # Safety
+///
+/// As for [`read`].
+#[inline(always)]
+unsafe fn write<S: StoreOp, W: Width>(
+    mem: *mut u8,
+    len: usize,
+    addr: u64,
+    offset: u64,
+    v: u64,
+) -> Option<()> {
+    let ea = effective_for::<W>(addr, offset, S::SIZE, len)?;
+    // SAFETY: as in `read`.
+    unsafe { S::write(mem.add(ea), v) };
+    Some(())
+}
+
 /// Load from memory 0, the address in a slot or (with `ACC`) in `acc`.
 /// Passes the value on in `acc`.
 pub(crate) unsafe fn load<L: LoadOp, W: Width, R: Source>(
@@ -251,12 +271,11 @@ pub(crate) unsafe fn store<S: StoreOp, W: Width, R: Source>(
 ) -> Exit {
     let (o, next) = decode!(ip, Store);
     let addr = get!(fp, ctx, o.addr);
-    let Some(ea) = effective_for::<W>(addr, o.offset.get(), S::SIZE, len) else {
-        trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
-    };
     let v = if R::ACC { acc } else { get!(fp, ctx, o.value) };
-    // SAFETY: as for `load`.
-    unsafe { S::write(mem.add(ea), v) };
+    // SAFETY: `mem` and `len` are the handler's.
+    if unsafe { write::<S, W>(mem, len, addr, o.offset.get(), v) }.is_none() {
+        trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
+    }
     next!(next, fp, mem, len, ctx, acc)
 }
 
@@ -306,12 +325,11 @@ pub(crate) unsafe fn store_add<S: StoreOp, A: BinOp, B: Second, W: Width, R: Sou
 ) -> Exit {
     let (o, next) = decode!(ip, StoreAdd);
     let addr = added_address::<A, B, R>(o.a, o.b, fp, ctx, acc);
-    let Some(ea) = effective_for::<W>(addr, o.offset.get(), S::SIZE, len) else {
-        trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
-    };
     let v = get!(fp, ctx, o.value);
-    // SAFETY: as for `load`.
-    unsafe { S::write(mem.add(ea), v) };
+    // SAFETY: `mem` and `len` are the handler's.
+    if unsafe { write::<S, W>(mem, len, addr, o.offset.get(), v) }.is_none() {
+        trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
+    }
     next!(next, fp, mem, len, ctx, acc)
 }
 
@@ -327,11 +345,10 @@ pub(crate) unsafe fn store_imm<S: StoreOp, W: Width, R: Source>(
 ) -> Exit {
     let (o, next) = decode!(ip, StoreImm);
     let addr = if R::ACC { acc } else { get!(fp, ctx, o.addr) };
-    let Some(ea) = effective_for::<W>(addr, o.offset.get(), S::SIZE, len) else {
+    // SAFETY: `mem` and `len` are the handler's.
+    if unsafe { write::<S, W>(mem, len, addr, o.offset.get(), S::imm(o.value.0)) }.is_none() {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
-    };
-    // SAFETY: as for `load`.
-    unsafe { S::write(mem.add(ea), S::imm(o.value.0)) };
+    }
     next!(next, fp, mem, len, ctx, acc)
 }
 
@@ -378,12 +395,11 @@ pub(crate) unsafe fn store_scaled<S: StoreOp, W: Width>(
 ) -> Exit {
     let (o, next) = decode!(ip, StoreScaled);
     let addr = scaled::<W>(get!(fp, ctx, o.base), get!(fp, ctx, o.index), o.shift.0);
-    let Some(ea) = effective_for::<W>(addr, o.offset.get(), S::SIZE, len) else {
-        trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
-    };
     let v = get!(fp, ctx, o.value);
-    // SAFETY: as for `load`.
-    unsafe { S::write(mem.add(ea), v) };
+    // SAFETY: `mem` and `len` are the handler's.
+    if unsafe { write::<S, W>(mem, len, addr, o.offset.get(), v) }.is_none() {
+        trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
+    }
     next!(next, fp, mem, len, ctx, acc)
 }
 
@@ -418,12 +434,11 @@ pub(crate) unsafe fn store_at<S: StoreOp, R: Source>(
     acc: u64,
 ) -> Exit {
     let (o, next) = decode!(ip, StoreAt);
-    let Some(ea) = effective(o.addr.get(), 0, S::SIZE, len) else {
-        trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
-    };
     let v = if R::ACC { acc } else { get!(fp, ctx, o.value) };
-    // SAFETY: as for `load`.
-    unsafe { S::write(mem.add(ea), v) };
+    // SAFETY: `mem` and `len` are the handler's.
+    if unsafe { write::<S, Addr64>(mem, len, o.addr.get(), 0, v) }.is_none() {
+        trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
+    }
     next!(next, fp, mem, len, ctx, acc)
 }
 
@@ -439,11 +454,10 @@ pub(crate) unsafe fn store_imm_add<S: StoreOp, A: BinOp, B: Second, W: Width, R:
 ) -> Exit {
     let (o, next) = decode!(ip, StoreImmAdd);
     let addr = added_address::<A, B, R>(o.a, o.b, fp, ctx, acc);
-    let Some(ea) = effective_for::<W>(addr, o.offset.get(), S::SIZE, len) else {
+    // SAFETY: `mem` and `len` are the handler's.
+    if unsafe { write::<S, W>(mem, len, addr, o.offset.get(), S::imm(o.value.0)) }.is_none() {
         trap!(ip, ctx, TrapKind::MemoryOutOfBounds)
-    };
-    // SAFETY: as for `load`.
-    unsafe { S::write(mem.add(ea), S::imm(o.value.0)) };
+    }
     next!(next, fp, mem, len, ctx, acc)
 }
 
