@@ -7,9 +7,7 @@
 use super::forms::{AccOperand, ImmSide, Passing, Second, Source};
 use super::{Ctx, Exit, Fp, Ip, decode, get, next, set, trap};
 use crate::error::TrapKind;
-use crate::ir::isa::{
-    Bin2, BinImm, BinImm64, BinRR, Const32, Const64, Move, Move2, Select, SlotOrImm, Unary,
-};
+use crate::ir::isa::{Bin2, BinImm, BinImm64, BinRR, Const64, Move2, Select, SlotOrImm, Unary};
 
 /// A binary operator on cells.
 pub(crate) trait BinOp {
@@ -158,21 +156,6 @@ pub(crate) unsafe fn un<O: UnOp, R: Source>(
     next!(next, fp, mem, len, ctx, v)
 }
 
-/// `dst = src`. Passes `acc` on, or with `ON` the value moved.
-pub(crate) unsafe fn copy<P: Passing>(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-    acc: u64,
-) -> Exit {
-    let (o, next) = decode!(ip, Move);
-    let v = get!(fp, ctx, o.src);
-    set!(fp, ctx, o.dst, v);
-    next!(next, fp, mem, len, ctx, if P::ON { v } else { acc })
-}
-
 /// `dst = src`, then `dst2 = src2`: two moves in one dispatch (the moves
 /// into a branch's target, a loop variable's constant start and a copy),
 /// each source a slot or (as `S1`, `S2` say) a zero-extended 32-bit
@@ -192,22 +175,6 @@ pub(crate) unsafe fn move2<S1: Second, S2: Second, P: Passing>(
     let w = slot_or_imm::<S2>(o.src2, fp, ctx, u64::from);
     set!(fp, ctx, o.dst2, w);
     next!(next, fp, mem, len, ctx, if P::ON { w } else { acc })
-}
-
-/// `dst = imm` (32 bits, zero-extended). Passes `acc` on, or with `ON`
-/// the constant.
-pub(crate) unsafe fn const32<P: Passing>(
-    ip: Ip,
-    fp: Fp,
-    mem: *mut u8,
-    len: usize,
-    ctx: &mut Ctx,
-    acc: u64,
-) -> Exit {
-    let (o, next) = decode!(ip, Const32);
-    let v = u64::from(o.value.0);
-    set!(fp, ctx, o.dst, v);
-    next!(next, fp, mem, len, ctx, if P::ON { v } else { acc })
 }
 
 /// `dst = imm` (64 bits).
