@@ -188,8 +188,9 @@ pub(crate) struct Translator<'a> {
     last_bin: Option<BinDef>,
     last_move: Option<MoveDef>,
     last_load: Option<LoadDef>,
-    /// Where each `copy` and `const32` is and where it ends, in order:
-    /// those followed by an instruction in `ops::FOLLOWS` run it directly.
+    /// Where each move (`copy`, `const32`, `move2`) is and where it ends,
+    /// in order: those followed by an instruction in `ops::FOLLOWS` run
+    /// it directly, if the move has a form for that.
     moves: Vec<(InstrPos, usize)>,
     /// Whether the operator being translated is a comparison a branch on
     /// it follows (which fuses with the comparison instead of a chain).
@@ -412,7 +413,6 @@ impl<'a> Translator<'a> {
             let pos =
                 self.code
                     .emit_transparent(h!(exec::const32::<exec::PassThrough>), ops, Some(dst));
-            self.moves.push((pos, self.code.len()));
             let passing = h!(exec::const32::<exec::PassOn>);
             self.record_move(pos, dst, Some((c as u32, true)), passing);
         } else {
@@ -438,14 +438,14 @@ impl<'a> Translator<'a> {
                 let pos =
                     self.code
                         .emit_transparent(h!(exec::copy::<exec::PassThrough>), ops, Some(dst));
-                self.moves.push((pos, self.code.len()));
                 let passing = h!(exec::copy::<exec::PassOn>);
                 self.record_move(pos, dst, Some((src, false)), passing);
             }
         }
     }
 
-    /// Notes the move just emitted at `pos` (see [`MoveDef`]).
+    /// Notes the move just emitted at `pos` (see [`MoveDef`] and
+    /// `Translator::moves`).
     fn record_move(
         &mut self,
         pos: InstrPos,
@@ -453,6 +453,7 @@ impl<'a> Translator<'a> {
         join: Option<(u32, bool)>,
         passing: Handler,
     ) {
+        self.moves.push((pos, self.code.len()));
         self.last_move = Some(MoveDef {
             pos,
             end: self.code.len(),
@@ -921,25 +922,17 @@ impl<'a> Translator<'a> {
     /// `exec::const_then`), once the code is final: until then a fusion
     /// may still replace the follower, or switch the move's form.
     fn join_followers(&mut self) {
-        /// The plain forms, indexed as `ops::Follow::forms`.
-        const PLAIN: [[Handler; 2]; 2] = [
-            [
-                h!(exec::copy::<exec::PassThrough>),
-                h!(exec::copy::<exec::PassOn>),
-            ],
-            [
-                h!(exec::const32::<exec::PassThrough>),
-                h!(exec::const32::<exec::PassOn>),
-            ],
-        ];
         for (pos, end) in std::mem::take(&mut self.moves) {
-            let Some(follow) = ops::FOLLOWS.iter().find(|f| self.code.runs(end, f.next)) else {
-                continue;
-            };
-            for (lead, forms) in PLAIN.iter().enumerate() {
-                if let Some(passing) = forms.iter().position(|&h| self.code.runs(pos.0, h)) {
-                    self.code.set_handler(pos, follow.forms[lead][passing]);
-                }
+            let fused = ops::FOLLOWS
+                .iter()
+                .find(|f| self.code.runs(end, f.next))
+                .and_then(|f| {
+                    f.leads
+                        .iter()
+                        .find(|(plain, _)| self.code.runs(pos.0, *plain))
+                });
+            if let Some(&(_, fused)) = fused {
+                self.code.set_handler(pos, fused);
             }
         }
     }

@@ -332,25 +332,33 @@ static MASKED_BRANCHES: &[MaskedBranch] =
 pub(crate) struct Follow {
     /// The follower.
     pub next: Handler,
-    /// The moves' fused forms, by [the move is a `const32`][it passes the
-    /// moved value on].
-    pub forms: [[Handler; 2]; 2],
+    /// Each move that may lead it, and the move's form that runs it.
+    pub leads: [(Handler, Handler); 4],
 }
 
-/// The [`Follow`] of follower type `$f`, which runs handler `$h`.
+/// The [`Follow`] of follower type `$f`, which runs handler `$h`: led by
+/// copies and constants, passing `acc` through or their value on.
 macro_rules! follow {
     ($f:ident => $($h:tt)+) => {
         Follow {
             next: h!($($h)+),
-            forms: [
-                [
+            leads: [
+                (
+                    h!(exec::copy::<exec::PassThrough>),
                     h!(exec::copy_then::<exec::PassThrough, exec::$f>),
+                ),
+                (
+                    h!(exec::copy::<exec::PassOn>),
                     h!(exec::copy_then::<exec::PassOn, exec::$f>),
-                ],
-                [
+                ),
+                (
+                    h!(exec::const32::<exec::PassThrough>),
                     h!(exec::const_then::<exec::PassThrough, exec::$f>),
+                ),
+                (
+                    h!(exec::const32::<exec::PassOn>),
                     h!(exec::const_then::<exec::PassOn, exec::$f>),
-                ],
+                ),
             ],
         }
     };
